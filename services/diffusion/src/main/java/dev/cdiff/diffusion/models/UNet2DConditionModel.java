@@ -1,0 +1,244 @@
+package dev.cdiff.diffusion.models;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.cdiff.diffusion.io.ModelFolder;
+import dev.cdiff.diffusion.io.WeightMap;
+import dev.cdiff.diffusion.models.nn.AttentionSettings;
+import dev.cdiff.diffusion.models.nn.CheckpointParams;
+import dev.cdiff.diffusion.models.nn.Conv2d;
+import dev.cdiff.diffusion.models.nn.GroupNorm;
+import dev.cdiff.diffusion.models.nn.Ops;
+import dev.cdiff.diffusion.models.nn.Param;
+import dev.cdiff.diffusion.models.nn.ParamSource;
+import dev.cdiff.diffusion.models.nn.RandomParams;
+import dev.cdiff.diffusion.models.nn.TimestepEmbedding;
+import dev.cdiff.diffusion.models.unet.UNetBlockSpec;
+import dev.cdiff.diffusion.models.unet.UNetDownBlock;
+import dev.cdiff.diffusion.models.unet.UNetMidBlockCrossAttn;
+import dev.cdiff.diffusion.models.unet.UNetUpBlock;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * diffusers UNet2DConditionModel (SD 1.x / 2.x family) built from config.json, with parameters
+ * named exactly as in the checkpoint. Weights live in a sub-manager of the manager given at
+ * construction (released by {@link #close()}); forward intermediates and results live in the
+ * manager of the {@code sample} argument, so callers bound memory with a per-step sub-manager.
+ * Forward is differentiable with DJL autograd w.r.t. any parameter that requires gradients.
+ */
+public final class UNet2DConditionModel implements AutoCloseable {
+    private final UNetConfig config;
+    private final NDManager manager;
+    private final Map<String, Param> params;
+    private final AttentionSettings attention = new AttentionSettings();
+    private final TimestepEmbedding timeEmbedding;
+    private final Conv2d convIn;
+    private final List<UNetDownBlock> downBlocks = new ArrayList<>();
+    private final UNetMidBlockCrossAttn midBlock;
+    private final List<UNetUpBlock> upBlocks = new ArrayList<>();
+    private final GroupNorm convNormOut;
+    private final Conv2d convOut;
+
+    private UNet2DConditionModel(UNetConfig config, ParamSource p, NDManager manager) {
+        this.config = config;
+        this.manager = manager;
+        int[] ch = config.blockOutChannels();
+        int n = config.numBlocks();
+        long temb = config.timeEmbeddingDim();
+        this.timeEmbedding = new TimestepEmbedding(p, "time_embedding.", ch[0], temb, config.flipSinToCos(),
+                config.freqShift());
+        this.convIn = new Conv2d(p, "conv_in.", config.inChannels(), ch[0], config.convInKernel(), 1,
+                (config.convInKernel() - 1) / 2);
+
+        long out = ch[0];
+        for (int i = 0; i < n; i++) {
+            long in = out;
+            out = ch[i];
+            boolean last = i == n - 1;
+            UNetBlockSpec spec = new UNetBlockSpec(config.layersPerBlock()[i], in, out, temb, config.normNumGroups(),
+                    config.normEps(), config.resnetTimeScaleShift(), config.attentionHeads()[i],
+                    config.transformerLayersPerBlock()[i], config.crossAttentionDim()[i], config.useLinearProjection());
+            boolean cross = UNetConfig.CROSS_ATTN_DOWN.equals(config.downBlockTypes().get(i));
+            downBlocks.add(new UNetDownBlock(p, "down_blocks." + i + ".", spec, cross, !last,
+                    config.downsamplePadding(), attention));
+        }
+
+        if (config.midBlockType() != null) {
+            UNetBlockSpec spec = new UNetBlockSpec(1, ch[n - 1], ch[n - 1], temb, config.normNumGroups(),
+                    config.normEps(), config.resnetTimeScaleShift(), config.attentionHeads()[n - 1],
+                    config.transformerLayersPerBlock()[n - 1], config.crossAttentionDim()[n - 1],
+                    config.useLinearProjection());
+            this.midBlock = new UNetMidBlockCrossAttn(p, "mid_block.", spec, config.midBlockScaleFactor(), attention);
+        } else {
+            this.midBlock = null;
+        }
+
+        long upOut = ch[n - 1];
+        for (int i = 0; i < n; i++) {
+            int rev = n - 1 - i;
+            long prevOut = upOut;
+            upOut = ch[rev];
+            long in = ch[Math.max(rev - 1, 0)];
+            boolean last = i == n - 1;
+            UNetBlockSpec spec = new UNetBlockSpec(config.layersPerBlock()[rev] + 1, in, upOut, temb,
+                    config.normNumGroups(), config.normEps(), config.resnetTimeScaleShift(), config.attentionHeads()[rev],
+                    config.reverseTransformerLayersPerBlock()[i], config.crossAttentionDim()[rev],
+                    config.useLinearProjection());
+            boolean cross = UNetConfig.CROSS_ATTN_UP.equals(config.upBlockTypes().get(i));
+            upBlocks.add(new UNetUpBlock(p, "up_blocks." + i + ".", spec, prevOut, cross, !last, attention));
+        }
+        this.convNormOut = new GroupNorm(p, "conv_norm_out.", config.normNumGroups(), ch[0], config.normEps());
+        this.convOut = new Conv2d(p, "conv_out.", ch[0], config.outChannels(), config.convOutKernel(), 1,
+                (config.convOutKernel() - 1) / 2);
+        this.params = p.params();
+    }
+
+    /** Loads {@code unetDir}/config.json and its safetensors weights (legacy key names normalised). */
+    public static UNet2DConditionModel load(Path unetDir, NDManager m) {
+        UNetConfig config = UNetConfig.parse(ModelFolder.readConfig(unetDir));
+        NDManager own = m.newSubManager();
+        try {
+            CheckpointParams source = new CheckpointParams(WeightMap.load(unetDir, own));
+            UNet2DConditionModel model = new UNet2DConditionModel(config, source, own);
+            ModelFiles.requireAllUsed(source, "unet", unetDir);
+            return model;
+        } catch (RuntimeException e) {
+            own.close();
+            throw e;
+        }
+    }
+
+    /** A randomly initialised model (PyTorch default init), reproducible from {@code seed}. */
+    public static UNet2DConditionModel create(JsonNode configJson, NDManager m, long seed) {
+        UNetConfig config = UNetConfig.parse(configJson);
+        NDManager own = m.newSubManager();
+        try {
+            return new UNet2DConditionModel(config, new RandomParams(own, seed), own);
+        } catch (RuntimeException e) {
+            own.close();
+            throw e;
+        }
+    }
+
+    /**
+     * @param sample               [B, in_channels, H, W]
+     * @param timesteps            [B] or a single value (int or float)
+     * @param encoderHiddenStates  [B, tokens, cross_attention_dim]
+     * @return [B, out_channels, H, W] in sample's manager
+     */
+    public NDArray forward(NDArray sample, NDArray timesteps, NDArray encoderHiddenStates) {
+        long batch = sample.getShape().get(0);
+        List<NDArray> owned = new ArrayList<>();
+        try {
+            NDArray t = timesteps;
+            if (t.getShape().size() == 1 && (t.getShape().dimension() != 1 || batch != 1)) {
+                NDArray single = track(owned, t.reshape(1));
+                t = track(owned, single.repeat(0, batch));
+            } else if (t.getShape().dimension() != 1 || t.getShape().get(0) != batch) {
+                throw new IllegalArgumentException("timesteps must have one value per batch item (" + batch
+                        + "), got shape " + t.getShape());
+            }
+            NDArray emb = track(owned, timeEmbedding.forward(t));
+            NDArray x = sample;
+            if (config.centerInputSample()) {
+                NDArray doubled = track(owned, sample.mul(2f));
+                x = track(owned, doubled.sub(1f));
+            }
+            List<NDArray> skips = new ArrayList<>();
+            try {
+                NDArray h = convIn.forward(x);
+                skips.add(h);
+                for (UNetDownBlock block : downBlocks) {
+                    h = block.forward(h, emb, encoderHiddenStates, skips);
+                }
+                if (midBlock != null) {
+                    h = track(owned, midBlock.forward(h, emb, encoderHiddenStates));
+                }
+                for (UNetUpBlock block : upBlocks) {
+                    NDArray next = block.forward(h, emb, encoderHiddenStates, skips);
+                    if (next != h) {
+                        track(owned, next);
+                    }
+                    h = next;
+                }
+                NDArray normed = track(owned, convNormOut.forward(h));
+                NDArray act = track(owned, Ops.silu(normed));
+                return convOut.forward(act);
+            } finally {
+                skips.forEach(NDArray::close);
+            }
+        } finally {
+            owned.forEach(NDArray::close);
+        }
+    }
+
+    private static NDArray track(List<NDArray> owned, NDArray a) {
+        owned.add(a);
+        return a;
+    }
+
+    public UNetConfig config() {
+        return config;
+    }
+
+    /** Live parameter arrays keyed by checkpoint name. */
+    public Map<String, NDArray> parameters() {
+        return Collections.unmodifiableMap(ModelFiles.values(params));
+    }
+
+    /** The {@code attn2.to_k.weight} / {@code attn2.to_v.weight} of every cross-attention layer (live arrays). */
+    public Map<String, NDArray> crossAttentionKv() {
+        Map<String, NDArray> out = new LinkedHashMap<>();
+        params.forEach((k, v) -> {
+            if (k.endsWith(".attn2.to_k.weight") || k.endsWith(".attn2.to_v.weight")) {
+                out.put(k, v.get());
+            }
+        });
+        return out;
+    }
+
+    /** Replaces the array used for parameter {@code name} (same shape and type); the caller owns {@code value}. */
+    public void setParameter(String name, NDArray value) {
+        Param p = params.get(name);
+        if (p == null) {
+            throw new IllegalArgumentException("unet has no parameter named " + name);
+        }
+        p.set(value);
+    }
+
+    /** When on, cross-attention stops gradients through the key and value of text token 0 (BOS). */
+    public void setDetachFirstTokenKv(boolean detach) {
+        attention.setDetachFirstTokenKv(detach);
+    }
+
+    public boolean detachFirstTokenKv() {
+        return attention.detachFirstTokenKv();
+    }
+
+    /** Bounds the attention score matrix computed at once (elements); larger ones are sliced. */
+    public void setMaxAttentionScoreElements(long elements) {
+        attention.setMaxScoreElements(elements);
+    }
+
+    /** Writes config.json and diffusion_pytorch_model.safetensors (current parameter values, float32). */
+    public void save(Path dir) {
+        ModelFiles.save(dir, config.json(), "UNet2DConditionModel", params);
+    }
+
+    public NDManager manager() {
+        return manager;
+    }
+
+    /** Releases the weights this model loaded or created (not arrays given via setParameter). */
+    @Override
+    public void close() {
+        manager.close();
+    }
+}

@@ -1,0 +1,80 @@
+package dev.cdiff.diffusion.models.nn;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+
+/**
+ * Functional building blocks. Every result lands in the manager of the activation argument (the
+ * caller's per-step manager), never in a weight's manager, so repeated forwards do not grow the
+ * model's memory. Helpers close the temporaries they create; the returned array belongs to the caller.
+ */
+public final class Ops {
+    private Ops() {
+    }
+
+    /** Moves an array derived from a weight (e.g. a reshaped view) into the activation's manager. */
+    public static NDArray local(NDArray derivedFromWeight, NDArray activation) {
+        derivedFromWeight.attach(activation.getManager());
+        return derivedFromWeight;
+    }
+
+    public static NDArray silu(NDArray x) {
+        try (NDArray sig = x.getNDArrayInternal().sigmoid()) {
+            return x.mul(sig);
+        }
+    }
+
+    public static NDArray gelu(NDArray x) {
+        return x.getNDArrayInternal().gelu();
+    }
+
+    public static NDArray linear(NDArray x, NDArray weight, NDArray bias) {
+        return x.getNDArrayInternal().linear(x, weight, bias).singletonOrThrow();
+    }
+
+    public static NDArray conv2d(NDArray x, NDArray weight, NDArray bias, int stride, int padding) {
+        return x.getNDArrayInternal().convolution(x, weight, bias, new Shape(stride, stride),
+                new Shape(padding, padding), new Shape(1, 1), 1).singletonOrThrow();
+    }
+
+    public static NDArray layerNorm(NDArray x, NDArray gamma, NDArray beta, float eps) {
+        Shape normalized = new Shape(x.getShape().get(x.getShape().dimension() - 1));
+        return x.getNDArrayInternal().layerNorm(x, normalized, gamma, beta, eps).singletonOrThrow();
+    }
+
+    /**
+     * torch.nn.GroupNorm on [N, C, ...]: statistics per (sample, group) with biased variance and eps
+     * inside the square root — the same arithmetic as a layer norm over each group's elements, which
+     * PyTorch provides fused; the per-channel affine follows.
+     */
+    public static NDArray groupNorm(NDArray x, int groups, NDArray gamma, NDArray beta, float eps) {
+        Shape s = x.getShape();
+        long n = s.get(0);
+        long c = s.get(1);
+        if (c % groups != 0) {
+            throw new IllegalArgumentException("GroupNorm: " + c + " channels are not divisible into " + groups + " groups");
+        }
+        long perGroup = s.size() / (n * groups);
+        NDManager m = x.getManager();
+        long[] channelShape = new long[s.dimension()];
+        java.util.Arrays.fill(channelShape, 1);
+        channelShape[1] = c;
+        try (NDArray grouped = x.reshape(n, groups, perGroup);
+             NDArray unitScale = m.ones(new Shape(perGroup));
+             NDArray zeroShift = m.zeros(new Shape(perGroup));
+             NDArray normed = grouped.getNDArrayInternal()
+                     .layerNorm(grouped, new Shape(perGroup), unitScale, zeroShift, eps).singletonOrThrow();
+             NDArray restored = normed.reshape(s);
+             NDArray g = local(gamma.reshape(channelShape), x);
+             NDArray b = local(beta.reshape(channelShape), x);
+             NDArray scaled = restored.mul(g)) {
+            return scaled.add(b);
+        }
+    }
+
+    /** Nearest-neighbour resize of [N, C, H, W] to the given spatial size (F.interpolate mode="nearest"). */
+    public static NDArray nearest(NDArray x, long height, long width) {
+        return x.getNDArrayInternal().interpolation(new long[] {height, width}, 0, false);
+    }
+}

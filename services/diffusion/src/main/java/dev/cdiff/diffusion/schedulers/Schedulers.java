@@ -1,0 +1,61 @@
+package dev.cdiff.diffusion.schedulers;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.cdiff.diffusion.io.ModelFolder;
+import dev.cdiff.diffusion.io.UnsupportedConfigException;
+
+import java.nio.file.Path;
+import java.util.Locale;
+
+/** Builds schedulers from diffusers scheduler configs. */
+public final class Schedulers {
+    private Schedulers() {
+    }
+
+    /** The scheduler named by scheduler_config.json's _class_name in {@code schedulerDir}. */
+    public static Scheduler fromConfig(Path schedulerDir) {
+        return fromConfig(ModelFolder.readConfig(schedulerDir));
+    }
+
+    public static Scheduler fromConfig(JsonNode config) {
+        JsonNode cls = config.get("_class_name");
+        if (cls == null || cls.isNull()) {
+            throw new UnsupportedConfigException("scheduler config has no _class_name");
+        }
+        return create(cls.asText(), config);
+    }
+
+    /**
+     * A scheduler of another type with the same training betas, like diffusers'
+     * {@code OtherScheduler.from_config(pipe.scheduler.config)}: each type reads the options it knows.
+     * Names: ddpm, ddim, dpm (or dpm++ / dpmsolver) or the diffusers class names.
+     */
+    public static Scheduler create(String name, JsonNode baseConfig) {
+        ObjectNode cfg = baseConfig == null ? com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode()
+                : ((ObjectNode) baseConfig).deepCopy();
+        switch (name.toLowerCase(Locale.ROOT)) {
+            case "ddpm":
+            case "ddpmscheduler":
+                cfg.put("_class_name", "DDPMScheduler");
+                return new DDPMScheduler(cfg);
+            case "ddim":
+            case "ddimscheduler":
+                cfg.put("_class_name", "DDIMScheduler");
+                return new DDIMScheduler(cfg);
+            case "dpm":
+            case "dpm++":
+            case "dpmsolver":
+            case "dpmsolvermultistepscheduler":
+                cfg.put("_class_name", "DPMSolverMultistepScheduler");
+                // DDPM's variance_type values mean nothing to DPM-Solver
+                if (cfg.has("variance_type") && !cfg.get("variance_type").asText().startsWith("learned")) {
+                    cfg.remove("variance_type");
+                }
+                return new DPMSolverMultistepScheduler(cfg);
+            default:
+                throw new UnsupportedConfigException("scheduler " + name
+                        + " is not supported (supported: ddpm, ddim, dpm)");
+        }
+    }
+}

@@ -1,0 +1,50 @@
+package dev.cdiff.diffusion.models;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.cdiff.diffusion.GoldenDir;
+import dev.cdiff.diffusion.models.golden.UNetCaseRunner;
+import dev.cdiff.diffusion.models.golden.VaeDecodeCaseRunner;
+import dev.cdiff.diffusion.models.golden.VaeEncodeCaseRunner;
+import dev.cdiff.diffusion.tools.golden.CaseResult;
+import dev.cdiff.diffusion.tools.golden.GoldenCaseRunner;
+import dev.cdiff.diffusion.tools.golden.GoldenCases;
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class ModelGoldenTest {
+    private static ObjectNode caseNamed(String name) {
+        for (JsonNode c : GoldenCases.manifest(GoldenDir.path()).path("cases")) {
+            if (c.path("name").asText().equals(name)) {
+                return (ObjectNode) c.deepCopy();
+            }
+        }
+        throw new AssertionError("no golden case " + name);
+    }
+
+    private static void assertCase(GoldenCaseRunner runner, String name, String model) throws Exception {
+        ObjectNode spec = caseNamed(name);
+        spec.put("model", model);
+        CaseResult r = runner.run(spec, GoldenDir.path());
+        System.out.printf("%s %s maxAbsErr=%.3e %s%n", name, model, r.maxAbsErr(), r.detail());
+        assertTrue(r.passed(), name + " on " + model + ": " + r.detail());
+    }
+
+    @Test
+    void unetMatchesReference() throws Exception {
+        assertCase(new UNetCaseRunner(), "unet", "tiny-sd");
+    }
+
+    @Test
+    void vaeEncodeMatchesReferenceWithCurrentAndLegacyKeys() throws Exception {
+        assertCase(new VaeEncodeCaseRunner(), "vae_encode", "tiny-sd");
+        assertCase(new VaeEncodeCaseRunner(), "vae_encode", "tiny-sd-legacy");
+    }
+
+    @Test
+    void vaeDecodeMatchesReferenceWithCurrentAndLegacyKeys() throws Exception {
+        assertCase(new VaeDecodeCaseRunner(), "vae_decode", "tiny-sd");
+        assertCase(new VaeDecodeCaseRunner(), "vae_decode", "tiny-sd-legacy");
+    }
+}

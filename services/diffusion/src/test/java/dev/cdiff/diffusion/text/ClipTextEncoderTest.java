@@ -1,0 +1,104 @@
+package dev.cdiff.diffusion.text;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.GradientCollector;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.cdiff.diffusion.GoldenDir;
+import dev.cdiff.diffusion.io.ModelFolder;
+import dev.cdiff.diffusion.io.UnsupportedConfigException;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class ClipTextEncoderTest {
+    private static final Path MODEL = GoldenDir.path().resolve("models/tiny-sd");
+
+    @TempDir
+    Path tmp;
+
+    @Test
+    void onlyTrainableRowsReceiveGradientAndTableStaysIdentical() {
+        try (NDManager m = NDManager.newBaseManager();
+             ClipTextEncoder enc = ClipTextEncoder.load(MODEL.resolve("text_encoder"), m)) {
+            ClipTokenizer tok = ClipTokenizer.load(MODEL.resolve("tokenizer"));
+            int newId = tok.addToken("<new1>");
+            int init = tok.tokenId("ktn</w>").getAsInt();
+            enc.addTokenRows(new float[][] {enc.tokenRow(init)});
+            assertEquals(newId + 1, enc.vocabSize());
+            float[] tableBefore = enc.tokenEmbedding().toFloatArray();
+
+            NDArray ids = m.create(new long[][] {
+                    java.util.Arrays.stream(tok.encode("photo of a <new1> dog")).asLongStream().toArray()});
+            NDArray row = m.create(enc.tokenRow(newId), new Shape(1, enc.hiddenSize()));
+            row.setRequiresGradient(true);
+            NDArray plain = enc.encode(ids);
+            try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                NDArray out = enc.encode(ids, row, new int[] {newId});
+                assertArrayEquals(plain.toFloatArray(), out.toFloatArray(), 1e-6f);
+                gc.backward(out.square().sum());
+            }
+            float[] grad = row.getGradient().toFloatArray();
+            double norm = 0;
+            for (float g : grad) {
+                norm += g * g;
+            }
+            assertTrue(norm > 0, "new row must receive gradient");
+            assertArrayEquals(tableBefore, enc.tokenEmbedding().toFloatArray());
+            assertEquals(false, enc.tokenEmbedding().hasGradient());
+
+            // a row that is not in the prompt gets exactly zero gradient
+            NDArray unused = m.create(enc.tokenRow(newId), new Shape(1, enc.hiddenSize()));
+            unused.setRequiresGradient(true);
+            NDArray noNew = m.create(new long[][] {
+                    java.util.Arrays.stream(tok.encode("photo of a dog")).asLongStream().toArray()});
+            try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                gc.backward(enc.encode(noNew, unused, new int[] {newId}).sum());
+            }
+            for (float g : unused.getGradient().toFloatArray()) {
+                assertEquals(0f, g);
+            }
+        }
+    }
+
+    @Test
+    void saveAndReloadGivesSameOutputs() {
+        try (NDManager m = NDManager.newBaseManager();
+             ClipTextEncoder enc = ClipTextEncoder.load(MODEL.resolve("text_encoder"), m)) {
+            enc.addTokenRows(new float[][] {new float[enc.hiddenSize()]});
+            enc.setTokenRow(enc.vocabSize() - 1, enc.tokenRow(5));
+            enc.save(tmp.resolve("te"));
+            try (ClipTextEncoder back = ClipTextEncoder.load(tmp.resolve("te"), m)) {
+                assertEquals(enc.vocabSize(), back.vocabSize());
+                NDArray ids = m.create(new long[][] {{816, 5, enc.vocabSize() - 1, 817}});
+                assertArrayEquals(enc.encode(ids).toFloatArray(), back.encode(ids).toFloatArray());
+                assertArrayEquals(enc.tokenRow(5), back.tokenRow(enc.vocabSize() - 1));
+            }
+        }
+    }
+
+    @Test
+    void randomInitIsSeededAndRejectsUnknownActivation() {
+        ObjectNode cfg = (ObjectNode) ModelFolder.readConfig(MODEL.resolve("text_encoder"));
+        try (NDManager m = NDManager.newBaseManager();
+             ClipTextEncoder a = ClipTextEncoder.create(cfg, m, 7);
+             ClipTextEncoder b = ClipTextEncoder.create(cfg, m, 7);
+             ClipTextEncoder c = ClipTextEncoder.create(cfg, m, 8)) {
+            NDArray ids = m.create(new long[][] {{816, 1, 2, 817}});
+            assertArrayEquals(a.encode(ids).toFloatArray(), b.encode(ids).toFloatArray());
+            assertNotEquals(a.encode(ids).toFloatArray()[0], c.encode(ids).toFloatArray()[0]);
+        }
+        cfg.put("hidden_act", "swish");
+        UnsupportedConfigException e = assertThrows(UnsupportedConfigException.class, () -> ClipTextConfig.from(cfg));
+        assertTrue(e.getMessage().contains("hidden_act"), e.getMessage());
+    }
+}

@@ -1,0 +1,26 @@
+package dev.cdiff.diffusion.tools.golden;
+
+import dev.cdiff.diffusion.GoldenDir;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+import java.util.Set;
+
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Runs the golden framework (ServiceLoader runners) over the tokenizer, text encoder and scheduler cases. */
+class H1GoldenCasesTest {
+    private static final Set<String> KINDS = Set.of("tokenizer", "text_encoder", "scheduler_add_noise", "scheduler_step", "pipeline");
+
+    @Test
+    void allCasesOfOwnedKindsPass() {
+        GoldenCheck check = GoldenCheck.withRegisteredRunners();
+        List<GoldenCheck.CaseOutcome> outcomes = check.run(GoldenDir.path(),
+                spec -> KINDS.contains(spec.path("kind").asText()), System.out);
+        assertFalse(outcomes.isEmpty());
+        for (GoldenCheck.CaseOutcome o : outcomes) {
+            assertTrue(o.result().passed(), o.line());
+        }
+    }
+}

@@ -1,0 +1,207 @@
+package dev.cdiff.embedded;
+
+import kafka.server.KafkaConfig;
+import kafka.server.KafkaRaftServer;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.utils.Time;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.io.Writer;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Properties;
+
+/**
+ * A single-node Kafka (KRaft: broker and controller in one process) bound to 127.0.0.1, keeping
+ * its data and cluster id under a workspace folder so that a restart sees the same topics and offsets.
+ *
+ * <p>Layout under the workspace: {@code cluster.id}, {@code server.properties} (as last started), {@code data/}.
+ */
+public final class EmbeddedKafka implements AutoCloseable {
+
+    static final String LOOPBACK = "127.0.0.1";
+    private static final int NODE_ID = 1;
+
+    private final Path workspace;
+    private final int requestedBrokerPort;
+    private final Map<String, String> overrides;
+    private KafkaRaftServer server;
+    private int brokerPort;
+
+    /**
+     * @param workspace folder that holds this broker's data (created if absent)
+     * @param brokerPort port for clients, or 0 to pick a free one at each start
+     * @param overrides broker settings applied last (e.g. {@code auto.create.topics.enable=false})
+     */
+    public EmbeddedKafka(Path workspace, int brokerPort, Map<String, String> overrides) {
+        if (brokerPort < 0 || brokerPort > 65535) {
+            throw new IllegalArgumentException("brokerPort must be 0..65535, got " + brokerPort);
+        }
+        this.workspace = workspace.toAbsolutePath();
+        this.requestedBrokerPort = brokerPort;
+        this.overrides = Map.copyOf(overrides);
+    }
+
+    public EmbeddedKafka(Path workspace, int brokerPort) {
+        this(workspace, brokerPort, Map.of());
+    }
+
+    public EmbeddedKafka(Path workspace) {
+        this(workspace, 0, Map.of());
+    }
+
+    /** Formats the data folder on first use, then starts and waits until the broker accepts clients. */
+    public synchronized EmbeddedKafka start() {
+        if (server != null) {
+            throw new IllegalStateException("EmbeddedKafka already started on " + bootstrapServers());
+        }
+        try {
+            Files.createDirectories(dataDir());
+            String clusterId = clusterId();
+            brokerPort = requestedBrokerPort != 0 ? requestedBrokerPort : freeLoopbackPort();
+            int controllerPort = freeLoopbackPort();
+            Map<String, String> settings = settings(brokerPort, controllerPort);
+            Path propertiesFile = workspace.resolve("server.properties");
+            writeProperties(settings, propertiesFile);
+            format(clusterId, propertiesFile);
+            KafkaRaftServer started = new KafkaRaftServer(new KafkaConfig(settings), Time.SYSTEM);
+            try {
+                started.startup();
+            } catch (RuntimeException e) {
+                started.shutdown();
+                throw e;
+            }
+            server = started;
+            return this;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot prepare Kafka workspace " + workspace, e);
+        }
+    }
+
+    /** Stops the broker and waits for it; data stays for the next {@link #start()}. */
+    public synchronized void stop() {
+        if (server == null) {
+            return;
+        }
+        try {
+            server.shutdown();
+            server.awaitShutdown();
+        } finally {
+            server = null;
+        }
+    }
+
+    @Override
+    public void close() {
+        stop();
+    }
+
+    public synchronized boolean isRunning() {
+        return server != null;
+    }
+
+    /** {@code 127.0.0.1:<port>} of the running broker. */
+    public synchronized String bootstrapServers() {
+        if (server == null) {
+            throw new IllegalStateException("EmbeddedKafka is not running");
+        }
+        return LOOPBACK + ":" + brokerPort;
+    }
+
+    public Path workspace() {
+        return workspace;
+    }
+
+    /** The cluster id kept in the workspace, created on first call. */
+    public String clusterId() throws IOException {
+        Path file = workspace.resolve("cluster.id");
+        if (Files.exists(file)) {
+            String id = Files.readString(file, StandardCharsets.UTF_8).trim();
+            if (id.isEmpty()) {
+                throw new IllegalStateException("empty cluster id file " + file);
+            }
+            return id;
+        }
+        Files.createDirectories(workspace);
+        String id = Uuid.randomUuid().toString();
+        Files.writeString(file, id + "\n", StandardCharsets.UTF_8);
+        return id;
+    }
+
+    private Path dataDir() {
+        return workspace.resolve("data");
+    }
+
+    private Map<String, String> settings(int brokerPort, int controllerPort) {
+        Map<String, String> s = new LinkedHashMap<>();
+        s.put("process.roles", "broker,controller");
+        s.put("node.id", Integer.toString(NODE_ID));
+        s.put("controller.quorum.voters", NODE_ID + "@" + LOOPBACK + ":" + controllerPort);
+        s.put("listeners", "PLAINTEXT://" + LOOPBACK + ":" + brokerPort + ",CONTROLLER://" + LOOPBACK + ":" + controllerPort);
+        s.put("advertised.listeners", "PLAINTEXT://" + LOOPBACK + ":" + brokerPort);
+        s.put("controller.listener.names", "CONTROLLER");
+        s.put("inter.broker.listener.name", "PLAINTEXT");
+        s.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+        s.put("log.dirs", dataDir().toString());
+        // One node: every internal topic must live with a single replica or its coordinator never starts.
+        s.put("offsets.topic.replication.factor", "1");
+        s.put("offsets.topic.num.partitions", "5");
+        s.put("transaction.state.log.replication.factor", "1");
+        s.put("transaction.state.log.min.isr", "1");
+        s.put("transaction.state.log.num.partitions", "5");
+        s.put("share.coordinator.state.topic.replication.factor", "1");
+        s.put("share.coordinator.state.topic.min.isr", "1");
+        s.put("default.replication.factor", "1");
+        s.put("min.insync.replicas", "1");
+        s.put("num.partitions", "1");
+        s.put("auto.create.topics.enable", "true");
+        // Tests and the local stack want consumer groups to form at once, not after 3 s.
+        s.put("group.initial.rebalance.delay.ms", "0");
+        // The default 128 MiB cleaner buffer dominates the heap of a laptop-sized broker.
+        s.put("log.cleaner.dedupe.buffer.size", Integer.toString(2 * 1024 * 1024));
+        s.put("log.cleaner.threads", "1");
+        s.put("num.network.threads", "2");
+        s.put("num.io.threads", "2");
+        s.put("background.threads", "2");
+        s.putAll(overrides);
+        return s;
+    }
+
+    private static void writeProperties(Map<String, String> settings, Path file) throws IOException {
+        Properties properties = new Properties();
+        properties.putAll(settings);
+        try (Writer out = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
+            properties.store(out, "written by EmbeddedKafka at each start");
+        }
+    }
+
+    private static void format(String clusterId, Path propertiesFile) {
+        ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        int rc;
+        try (PrintStream out = new PrintStream(captured, true, StandardCharsets.UTF_8)) {
+            rc = kafka.tools.StorageTool.execute(
+                    new String[] {"format", "-t", clusterId, "-c", propertiesFile.toString(), "--ignore-formatted"}, out);
+        }
+        if (rc != 0) {
+            throw new IllegalStateException("formatting Kafka storage failed (rc=" + rc + "): "
+                    + captured.toString(StandardCharsets.UTF_8));
+        }
+    }
+
+    static int freeLoopbackPort() throws IOException {
+        try (ServerSocket socket = new ServerSocket()) {
+            socket.setReuseAddress(true);
+            socket.bind(new InetSocketAddress(InetAddress.getByName(LOOPBACK), 0));
+            return socket.getLocalPort();
+        }
+    }
+}

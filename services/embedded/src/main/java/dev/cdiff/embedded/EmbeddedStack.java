@@ -1,0 +1,277 @@
+package dev.cdiff.embedded;
+
+import dev.cdiff.embedded.registry.LocalSchemaRegistry;
+import dev.cdiff.platform.Topics;
+import dev.cdiff.platform.config.ServiceConfig;
+import dev.cdiff.platform.kafka.KafkaClients;
+import dev.cdiff.platform.kafka.TopicDefinition;
+import dev.cdiff.platform.kafka.TopicDefinitions;
+import dev.cdiff.platform.store.ArtifactStore;
+import org.apache.kafka.clients.admin.Admin;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * The whole local infrastructure in one process and one workspace folder: a KRaft broker ({@code kafka/}),
+ * an S3 endpoint ({@code s3/}) and the Confluent-compatible schema registry (stored in the {@code _schemas}
+ * topic). Creates every topic from the topic-definition file and the artifact bucket, and writes the
+ * settings services need to {@code stack.env}. Everything listens on 127.0.0.1 only.
+ */
+public final class EmbeddedStack implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(EmbeddedStack.class);
+
+    /** How to start the stack; ports 0 mean "pick a free one". */
+    public record Options(Path workspace, int kafkaPort, int s3Port, int registryPort, String bucket,
+                          String topicPrefix, boolean withRegistry, Path topicsFile) {
+
+        /** Ephemeral ports, bucket {@code cdiff}, no prefix, registry on, the shipped topic definitions. */
+        public static Options defaults(Path workspace) {
+            return new Options(workspace, 0, 0, 0, "cdiff", "", true, null);
+        }
+
+        public Options withPorts(int kafka, int s3, int registry) {
+            return new Options(workspace, kafka, s3, registry, bucket, topicPrefix, withRegistry, topicsFile);
+        }
+
+        public Options withTopicPrefix(String prefix) {
+            return new Options(workspace, kafkaPort, s3Port, registryPort, bucket, prefix, withRegistry, topicsFile);
+        }
+
+        public Options withoutRegistry() {
+            return new Options(workspace, kafkaPort, s3Port, registryPort, bucket, topicPrefix, false, topicsFile);
+        }
+
+        public Options withTopicsFile(Path file) {
+            return new Options(workspace, kafkaPort, s3Port, registryPort, bucket, topicPrefix, withRegistry, file);
+        }
+    }
+
+    private final Options options;
+    private final EmbeddedKafka kafka;
+    private final EmbeddedS3 s3;
+    private LocalSchemaRegistry registry;
+    private List<String> createdTopics = List.of();
+    private Duration startupTime = Duration.ZERO;
+
+    private EmbeddedStack(Options options) {
+        this.options = options;
+        Path ws = options.workspace().toAbsolutePath();
+        this.kafka = new EmbeddedKafka(ws.resolve("kafka"), options.kafkaPort());
+        this.s3 = new EmbeddedS3(ws.resolve("s3"), options.s3Port());
+    }
+
+    public static EmbeddedStack start(Path workspace) {
+        return start(Options.defaults(workspace));
+    }
+
+    public static EmbeddedStack start(Options options) {
+        EmbeddedStack stack = new EmbeddedStack(options);
+        try {
+            stack.startAll();
+            return stack;
+        } catch (RuntimeException e) {
+            stack.close();
+            throw e;
+        }
+    }
+
+    private void startAll() {
+        long t0 = System.nanoTime();
+        kafka.start();
+        long tKafka = System.nanoTime();
+        s3.start();
+        long tS3 = System.nanoTime();
+        List<TopicDefinition> definitions = options.topicsFile() == null
+                ? TopicDefinitions.loadDefault() : TopicDefinitions.load(options.topicsFile());
+        try (Admin admin = new KafkaClients(ServiceConfig.of(environment())).admin()) {
+            createdTopics = TopicDefinitions.ensureTopics(admin, definitions, options.topicPrefix(), (short) 1);
+        }
+        ArtifactStore.fromConfig(ServiceConfig.of(environment())).ensureBucket();
+        long tTopics = System.nanoTime();
+        if (options.withRegistry()) {
+            // The registry's storage topic follows the same prefix as every other topic.
+            registry = LocalSchemaRegistry.start(kafka.bootstrapServers(), options.registryPort(),
+                    options.topicPrefix() + Topics.SCHEMAS);
+        }
+        long tEnd = System.nanoTime();
+        startupTime = Duration.ofNanos(tEnd - t0);
+        writeEnvFile();
+        LOG.info("embedded stack up in {} ms (kafka {} ms, s3 {} ms, topics+bucket {} ms, registry {} ms); {} topics created",
+                ms(tEnd - t0), ms(tKafka - t0), ms(tS3 - tKafka), ms(tTopics - tS3), ms(tEnd - tTopics),
+                createdTopics.size());
+    }
+
+    private static long ms(long nanos) {
+        return nanos / 1_000_000;
+    }
+
+    /** Settings for services, keyed as {@link ServiceConfig} reads them (no SERVICE_NAME). */
+    public Map<String, String> environment() {
+        Map<String, String> env = new LinkedHashMap<>();
+        env.put(ServiceConfig.KAFKA_BOOTSTRAP_SERVERS, kafka.bootstrapServers());
+        if (registry != null) {
+            env.put(ServiceConfig.SCHEMA_REGISTRY_URL, registry.url());
+        }
+        env.put(ServiceConfig.S3_ENDPOINT, s3.endpoint());
+        env.put(ServiceConfig.S3_ACCESS_KEY, s3.accessKey());
+        env.put(ServiceConfig.S3_SECRET_KEY, s3.secretKey());
+        env.put(ServiceConfig.S3_BUCKET, options.bucket());
+        env.put(ServiceConfig.TOPIC_PREFIX, options.topicPrefix());
+        return env;
+    }
+
+    /** A service's config against this stack. */
+    public ServiceConfig serviceConfig(String serviceName) {
+        Map<String, String> env = environment();
+        env.put(ServiceConfig.SERVICE_NAME, serviceName);
+        return ServiceConfig.of(env);
+    }
+
+    /** {@code <workspace>/stack.env}: KEY=VALUE lines, readable by a shell and by {@link ServiceConfig#fromFile}. */
+    public Path envFile() {
+        return options.workspace().toAbsolutePath().resolve("stack.env");
+    }
+
+    private void writeEnvFile() {
+        StringBuilder out = new StringBuilder("# written by EmbeddedStack; valid while it runs\n");
+        environment().forEach((k, v) -> out.append(k).append('=').append(v).append('\n'));
+        try {
+            Files.writeString(envFile(), out.toString(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + envFile(), e);
+        }
+    }
+
+    public EmbeddedKafka kafka() {
+        return kafka;
+    }
+
+    public EmbeddedS3 s3() {
+        return s3;
+    }
+
+    /** The registry, or null when started {@link Options#withoutRegistry()}. */
+    public LocalSchemaRegistry registry() {
+        return registry;
+    }
+
+    public String bootstrapServers() {
+        return kafka.bootstrapServers();
+    }
+
+    public String s3Endpoint() {
+        return s3.endpoint();
+    }
+
+    public String schemaRegistryUrl() {
+        if (registry == null) {
+            throw new IllegalStateException("the embedded stack was started without a schema registry");
+        }
+        return registry.url();
+    }
+
+    /** Topics this start created (empty when the workspace already had them all). */
+    public List<String> createdTopics() {
+        return createdTopics;
+    }
+
+    public Duration startupTime() {
+        return startupTime;
+    }
+
+    /** Stops registry, S3 and broker, in that order; data stays in the workspace. */
+    @Override
+    public void close() {
+        RuntimeException first = null;
+        if (registry != null) {
+            try {
+                registry.close();
+            } catch (RuntimeException e) {
+                first = e;
+            }
+            registry = null;
+        }
+        try {
+            s3.stop();
+        } catch (RuntimeException e) {
+            first = first == null ? e : first;
+        }
+        try {
+            kafka.stop();
+        } catch (RuntimeException e) {
+            first = first == null ? e : first;
+        }
+        if (first != null) {
+            throw first;
+        }
+    }
+
+    /**
+     * Runs the stack until interrupted: {@code EmbeddedStack [workspace] [--kafka-port N] [--s3-port N]
+     * [--registry-port N] [--topic-prefix P]}. Defaults: workspace {@code .cdiff-local}, ports 9092, 9000, 8081.
+     */
+    public static void main(String[] args) throws InterruptedException {
+        Path workspace = Path.of(".cdiff-local");
+        int kafkaPort = 9092;
+        int s3Port = 9000;
+        int registryPort = 8081;
+        String prefix = "";
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--kafka-port" -> kafkaPort = intArg(args, ++i, "--kafka-port");
+                case "--s3-port" -> s3Port = intArg(args, ++i, "--s3-port");
+                case "--registry-port" -> registryPort = intArg(args, ++i, "--registry-port");
+                case "--topic-prefix" -> prefix = stringArg(args, ++i, "--topic-prefix");
+                default -> {
+                    if (args[i].startsWith("--")) {
+                        throw new IllegalArgumentException("unknown option " + args[i]
+                                + " (known: --kafka-port, --s3-port, --registry-port, --topic-prefix)");
+                    }
+                    workspace = Path.of(args[i]);
+                }
+            }
+        }
+        EmbeddedStack stack = start(Options.defaults(workspace).withPorts(kafkaPort, s3Port, registryPort)
+                .withTopicPrefix(prefix));
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            stack.close();
+            stopped.countDown();
+        }, "embedded-stack-shutdown"));
+        System.out.println("Kafka            " + stack.bootstrapServers());
+        System.out.println("Schema registry  " + stack.schemaRegistryUrl());
+        System.out.println("S3               " + stack.s3Endpoint() + "  (bucket " + stack.options.bucket()
+                + ", access key " + stack.s3().accessKey() + ")");
+        System.out.println("Settings         " + stack.envFile());
+        System.out.println("Started in " + stack.startupTime().toMillis() + " ms; Ctrl-C stops.");
+        stopped.await();
+    }
+
+    private static int intArg(String[] args, int i, String option) {
+        String v = stringArg(args, i, option);
+        try {
+            return Integer.parseInt(v);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(option + " needs a port number, got '" + v + "'");
+        }
+    }
+
+    private static String stringArg(String[] args, int i, String option) {
+        if (i >= args.length) {
+            throw new IllegalArgumentException(option + " needs a value");
+        }
+        return args[i];
+    }
+}

@@ -1,0 +1,124 @@
+package dev.cdiff.ingestion;
+
+import dev.cdiff.ingestion.http.IngestionHttpApi;
+import dev.cdiff.ingestion.normalize.ImageNormalizer;
+import dev.cdiff.ingestion.validate.SubmissionValidator;
+import dev.cdiff.platform.Topics;
+import dev.cdiff.platform.config.ServiceConfig;
+import dev.cdiff.platform.idempotency.S3IdempotencyStore;
+import dev.cdiff.platform.kafka.DeadLetterEnvelope;
+import dev.cdiff.platform.kafka.EventLoop;
+import dev.cdiff.platform.kafka.KafkaClients;
+import dev.cdiff.platform.kafka.KafkaDeadLetterPublisher;
+import dev.cdiff.platform.registry.SchemaRegistryClient;
+import dev.cdiff.platform.serde.ConfluentAvroDeserializer;
+import dev.cdiff.platform.serde.ConfluentAvroSerializer;
+import dev.cdiff.platform.store.ArtifactStore;
+import dev.cdiff.schemas.events.IngestionRequested;
+import io.minio.MinioClient;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The ingestion service: the HTTP upload API and the IngestionRequested consumer (group {@code ingestion} unless
+ * CONSUMER_GROUP says otherwise), both feeding {@link ConceptIngestion}. {@link #start()} / {@link #close()} let it
+ * run alone ({@link IngestionMain}) or beside the other services in one JVM.
+ */
+public final class IngestionService implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(IngestionService.class);
+    public static final String DEFAULT_NAME = "ingestion";
+
+    private final ServiceConfig config;
+    private final IngestionSettings settings;
+    private final ArtifactStore store;
+    private final KafkaProducer<String, SpecificRecord> producer;
+    private final ConceptIngestion ingestion;
+    private final EventLoop<IngestionRequested> loop;
+    private IngestionHttpApi http;
+
+    public IngestionService(ServiceConfig rawConfig) {
+        this.config = rawConfig.optional(ServiceConfig.SERVICE_NAME).isPresent() ? rawConfig
+                : rawConfig.with(ServiceConfig.SERVICE_NAME, DEFAULT_NAME);
+        this.settings = IngestionSettings.from(config);
+        this.store = ArtifactStore.fromConfig(config).ensureBucket();
+        SchemaRegistryClient registry = new SchemaRegistryClient(config.schemaRegistryUrl());
+        KafkaClients clients = new KafkaClients(config);
+        this.producer = clients.producer(new StringSerializer(), new ConfluentAvroSerializer<>(registry, true));
+        Map<String, ArtifactStore> sourceStores = new ConcurrentHashMap<>();
+        this.ingestion = new ConceptIngestion(
+                new ConceptPreparer(new SubmissionValidator(settings.limits()),
+                        new ImageNormalizer(settings.limits().outputSide()), settings.defaultInitializerWord()),
+                store,
+                bucket -> bucket.equals(store.bucket()) ? store
+                        : sourceStores.computeIfAbsent(bucket, b -> sourceStore(config, b)),
+                new EventPublisher(producer, config));
+        this.loop = EventLoop.<IngestionRequested>builder(config.serviceName(),
+                        new ConfluentAvroDeserializer<>(IngestionRequested.class, registry))
+                .config(config)
+                .consumer(clients.rawConsumer())
+                .topics(config.topic(Topics.INGESTION_REQUESTED))
+                .handler(ingestion::onIngestionRequested)
+                .eventId(IngestionRequested::getEventId)
+                .tenantAndJob(IngestionRequested::getTenantId, IngestionRequested::getJobId)
+                .idempotency(new S3IdempotencyStore(store))
+                .deadLetters(new KafkaDeadLetterPublisher<>(producer, config.deadLetterTopic(),
+                        DeadLetterEnvelope::toAvro))
+                .build();
+    }
+
+    private static ArtifactStore sourceStore(ServiceConfig config, String bucket) {
+        MinioClient client = MinioClient.builder().endpoint(config.s3Endpoint())
+                .credentials(config.s3AccessKey(), config.s3SecretKey()).region(config.s3Region()).build();
+        return new ArtifactStore(client, bucket, config.s3Endpoint());
+    }
+
+    public synchronized IngestionService start() {
+        if (settings.httpPort() >= 0) {
+            try {
+                http = new IngestionHttpApi(new InetSocketAddress(settings.httpHost(), settings.httpPort()),
+                        settings.apiKeys(), settings.maxRequestBytes(), ingestion::ingest);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot open the ingestion HTTP port " + settings.httpHost() + ":"
+                        + settings.httpPort() + " (" + IngestionSettings.HTTP_PORT + ")", e);
+            }
+            if (settings.apiKeys().isEmpty()) {
+                LOG.warn("{} is empty: every upload will be answered 401", IngestionSettings.API_KEYS);
+            }
+            http.start();
+        }
+        loop.start();
+        LOG.info("ingestion started: {}", config);
+        return this;
+    }
+
+    /** Bound HTTP port, or -1 when HTTP is disabled or not started. */
+    public int httpPort() {
+        return http == null ? -1 : http.port();
+    }
+
+    public ConceptIngestion ingestion() {
+        return ingestion;
+    }
+
+    public EventLoop<IngestionRequested> loop() {
+        return loop;
+    }
+
+    @Override
+    public synchronized void close() {
+        if (http != null) {
+            http.close();
+        }
+        loop.close();
+        producer.close();
+    }
+}

@@ -1,0 +1,20 @@
+package dev.cdiff.ingestion.validate;
+
+/** Machine-readable reason codes of a ConceptRejected event. */
+public enum RejectionReason {
+    TOO_FEW_IMAGES,
+    TOO_MANY_IMAGES,
+    UNSUPPORTED_FORMAT,
+    IMAGE_TOO_LARGE,
+    DUPLICATE_IMAGE,
+    MISSING_CLASS_WORD,
+    /** A class word is present but is not a plain word or short phrase (e.g. contains markup or is too long). */
+    INVALID_CLASS_WORD,
+    /** Concept name missing or not a plain name. */
+    INVALID_CONCEPT_NAME,
+    /** Captions given but not one per image, or one is too long. */
+    INVALID_CAPTIONS,
+    UNREADABLE_IMAGE,
+    SOURCE_NOT_FOUND,
+    UNAUTHORIZED
+}

@@ -1,0 +1,110 @@
+package dev.cdiff.orchestrator;
+
+import dev.cdiff.platform.Topics;
+import dev.cdiff.schemas.events.ConceptRejected;
+import dev.cdiff.schemas.events.ConceptSubmitted;
+import dev.cdiff.schemas.events.IngestionRequested;
+import dev.cdiff.schemas.events.JobFailed;
+import dev.cdiff.schemas.events.MergeCompleted;
+import dev.cdiff.schemas.events.MergeRequested;
+import dev.cdiff.schemas.events.RegularizationReady;
+import dev.cdiff.schemas.events.RegularizationRequested;
+import dev.cdiff.schemas.events.SampleRequested;
+import dev.cdiff.schemas.events.SamplesGenerated;
+import dev.cdiff.schemas.events.TrainingCompleted;
+import dev.cdiff.schemas.events.TrainingFailed;
+import dev.cdiff.schemas.events.TrainingProgress;
+import dev.cdiff.schemas.events.TrainingRequested;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.common.serialization.Serde;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.StoreBuilder;
+import org.apache.kafka.streams.state.Stores;
+
+import java.time.Clock;
+import java.util.List;
+
+/**
+ * The job orchestration topology: every job event topic feeds one state-machine processor that owns the
+ * persistent {@value #JOB_STORE} store (keyed by jobId) and writes requests to their topics.
+ *
+ * <pre>
+ * ingestion-requested, concept-submitted, concept-rejected, regularization-ready, training-progress,
+ * training-completed, training-failed, sample-requested, samples-generated, merge-requested, merge-completed,
+ * job-failed ──► job-state-machine [job-status] ──► regularization-requested, training-requested,
+ *                                                   sample-requested, job-failed
+ * </pre>
+ * All input topics must have the same partition count and be keyed by jobId so one job's events meet in one task.
+ * sample-requested and job-failed are read back as well: an event this processor emitted is already in the job's
+ * history and is skipped; one from elsewhere starts or fails a job.
+ */
+public final class JobTopology {
+    public static final String JOB_STORE = "job-status";
+    static final String PROCESSOR = "job-state-machine";
+
+    static final List<Class<? extends SpecificRecord>> CONSUMED = List.of(
+            IngestionRequested.class, ConceptSubmitted.class, ConceptRejected.class, RegularizationReady.class,
+            TrainingProgress.class, TrainingCompleted.class, TrainingFailed.class, SampleRequested.class,
+            SamplesGenerated.class, MergeRequested.class, MergeCompleted.class, JobFailed.class);
+    static final List<Class<? extends SpecificRecord>> EMITTED = List.of(
+            RegularizationRequested.class, TrainingRequested.class, SampleRequested.class, JobFailed.class);
+
+    private final EventSerdes serdes;
+    private final OrchestratorSettings settings;
+    private final Clock clock;
+    private final String topicPrefix;
+
+    /**
+     * @param topicPrefix put before every topic name (ServiceConfig's TOPIC_PREFIX; "" in the usual deployment)
+     * @param clock the source of occurredAt of emitted events
+     */
+    public JobTopology(EventSerdes serdes, OrchestratorSettings settings, Clock clock, String topicPrefix) {
+        this.serdes = serdes;
+        this.settings = settings;
+        this.clock = clock;
+        this.topicPrefix = topicPrefix == null ? "" : topicPrefix;
+    }
+
+    public JobTopology(EventSerdes serdes, OrchestratorSettings settings, Clock clock) {
+        this(serdes, settings, clock, "");
+    }
+
+    public Topology build() {
+        Topology topology = new Topology();
+        String[] sources = new String[CONSUMED.size()];
+        for (int i = 0; i < CONSUMED.size(); i++) {
+            Class<? extends SpecificRecord> type = CONSUMED.get(i);
+            sources[i] = "source-" + Topics.of(type);
+            topology.addSource(sources[i], Serdes.String().deserializer(), serdeOf(type).deserializer(),
+                    topicPrefix + Topics.of(type));
+        }
+        JobTransitions transitions = new JobTransitions(settings);
+        topology.addProcessor(PROCESSOR, () -> new JobStateProcessor(transitions, clock), sources);
+        topology.addStateStore(jobStore(), PROCESSOR);
+        for (Class<? extends SpecificRecord> type : EMITTED) {
+            topology.addSink(sinkName(type), topicPrefix + Topics.of(type), Serdes.String().serializer(),
+                    serdeOf(type).serializer(), PROCESSOR);
+        }
+        return topology;
+    }
+
+    static StoreBuilder<KeyValueStore<String, JobStatus>> jobStore() {
+        return Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(JOB_STORE), Serdes.String(), new JobStatusSerde());
+    }
+
+    static String sinkName(Class<?> eventType) {
+        @SuppressWarnings("unchecked")
+        String topic = Topics.of((Class<? extends SpecificRecord>) eventType);
+        return "sink-" + topic;
+    }
+
+    private <T extends SpecificRecord> Serde<T> serdeOf(Class<T> type) {
+        Serde<T> serde = serdes.forType(type);
+        if (serde == null) {
+            throw new IllegalStateException("no serde for " + type.getSimpleName());
+        }
+        return serde;
+    }
+}

@@ -1,0 +1,364 @@
+package dev.cdiff.orchestrator;
+
+import dev.cdiff.schemas.events.ConceptRejected;
+import dev.cdiff.schemas.events.ConceptSubmitted;
+import dev.cdiff.schemas.events.IngestionRequested;
+import dev.cdiff.schemas.events.JobFailed;
+import dev.cdiff.schemas.events.MergeCompleted;
+import dev.cdiff.schemas.events.MergeRequested;
+import dev.cdiff.schemas.events.RegularizationReady;
+import dev.cdiff.schemas.events.SampleRequested;
+import dev.cdiff.schemas.events.SamplesGenerated;
+import dev.cdiff.schemas.events.TrainingCompleted;
+import dev.cdiff.schemas.events.TrainingFailed;
+import dev.cdiff.schemas.events.TrainingProgress;
+import org.apache.avro.specific.SpecificRecord;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The job state machine as a pure function: (stored status, incoming event, now) to (status to store, events to
+ * emit). Kafka-free so every rule is visible in one place; {@link JobStateProcessor} applies it against the store.
+ *
+ * <p>Rules that keep replays and redeliveries harmless: an event id the job already saw changes nothing; an event
+ * for a stage the job is not in is recorded as ignored and emits nothing; an event for an unknown job only counts
+ * when it can start a job (IngestionRequested, ConceptSubmitted, ConceptRejected, MergeRequested,
+ * SampleRequested, JobFailed), otherwise it is dropped without creating state.
+ */
+public final class JobTransitions {
+
+    /**
+     * @param status what to store, or null to leave the store untouched
+     * @param emitted events to publish, in order
+     * @param dropped why the event was dropped without touching the job, or null
+     */
+    public record Outcome(JobStatus status, List<SpecificRecord> emitted, String dropped) {
+        static Outcome drop(String why) {
+            return new Outcome(null, List.of(), why);
+        }
+    }
+
+    private final OrchestratorSettings settings;
+    private final Requests requests;
+
+    public JobTransitions(OrchestratorSettings settings) {
+        this.settings = settings;
+        this.requests = new Requests(settings);
+    }
+
+    public Outcome apply(JobStatus current, SpecificRecord event, Instant now) {
+        EventEnvelope in = EventEnvelope.of(event);
+        if (in.eventId() == null || in.jobId() == null || in.tenantId() == null) {
+            return Outcome.drop(in.type() + " without eventId, jobId or tenantId");
+        }
+        if (current != null) {
+            if (current.hasSeen(in.eventId())) {
+                return Outcome.drop("duplicate event " + in.eventId());
+            }
+            if (!current.tenantId.equals(in.tenantId())) {
+                return Outcome.drop(in.type() + " " + in.eventId() + " names tenant " + in.tenantId()
+                        + " but job " + current.jobId + " belongs to another tenant");
+            }
+        }
+        Step step = new Step(current, in, now);
+        if (event instanceof IngestionRequested e) {
+            onIngestionRequested(step, e);
+        } else if (event instanceof ConceptSubmitted e) {
+            onConceptSubmitted(step, e);
+        } else if (event instanceof ConceptRejected e) {
+            onConceptRejected(step, e);
+        } else if (event instanceof RegularizationReady e) {
+            onRegularizationReady(step, e);
+        } else if (event instanceof TrainingProgress e) {
+            onTrainingProgress(step, e);
+        } else if (event instanceof TrainingCompleted e) {
+            onTrainingCompleted(step, e);
+        } else if (event instanceof TrainingFailed e) {
+            onTrainingFailed(step, e);
+        } else if (event instanceof SampleRequested e) {
+            onSampleRequested(step, e);
+        } else if (event instanceof SamplesGenerated e) {
+            onSamplesGenerated(step, e);
+        } else if (event instanceof MergeRequested e) {
+            onMergeRequested(step, e);
+        } else if (event instanceof MergeCompleted e) {
+            onMergeCompleted(step, e);
+        } else if (event instanceof JobFailed e) {
+            onJobFailed(step, e);
+        } else {
+            return Outcome.drop("the orchestrator does not handle " + in.type());
+        }
+        return step.outcome();
+    }
+
+    private void onIngestionRequested(Step step, IngestionRequested e) {
+        if (step.job != null) {
+            step.ignore("job already exists");
+            return;
+        }
+        JobStatus job = step.create(JobKind.CONCEPT, JobStage.INGESTING);
+        job.concept = new JobStatus.Concept();
+        job.concept.conceptName = e.getConceptName();
+        job.concept.classWord = e.getClassWord();
+        job.concept.initializerWord = e.getInitializerWord();
+    }
+
+    private void onConceptSubmitted(Step step, ConceptSubmitted e) {
+        if (step.job != null && step.job.stage != JobStage.INGESTING) {
+            step.ignore("concept already submitted; job is " + step.job.stage);
+            return;
+        }
+        JobStatus job = step.job != null ? step.job : step.create(JobKind.CONCEPT, JobStage.INGESTING);
+        JobStatus.Concept concept = new JobStatus.Concept();
+        concept.conceptId = e.getConceptId();
+        concept.conceptName = e.getConceptName();
+        concept.classWord = e.getClassWord();
+        concept.modifierToken = settings.modifierToken();
+        concept.initializerWord = e.getInitializerWord() == null || e.getInitializerWord().isBlank()
+                ? settings.defaultInitializerWord() : e.getInitializerWord();
+        concept.source = e.getSource();
+        concept.images = Artifacts.toStatus(e.getImages());
+        concept.captions = new ArrayList<>(e.getCaptions());
+        job.concept = concept;
+        job.training = requests.trainingPlan(job.jobId, e.getTraining());
+        job.regularization = new JobStatus.Regularization();
+        job.regularization.classPrompt = requests.classPrompt(concept.classWord);
+        step.enter(JobStage.REGULARIZING);
+        job.regularization.requestEventId = step.emit(requests.regularization(job, step.in, step.now));
+    }
+
+    private void onConceptRejected(Step step, ConceptRejected e) {
+        if (step.job != null && step.job.stage != JobStage.INGESTING) {
+            step.ignore("rejection after the job left ingestion; job is " + step.job.stage);
+            return;
+        }
+        if (step.job == null) {
+            step.create(JobKind.CONCEPT, JobStage.INGESTING);
+        }
+        step.fail("ingestion", e.getReason(), e.getReasonCode(), null, e.getOffendingItems());
+        step.emit(requests.failure(step.job, step.in, step.now));
+    }
+
+    private void onRegularizationReady(Step step, RegularizationReady e) {
+        if (!step.requireStage(JobStage.REGULARIZING)) {
+            return;
+        }
+        JobStatus job = step.job;
+        job.regularization.origin = e.getOrigin();
+        job.regularization.classSetDigest = e.getClassSetDigest();
+        job.regularization.imageCount = e.getImages().size();
+        step.enter(JobStage.TRAINING);
+        job.training.requestEventId = step.emit(requests.training(job, e, step.in, step.now));
+    }
+
+    private void onTrainingProgress(Step step, TrainingProgress e) {
+        if (!step.requireStage(JobStage.TRAINING)) {
+            return;
+        }
+        JobStatus.Progress last = step.job.progress;
+        if (last != null && e.getStep() < last.step) {
+            step.ignore("older than the progress already recorded (step " + last.step + ")");
+            return;
+        }
+        JobStatus.Progress progress = new JobStatus.Progress();
+        progress.step = e.getStep();
+        progress.totalSteps = e.getTotalSteps();
+        progress.loss = e.getLoss();
+        progress.elapsedMillis = e.getElapsedMillis();
+        progress.checkpointKey = e.getCheckpoint() != null ? e.getCheckpoint().getKey()
+                : last != null ? last.checkpointKey : null;
+        step.job.progress = progress;
+    }
+
+    private void onTrainingCompleted(Step step, TrainingCompleted e) {
+        if (!step.requireStage(JobStage.TRAINING)) {
+            return;
+        }
+        JobStatus job = step.job;
+        JobStatus.Delta delta = new JobStatus.Delta();
+        delta.artifact = Artifacts.toStatus(e.getDelta());
+        delta.tokens = new ArrayList<>(e.getTokens());
+        delta.classWords = new ArrayList<>(e.getClassWords());
+        delta.steps = e.getSteps();
+        delta.finalLoss = e.getFinalLoss();
+        delta.durationMillis = e.getDurationMillis();
+        job.delta = delta;
+        SampleRequested sample = requests.samples(job, e, step.in, step.now);
+        if (sample == null) {
+            step.enter(JobStage.DONE);
+            return;
+        }
+        step.enter(JobStage.SAMPLING);
+        job.samples = new JobStatus.Samples();
+        job.samples.requestedPrompts = new ArrayList<>(sample.getPrompts());
+        job.samples.seed = sample.getSeed();
+        job.samples.requestEventId = step.emit(sample);
+    }
+
+    private void onTrainingFailed(Step step, TrainingFailed e) {
+        if (!step.requireStage(JobStage.TRAINING)) {
+            return;
+        }
+        step.fail("training", e.getReason(), e.getErrorClass(), e.getRetryable(), null);
+        step.emit(requests.failure(step.job, step.in, step.now));
+    }
+
+    private void onSampleRequested(Step step, SampleRequested e) {
+        if (step.job != null) {
+            step.ignore("sampling request from elsewhere for an existing job");
+            return;
+        }
+        JobStatus job = step.create(JobKind.SAMPLE, JobStage.SAMPLING);
+        job.samples = new JobStatus.Samples();
+        job.samples.requestEventId = step.in.eventId();
+        job.samples.requestedPrompts = new ArrayList<>(e.getPrompts());
+        job.samples.seed = e.getSeed();
+        if (e.getDelta() != null) {
+            job.delta = new JobStatus.Delta();
+            job.delta.artifact = Artifacts.toStatus(e.getDelta());
+        }
+    }
+
+    private void onSamplesGenerated(Step step, SamplesGenerated e) {
+        if (!step.requireStage(JobStage.SAMPLING)) {
+            return;
+        }
+        JobStatus.Samples samples = step.job.samples;
+        samples.images = Artifacts.toStatus(e.getImages());
+        samples.prompts = new ArrayList<>(e.getPrompts());
+        samples.seed = e.getSeed();
+        samples.durationMillis = e.getDurationMillis();
+        step.enter(JobStage.DONE);
+    }
+
+    private void onMergeRequested(Step step, MergeRequested e) {
+        if (step.job != null) {
+            step.ignore("job already exists");
+            return;
+        }
+        JobStatus job = step.create(JobKind.MERGE, JobStage.MERGING);
+        job.merge = new JobStatus.Merge();
+        job.merge.outputName = e.getOutputName();
+        job.merge.regularizationCaptions = e.getRegularizationCaptions();
+        job.merge.sourceDigests = new ArrayList<>(e.getDeltas().stream().map(d -> d.getSha256()).toList());
+    }
+
+    private void onMergeCompleted(Step step, MergeCompleted e) {
+        if (!step.requireStage(JobStage.MERGING)) {
+            return;
+        }
+        JobStatus.Merge merge = step.job.merge;
+        merge.merged = Artifacts.toStatus(e.getMerged());
+        merge.tokens = new ArrayList<>(e.getTokens());
+        merge.classWords = new ArrayList<>(e.getClassWords());
+        merge.sourceDigests = new ArrayList<>(e.getSourceDigests());
+        merge.durationMillis = e.getDurationMillis();
+        step.enter(JobStage.DONE);
+    }
+
+    private void onJobFailed(Step step, JobFailed e) {
+        if (step.job != null && step.job.stage.isFinal()) {
+            step.ignore("job already " + step.job.stage);
+            return;
+        }
+        if (step.job == null) {
+            JobKind kind = switch (e.getStage()) {
+                case "merging" -> JobKind.MERGE;
+                case "sampling" -> JobKind.SAMPLE;
+                default -> JobKind.CONCEPT;
+            };
+            step.create(kind, JobStage.FAILED);
+        }
+        step.fail(e.getStage(), e.getReason(), e.getErrorClass(), null, null);
+    }
+
+    /** One event's effect on one job, accumulated while the handler runs. */
+    private static final class Step {
+        final EventEnvelope in;
+        final Instant now;
+        String ignored;
+        JobStatus job;
+        final List<SpecificRecord> emitted = new ArrayList<>();
+        String dropped;
+
+        Step(JobStatus job, EventEnvelope in, Instant now) {
+            this.job = job;
+            this.in = in;
+            this.now = now;
+        }
+
+        JobStatus create(JobKind kind, JobStage stage) {
+            job = new JobStatus();
+            job.jobId = in.jobId();
+            job.tenantId = in.tenantId();
+            job.kind = kind;
+            job.createdAt = now.toString();
+            enter(stage);
+            return job;
+        }
+
+        void enter(JobStage stage) {
+            job.stage = stage;
+            job.stageEnteredAt.put(stage.name(), now.toString());
+        }
+
+        void fail(String stage, String reason, String errorClass, Boolean retryable, List<String> offendingItems) {
+            JobStatus.JobError error = new JobStatus.JobError();
+            error.stage = stage;
+            error.reason = reason;
+            error.errorClass = errorClass;
+            error.eventId = in.eventId();
+            error.retryable = retryable;
+            error.offendingItems = offendingItems == null ? null : new ArrayList<>(offendingItems);
+            job.error = error;
+            enter(JobStage.FAILED);
+        }
+
+        /** True when the job exists and is in {@code stage}; otherwise records why the event is ignored. */
+        boolean requireStage(JobStage stage) {
+            if (job == null) {
+                dropped = in.type() + " " + in.eventId() + " for unknown job " + in.jobId();
+                return false;
+            }
+            if (job.stage != stage) {
+                ignore("job is " + job.stage + ", not " + stage);
+                return false;
+            }
+            return true;
+        }
+
+        void ignore(String why) {
+            ignored = why;
+        }
+
+        String emit(SpecificRecord event) {
+            emitted.add(event);
+            return EventEnvelope.of(event).eventId();
+        }
+
+        Outcome outcome() {
+            if (job == null) {
+                return Outcome.drop(dropped != null ? dropped : in.type() + " " + in.eventId() + " started nothing");
+            }
+            job.history.add(historyEntry(in, "in", ignored));
+            for (SpecificRecord event : emitted) {
+                job.history.add(historyEntry(EventEnvelope.of(event), "out", null));
+            }
+            job.updatedAt = now.toString();
+            return new Outcome(job, List.copyOf(emitted), null);
+        }
+    }
+
+    private static JobStatus.HistoryEntry historyEntry(EventEnvelope event, String direction, String ignored) {
+        JobStatus.HistoryEntry entry = new JobStatus.HistoryEntry();
+        entry.direction = direction;
+        entry.type = event.type();
+        entry.eventId = event.eventId();
+        entry.occurredAt = event.occurredAt() == null ? null : event.occurredAt().toString();
+        entry.causationId = event.causationId();
+        entry.ignored = ignored;
+        return entry;
+    }
+}

@@ -1,0 +1,91 @@
+package dev.cdiff.retrieval.classset;
+
+import dev.cdiff.platform.store.ArtifactStore;
+import dev.cdiff.retrieval.Digests;
+import dev.cdiff.retrieval.features.CaptionEmbedder;
+import dev.cdiff.retrieval.index.CaptionIndex;
+import dev.cdiff.retrieval.index.CaptionMatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Finds or makes the regularization set of a class: a cached manifest when one exists for the same params, else the
+ * corpus images whose captions are closest to the class prompt, topped up with generated images when fewer than the
+ * required minimum pass the threshold. Sets are shared across tenants: they hold only public corpus images and
+ * base-model outputs, never tenant data.
+ */
+public final class ClassSetBuilder {
+    private static final Logger LOG = LoggerFactory.getLogger(ClassSetBuilder.class);
+    public static final String CLASS_SETS = "shared/class-sets/";
+    public static final String GENERATED_IMAGES = "shared/class-images/";
+
+    private final ArtifactStore store;
+    private final CaptionIndex index;
+    private final CaptionEmbedder embedder;
+    private final ClassImageGenerator generator;
+
+    /** @param generator null when generation is unavailable; then a short set is returned as retrieved */
+    public ClassSetBuilder(ArtifactStore store, CaptionIndex index, CaptionEmbedder embedder,
+                           ClassImageGenerator generator) {
+        this.store = store;
+        this.index = index;
+        this.embedder = embedder;
+        this.generator = generator;
+    }
+
+    public synchronized ClassSet obtain(ClassSetParams params) {
+        String manifestKey = CLASS_SETS + params.cacheKey() + ".json";
+        if (store.exists(manifestKey)) {
+            byte[] bytes = store.getBytes(manifestKey);
+            LOG.info("class set for '{}' reused from {}", params.classPrompt(), manifestKey);
+            return new ClassSet(ClassSetManifest.fromJson(bytes), Digests.sha256Hex(bytes), manifestKey, true);
+        }
+        List<ClassSetItem> items = new ArrayList<>();
+        float[] query = embedder.embed(params.classPrompt());
+        for (CaptionMatch m : index.search(query, params.maxImages(), params.minSimilarity())) {
+            items.add(new ClassSetItem(store.bucket(), m.entry().imageKey(), m.entry().imageSha256(),
+                    m.entry().imageSizeBytes(), m.entry().mediaType(), m.entry().caption(), "RETRIEVED", m.cosine()));
+        }
+        int missing = params.requiredImages() - items.size();
+        if (missing > 0) {
+            if (generator == null) {
+                if (items.isEmpty()) {
+                    throw new IllegalStateException("no corpus caption is closer than cosine " + params.minSimilarity()
+                            + " to '" + params.classPrompt() + "' and class image generation is not configured");
+                }
+                LOG.warn("class set for '{}' has {} of {} images and generation is not configured", params.classPrompt(),
+                        items.size(), params.requiredImages());
+            } else {
+                items.addAll(generate(params, missing));
+            }
+        }
+        ClassSetManifest manifest = new ClassSetManifest(1, params, ClassSetManifest.originOf(items), items);
+        byte[] bytes = manifest.toJson();
+        store.putAt(manifestKey, bytes, "application/json");
+        LOG.info("class set for '{}': {} images ({}), stored at {}", params.classPrompt(), items.size(),
+                manifest.origin(), manifestKey);
+        return new ClassSet(manifest, Digests.sha256Hex(bytes), manifestKey, false);
+    }
+
+    private List<ClassSetItem> generate(ClassSetParams params, int count) {
+        long start = System.nanoTime();
+        List<byte[]> pngs = generator.generate(params.classPrompt(), count, params.generationSeed(),
+                params.generationSteps(), params.generationGuidance(), params.generationSide());
+        List<ClassSetItem> items = new ArrayList<>(pngs.size());
+        for (byte[] png : pngs) {
+            String sha = Digests.sha256Hex(png);
+            String key = GENERATED_IMAGES + sha + ".png";
+            if (!store.exists(key)) {
+                store.putAt(key, png, "image/png");
+            }
+            items.add(new ClassSetItem(store.bucket(), key, sha, png.length, "image/png", params.classPrompt(),
+                    "GENERATED", 1.0));
+        }
+        LOG.info("generated {} class images of '{}' in {} ms", pngs.size(), params.classPrompt(),
+                (System.nanoTime() - start) / 1_000_000);
+        return items;
+    }
+}

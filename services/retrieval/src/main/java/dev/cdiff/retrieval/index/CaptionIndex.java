@@ -1,0 +1,143 @@
+package dev.cdiff.retrieval.index;
+
+import org.apache.lucene.document.Document;
+import org.apache.lucene.document.Field;
+import org.apache.lucene.document.KnnFloatVectorField;
+import org.apache.lucene.document.StoredField;
+import org.apache.lucene.document.StringField;
+import org.apache.lucene.index.DirectoryReader;
+import org.apache.lucene.index.IndexWriter;
+import org.apache.lucene.index.IndexWriterConfig;
+import org.apache.lucene.index.Term;
+import org.apache.lucene.index.VectorSimilarityFunction;
+import org.apache.lucene.search.IndexSearcher;
+import org.apache.lucene.search.KnnFloatVectorQuery;
+import org.apache.lucene.search.ScoreDoc;
+import org.apache.lucene.search.TermQuery;
+import org.apache.lucene.search.TopDocs;
+import org.apache.lucene.store.FSDirectory;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Caption features of the corpus in a Lucene HNSW graph (cosine similarity), one index per base model (features of
+ * different text encoders are not comparable). Entries are upserted by id, so re-ingesting a corpus is harmless.
+ */
+public final class CaptionIndex implements AutoCloseable {
+    static final String ID = "id";
+    static final String VECTOR = "caption_vector";
+    private static final String IMAGE_KEY = "image_key";
+    private static final String IMAGE_SHA = "image_sha256";
+    private static final String IMAGE_SIZE = "image_size";
+    private static final String MEDIA_TYPE = "media_type";
+    private static final String CAPTION = "caption";
+
+    private final FSDirectory directory;
+    private final IndexWriter writer;
+    private final int dimension;
+
+    public CaptionIndex(Path dir, int dimension) {
+        this.dimension = dimension;
+        try {
+            this.directory = FSDirectory.open(dir);
+            this.writer = new IndexWriter(directory, new IndexWriterConfig()
+                    .setOpenMode(IndexWriterConfig.OpenMode.CREATE_OR_APPEND));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot open caption index at " + dir, e);
+        }
+    }
+
+    public int dimension() {
+        return dimension;
+    }
+
+    /** Adds or replaces an entry; visible to searches after {@link #commit()}. */
+    public void upsert(CorpusEntry entry, float[] feature) {
+        if (feature.length != dimension) {
+            throw new IllegalArgumentException("caption feature has " + feature.length + " dimensions, the index "
+                    + dimension);
+        }
+        Document doc = new Document();
+        doc.add(new StringField(ID, entry.entryId(), Field.Store.YES));
+        doc.add(new StoredField(IMAGE_KEY, entry.imageKey()));
+        doc.add(new StoredField(IMAGE_SHA, entry.imageSha256()));
+        doc.add(new StoredField(IMAGE_SIZE, entry.imageSizeBytes()));
+        doc.add(new StoredField(MEDIA_TYPE, entry.mediaType()));
+        doc.add(new StoredField(CAPTION, entry.caption()));
+        doc.add(new KnnFloatVectorField(VECTOR, feature, VectorSimilarityFunction.COSINE));
+        try {
+            writer.updateDocument(new Term(ID, entry.entryId()), doc);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot add corpus entry " + entry.entryId() + " to the caption index", e);
+        }
+    }
+
+    public void commit() {
+        try {
+            writer.commit();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot commit the caption index", e);
+        }
+    }
+
+    public int size() {
+        try (DirectoryReader reader = DirectoryReader.open(writer)) {
+            return reader.numDocs();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public boolean contains(String entryId) {
+        try (DirectoryReader reader = DirectoryReader.open(writer)) {
+            return new IndexSearcher(reader).count(new TermQuery(new Term(ID, entryId))) > 0;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * Up to {@code limit} entries whose caption cosine to {@code query} exceeds {@code minCosine}, most similar first.
+     * HNSW search is approximate; it is asked for the full limit and the threshold is applied to exact cosines
+     * recomputed from Lucene's score (for COSINE, score = (1 + cos) / 2).
+     */
+    public List<CaptionMatch> search(float[] query, int limit, double minCosine) {
+        if (limit <= 0) {
+            return List.of();
+        }
+        try (DirectoryReader reader = DirectoryReader.open(writer)) {
+            if (reader.numDocs() == 0) {
+                return List.of();
+            }
+            IndexSearcher searcher = new IndexSearcher(reader);
+            TopDocs top = searcher.search(new KnnFloatVectorQuery(VECTOR, query, limit), limit);
+            List<CaptionMatch> out = new ArrayList<>();
+            for (ScoreDoc hit : top.scoreDocs) {
+                double cosine = 2.0 * hit.score - 1.0;
+                if (cosine <= minCosine) {
+                    continue;
+                }
+                Document d = searcher.storedFields().document(hit.doc);
+                out.add(new CaptionMatch(new CorpusEntry(d.get(ID), d.get(IMAGE_KEY), d.get(IMAGE_SHA),
+                        d.getField(IMAGE_SIZE).numericValue().longValue(), d.get(MEDIA_TYPE), d.get(CAPTION)), cosine));
+            }
+            return out;
+        } catch (IOException e) {
+            throw new UncheckedIOException("caption index search failed", e);
+        }
+    }
+
+    @Override
+    public void close() {
+        try {
+            writer.close();
+            directory.close();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
