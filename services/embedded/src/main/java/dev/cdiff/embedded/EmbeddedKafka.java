@@ -64,6 +64,20 @@ public final class EmbeddedKafka implements AutoCloseable {
         if (server != null) {
             throw new IllegalStateException("EmbeddedKafka already started on " + bootstrapServers());
         }
+        // Free ports are probed before Kafka binds them; another process may take one in between, so retry.
+        int tries = requestedBrokerPort == 0 ? 3 : 1;
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return startOnce();
+            } catch (RuntimeException e) {
+                if (attempt >= tries || !causedByBindFailure(e)) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    private EmbeddedKafka startOnce() {
         try {
             Files.createDirectories(dataDir());
             String clusterId = clusterId();
@@ -78,6 +92,7 @@ public final class EmbeddedKafka implements AutoCloseable {
                 started.startup();
             } catch (RuntimeException e) {
                 started.shutdown();
+                started.awaitShutdown();
                 throw e;
             }
             server = started;
@@ -85,6 +100,15 @@ public final class EmbeddedKafka implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot prepare Kafka workspace " + workspace, e);
         }
+    }
+
+    private static boolean causedByBindFailure(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof java.net.BindException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Stops the broker and waits for it; data stays for the next {@link #start()}. */

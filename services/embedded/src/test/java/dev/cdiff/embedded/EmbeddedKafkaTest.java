@@ -46,8 +46,12 @@ class EmbeddedKafkaTest {
             kafka.stop();
         }
 
+        // a new instance on the same workspace, as after a process restart, this time on a fixed port
+        int fixedPort = EmbeddedKafka.freeLoopbackPort();
+        kafka = new EmbeddedKafka(workspace, fixedPort);
         long t1 = System.nanoTime();
         kafka.start();
+        assertEquals("127.0.0.1:" + fixedPort, kafka.bootstrapServers());
         System.out.printf("EmbeddedKafka restart: %d ms%n", (System.nanoTime() - t1) / 1_000_000);
         try {
             assertEquals(clusterId, kafka.clusterId());

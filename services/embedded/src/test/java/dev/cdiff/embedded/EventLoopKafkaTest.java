@@ -114,6 +114,11 @@ class EventLoopKafkaTest {
         }
 
         Harness start(String service, String group, String topic, String dlq, boolean idempotent) {
+            return start(service, group, topic, dlq, idempotent,
+                    new RetryPolicy(3, Duration.ofMillis(50), Duration.ofMillis(200)));
+        }
+
+        Harness start(String service, String group, String topic, String dlq, boolean idempotent, RetryPolicy policy) {
             ServiceConfig config = config(service).with(ServiceConfig.CONSUMER_GROUP, group);
             KafkaClients clients = new KafkaClients(config);
             dlqProducer = clients.producer(new StringSerializer(), new ByteArraySerializer());
@@ -123,7 +128,7 @@ class EventLoopKafkaTest {
                     .eventId(TestEvent::id)
                     .tenantAndJob(e -> "tenant-t", e -> "job-" + e.id())
                     .deadLetters(new KafkaDeadLetterPublisher<>(dlqProducer, dlq, EventLoopKafkaTest::avroBytes))
-                    .retryPolicy(new RetryPolicy(3, Duration.ofMillis(50), Duration.ofMillis(200)))
+                    .retryPolicy(policy)
                     .pollTimeout(Duration.ofMillis(100))
                     .handler(this::handle);
             if (idempotent) {
@@ -352,6 +357,43 @@ class EventLoopKafkaTest {
         System.out.println("EventLoop close while idle: " + ms + " ms");
         Set<String> none = Set.of();
         assertEquals(none, Set.copyOf(h.handledIds()));
+    }
+
+    @Test
+    void aLoopClosedBeforeStartingReleasesItsConsumerAndCannotStartLater() throws Exception {
+        KafkaClients clients = new KafkaClients(config("never-started"));
+        EventLoop<TestEvent> loop = EventLoop.builder("never-started", new TestEventDecoder())
+                .consumer(clients.rawConsumer()).topics("unused").handler(e -> { })
+                .deadLetters(envelope -> { }).build();
+        loop.close();
+        assertTrue(loop.awaitTermination(Duration.ZERO));
+        loop.close(); // twice is harmless
+        loop.run(); // returns at once: it was closed
+        assertNull(loop.failure());
+    }
+
+    @Test
+    void closeDuringBackoffIsPromptAndLeavesTheRecordUncommitted() throws Exception {
+        createTopics("stop-in", "stop-dlq");
+        produce("stop-in", List.of(evt("s1", "flaky")));
+        Harness slow = new Harness().start("stop-svc", "stop-svc", "stop-in", "stop-dlq", true,
+                new RetryPolicy(3, Duration.ofSeconds(30), Duration.ofSeconds(30)));
+        waitFor("first attempt", () -> slow.handledIds().size() == 1);
+        long t0 = System.nanoTime();
+        slow.stop();
+        long ms = (System.nanoTime() - t0) / 1_000_000;
+        assertTrue(ms < 10_000, "close during a 30 s backoff took " + ms + " ms");
+        assertEquals(0, slow.loop.stats().deadLettered());
+
+        // the record's outcome was never stored, so its offset was not committed: the next run gets it again
+        Harness next = new Harness().start("stop-svc", "stop-svc", "stop-in", "stop-dlq", true);
+        try {
+            waitFor("s1 handled after restart", () -> next.loop.stats().handled() == 1);
+        } finally {
+            next.stop();
+        }
+        assertEquals(List.of("s1", "s1", "s1"), next.handledIds(), "two more failures, then success");
+        System.out.println("EventLoop close during backoff: " + ms + " ms");
     }
 
     private static byte[] bytes(ByteBuffer b) {

@@ -211,6 +211,32 @@ class JobTopologyTest {
     }
 
     @Test
+    void ingestionRequestOpensTheJobAndSubmissionContinuesIt() {
+        driver.pipe(job.ingestionRequested("ev-ingest"));
+        assertEquals(List.of(), driver.drain());
+        assertEquals(JobStage.INGESTING, driver.status("job-1").stage);
+        assertEquals("dog", driver.status("job-1").concept.classWord);
+        driver.pipe(job.submitted("ev-submit", List.of(), null));
+        RegularizationRequested request = single(driver.drain(), RegularizationRequested.class);
+        assertEquals("ev-submit", request.getCausationId());
+        JobStatus status = driver.status("job-1");
+        assertEquals(JobStage.REGULARIZING, status.stage);
+        assertEquals(List.of("INGESTING", "REGULARIZING"), List.copyOf(status.stageEnteredAt.keySet()));
+        assertEquals("concept-job-1", status.concept.conceptId);
+    }
+
+    @Test
+    void jobFailedForAnUnknownJobRecordsAFailedJob() {
+        driver.pipe(job.jobFailed("ev-ingest-failed", "ingestion"));
+        assertEquals(List.of(), driver.drain());
+        JobStatus status = driver.status("job-1");
+        assertEquals(JobStage.FAILED, status.stage);
+        assertEquals(JobKind.CONCEPT, status.kind);
+        assertEquals("no images for class dog", status.error.reason);
+        assertEquals("ev-ingest-failed", status.error.eventId);
+    }
+
+    @Test
     void rejectedConceptFailsTheJobAndPublishesJobFailed() {
         driver.pipe(job.rejected("ev-reject"));
         JobFailed failed = single(driver.drain(), JobFailed.class);

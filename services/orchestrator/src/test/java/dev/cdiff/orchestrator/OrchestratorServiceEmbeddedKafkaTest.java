@@ -82,6 +82,10 @@ class OrchestratorServiceEmbeddedKafkaTest {
             assertEquals("RUNNING", json(health).path("streams").asText());
             assertEquals(404, get(base + "/jobs/no-such-job").statusCode());
             assertEquals(400, get(base + "/jobs").statusCode());
+            assertEquals(404, get(base + "/nothing-here").statusCode());
+            assertEquals(405, HTTP.send(HttpRequest.newBuilder(URI.create(base + "/jobs/x"))
+                    .POST(HttpRequest.BodyPublishers.ofString("{}")).build(), HttpResponse.BodyHandlers.ofString())
+                    .statusCode());
 
             TestEvents job = new TestEvents("acme", "job-it-1");
             ConceptSubmitted submitted = job.submitted("ev-it-submit", List.of(), null);

@@ -3,6 +3,7 @@ package dev.cdiff.orchestrator;
 import dev.cdiff.schemas.events.ArtifactRef;
 import dev.cdiff.schemas.events.ConceptRejected;
 import dev.cdiff.schemas.events.ConceptSubmitted;
+import dev.cdiff.schemas.events.IngestionRequested;
 import dev.cdiff.schemas.events.JobFailed;
 import dev.cdiff.schemas.events.MergeCompleted;
 import dev.cdiff.schemas.events.MergeRequested;
@@ -48,6 +49,13 @@ final class TestEvents {
                 .setOccurredAt(T0).setCausationId(null).setConceptId("concept-" + jobId).setConceptName("my-dog")
                 .setClassWord("dog").setInitializerWord("ktn").setImages(images(3)).setCaptions(captions)
                 .setSource("http").setTraining(options).build();
+    }
+
+    IngestionRequested ingestionRequested(String eventId) {
+        return IngestionRequested.newBuilder().setEventId(eventId).setTenantId(tenantId).setJobId(jobId)
+                .setOccurredAt(T0.minusSeconds(30)).setConceptName("my-dog").setClassWord("dog")
+                .setSourceBucket("uploads").setSourceKeys(List.of("a.png", "b.png", "c.png", "d.png"))
+                .setCaptions(List.of()).build();
     }
 
     ConceptRejected rejected(String eventId) {

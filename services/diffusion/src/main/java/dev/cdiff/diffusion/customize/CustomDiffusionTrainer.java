@@ -40,6 +40,7 @@ public final class CustomDiffusionTrainer implements AutoCloseable {
     private final List<Sample> classPool = new ArrayList<>();
     private final List<TokenInfo> tokens = new ArrayList<>();
     private final int latentChannels;
+    private final boolean previousDetach;
     private int step;
     private float lastLoss = Float.NaN;
 
@@ -69,6 +70,7 @@ public final class CustomDiffusionTrainer implements AutoCloseable {
         }
         float[][] rows = new float[config.concepts().size()][];
         int[] ids = new int[rows.length];
+        int[] initIds = new int[rows.length];
         for (int i = 0; i < rows.length; i++) {
             Concept c = config.concepts().get(i);
             List<Integer> init = tokenizer.tokenize(c.initializerWord());
@@ -76,7 +78,15 @@ public final class CustomDiffusionTrainer implements AutoCloseable {
                 throw new IllegalArgumentException("initializer word '" + c.initializerWord() + "' of " + c.token()
                         + " is " + init.size() + " tokens; it must be a single token");
             }
-            rows[i] = models.textEncoder().tokenRow(init.get(0));
+            if (tokenizer.tokenId(c.token()).isPresent()) {
+                throw new IllegalArgumentException("tokenizer already contains the token '" + c.token()
+                        + "'; pick another modifier token or load a fresh base model");
+            }
+            initIds[i] = init.get(0);
+        }
+        for (int i = 0; i < rows.length; i++) {
+            Concept c = config.concepts().get(i);
+            rows[i] = models.textEncoder().tokenRow(initIds[i]);
             ids[i] = tokenizer.addToken(c.token());
             tokens.add(c.tokenInfo());
         }
@@ -105,6 +115,7 @@ public final class CustomDiffusionTrainer implements AutoCloseable {
         this.weights = new TrainableWeights(manager, trainable, rows, ids);
         this.adam = new AdamW(config.adamW(), manager);
         weights.installMasters(unet);
+        this.previousDetach = unet.detachFirstTokenKv();
         unet.setDetachFirstTokenKv(config.detachFirstTokenKv());
     }
 
@@ -289,9 +300,19 @@ public final class CustomDiffusionTrainer implements AutoCloseable {
                 values, shapes, m1, m2, config.toJson().toString()));
     }
 
+    /**
+     * Leaves the trained values in the models: the UNet gets copies (owned by its own manager) of the trained
+     * weights and the text encoder the trained token rows.
+     */
     @Override
     public void close() {
-        weights.installMasters(models.unet());
+        UNet2DConditionModel unet = models.unet();
+        weights.unetMasters().forEach((k, v) -> {
+            NDArray copy = unet.manager().create(v.toFloatArray(), v.getShape());
+            unet.setParameter(k, copy);
+        });
+        installTokenRows();
+        unet.setDetachFirstTokenKv(previousDetach);
         adam.close();
         weights.close();
         manager.close();

@@ -2,6 +2,7 @@ package dev.cdiff.diffusion.models;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.cdiff.diffusion.io.ModelFolder;
 import dev.cdiff.diffusion.io.WeightMap;
@@ -137,7 +138,8 @@ public final class UNet2DConditionModel implements AutoCloseable {
         long batch = sample.getShape().get(0);
         List<NDArray> owned = new ArrayList<>();
         try {
-            NDArray t = timesteps;
+            // A float copy in the sample's manager, so the embedding's intermediates land there too.
+            NDArray t = track(owned, Ops.local(timesteps.toType(DataType.FLOAT32, true), sample));
             if (t.getShape().size() == 1 && (t.getShape().dimension() != 1 || batch != 1)) {
                 NDArray single = track(owned, t.reshape(1));
                 t = track(owned, single.repeat(0, batch));

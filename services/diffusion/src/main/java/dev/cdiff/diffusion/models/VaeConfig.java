@@ -62,4 +62,9 @@ public record VaeConfig(
                 r.getBoolean("mid_block_add_attention", true),
                 json);
     }
+
+    /** How many image pixels one latent pixel spans per side (8 for Stable Diffusion). */
+    public int downsampleFactor() {
+        return 1 << (blockOutChannels.length - 1);
+    }
 }

@@ -20,6 +20,8 @@ public final class SampleRequest {
     private Integer height;
     private Integer width;
     private SamplingListener listener = SamplingListener.NONE;
+    private int clipSkip;
+    private float guidanceRescale;
 
     public SampleRequest(List<String> prompts) {
         if (prompts == null || prompts.isEmpty()) {
@@ -61,7 +63,7 @@ public final class SampleRequest {
         return this;
     }
 
-    /** ddpm, ddim, dpm, or null for the scheduler in the model folder. */
+    /** ddpm, ddim, dpm, pndm, or null for the scheduler in the model folder. */
     public SampleRequest scheduler(String v) {
         this.scheduler = v;
         return this;
@@ -84,6 +86,32 @@ public final class SampleRequest {
         this.height = heightPx;
         this.width = widthPx;
         return this;
+    }
+
+    /** Use the text encoder layer this many before the last (diffusers' clip_skip; 0 = last). */
+    public SampleRequest clipSkip(int v) {
+        if (v < 0) {
+            throw new IllegalArgumentException("clipSkip must be >= 0, got " + v);
+        }
+        this.clipSkip = v;
+        return this;
+    }
+
+    /** diffusers' guidance_rescale (Lin et al. 2023, section 3.4); 0 disables it. */
+    public SampleRequest guidanceRescale(float v) {
+        if (v < 0f || v > 1f) {
+            throw new IllegalArgumentException("guidanceRescale must be in [0, 1], got " + v);
+        }
+        this.guidanceRescale = v;
+        return this;
+    }
+
+    public int clipSkip() {
+        return clipSkip;
+    }
+
+    public float guidanceRescale() {
+        return guidanceRescale;
     }
 
     public SampleRequest listener(SamplingListener v) {

@@ -62,8 +62,8 @@ public final class StableDiffusion implements AutoCloseable {
             ClipTextEncoder textEncoder = ClipTextEncoder.load(folder.textEncoderDir(), own);
             UNet2DConditionModel unet = UNet2DConditionModel.load(folder.unetDir(), own);
             AutoencoderKL vae = AutoencoderKL.load(folder.vaeDir(), own);
+            // not validated here: a folder whose own scheduler is unsupported can still sample with a named one
             JsonNode schedulerConfig = ModelFolder.readConfig(folder.schedulerDir());
-            Schedulers.fromConfig(schedulerConfig);
             return new StableDiffusion(tokenizer, textEncoder, unet, vae, schedulerConfig, own, true);
         } catch (RuntimeException e) {
             own.close();
@@ -97,7 +97,7 @@ public final class StableDiffusion implements AutoCloseable {
         return schedulerConfig;
     }
 
-    /** The scheduler a request names (ddpm / ddim / dpm) with this model's betas, or the model's own. */
+    /** The scheduler a request names (ddpm / ddim / dpm / pndm) with this model's betas, or the model's own. */
     public Scheduler scheduler(String name) {
         return name == null || name.isBlank() ? Schedulers.fromConfig(schedulerConfig)
                 : Schedulers.create(name, schedulerConfig);
@@ -110,6 +110,11 @@ public final class StableDiffusion implements AutoCloseable {
 
     /** Text encoder output [prompts, 77, hidden] for the prompts, in {@code m}. */
     public NDArray encodePrompts(List<String> prompts, NDManager m) {
+        return encodePrompts(prompts, m, 0);
+    }
+
+    /** Text encoder output with diffusers' clip_skip (0 = last layer). */
+    public NDArray encodePrompts(List<String> prompts, NDManager m, int clipSkip) {
         long[][] ids = new long[prompts.size()][];
         for (int i = 0; i < ids.length; i++) {
             int[] tokens = tokenizer.encode(prompts.get(i));
@@ -120,7 +125,7 @@ public final class StableDiffusion implements AutoCloseable {
         }
         try (NDManager tmp = m.newSubManager()) {
             NDArray idArray = tmp.create(ids);
-            NDArray hidden = textEncoder.encode(idArray);
+            NDArray hidden = textEncoder.encode(idArray, clipSkip);
             hidden.attach(m);
             return hidden;
         }
@@ -153,14 +158,14 @@ public final class StableDiffusion implements AutoCloseable {
         Random noise = new Random(req.seed());
 
         try (NDManager run = manager.newSubManager()) {
-            NDArray cond = encodePrompts(prompts, run);
+            NDArray cond = encodePrompts(prompts, run, req.clipSkip());
             NDArray context = cond;
             if (guided) {
                 List<String> negatives = new ArrayList<>();
                 for (int i = 0; i < batch; i++) {
                     negatives.add(req.negativePrompt());
                 }
-                context = encodePrompts(negatives, run).concat(cond, 0);
+                context = encodePrompts(negatives, run, req.clipSkip()).concat(cond, 0);
             }
             NDArray latents;
             if (req.initialLatents() != null) {
@@ -190,6 +195,9 @@ public final class StableDiffusion implements AutoCloseable {
                         NDArray uncond = predicted.get(new NDIndex("0:{}", batch));
                         NDArray text = predicted.get(new NDIndex("{}:", batch));
                         guidedNoise = uncond.add(text.sub(uncond).mul(req.guidance()));
+                        if (req.guidanceRescale() > 0f) {
+                            guidedNoise = rescaleGuidance(guidedNoise, text, req.guidanceRescale());
+                        }
                     }
                     NDArray variance = scheduler.needsVarianceNoise(t)
                             ? step.create(gaussian(noise, latentShape.size()), latentShape) : null;
@@ -211,6 +219,29 @@ public final class StableDiffusion implements AutoCloseable {
             List<BufferedImage> images = ImageOutput.toImages(pixels, batch, height, width);
             return new SampleResult(latentValues, latentShape.getShape(), pixels, height, width, images);
         }
+    }
+
+    /**
+     * diffusers' rescale_noise_cfg: scale the guided prediction to the per-item standard deviation
+     * (unbiased, over all non-batch dims) of the text prediction, blended by {@code phi}.
+     */
+    static NDArray rescaleGuidance(NDArray guided, NDArray text, float phi) {
+        NDArray ratio = unbiasedStd(text).div(unbiasedStd(guided));
+        NDArray rescaled = guided.mul(ratio);
+        return rescaled.mul(phi).add(guided.mul(1f - phi));
+    }
+
+    /** Per-item unbiased std, shaped [B, 1, ..., 1] to broadcast back over the item. */
+    private static NDArray unbiasedStd(NDArray x) {
+        long batch = x.getShape().get(0);
+        long n = x.getShape().size() / batch;
+        // DJL's PyTorch mean/sum reduce one axis at a time, so flatten each item first
+        NDArray flat = x.reshape(batch, n);
+        NDArray centered = flat.sub(flat.mean(new int[] {1}, true));
+        long[] shape = new long[x.getShape().dimension()];
+        java.util.Arrays.fill(shape, 1);
+        shape[0] = batch;
+        return centered.square().sum(new int[] {1}, true).div((float) (n - 1)).sqrt().reshape(shape);
     }
 
     private static float[] gaussian(Random rnd, long count) {

@@ -178,10 +178,14 @@ public final class DPMSolverMultistepScheduler extends AbstractScheduler {
         if (previousX0 != null) {
             previousX0.close();
         }
-        // kept across steps, so it must outlive the caller's per-step manager
-        previousX0 = x0.duplicate();
-        previousX0.detach();
         stepIndex++;
+        if (stepIndex < timesteps.length) {
+            // kept across steps, so it must outlive the caller's per-step manager
+            previousX0 = x0.duplicate();
+            previousX0.detach();
+        } else {
+            previousX0 = null;
+        }
         return new SchedulerStep(prev, x0);
     }
 

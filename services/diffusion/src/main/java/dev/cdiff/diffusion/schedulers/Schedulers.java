@@ -29,7 +29,7 @@ public final class Schedulers {
     /**
      * A scheduler of another type with the same training betas, like diffusers'
      * {@code OtherScheduler.from_config(pipe.scheduler.config)}: each type reads the options it knows.
-     * Names: ddpm, ddim, dpm (or dpm++ / dpmsolver) or the diffusers class names.
+     * Names: ddpm, ddim, dpm (or dpm++ / dpmsolver), pndm (plms) or the diffusers class names.
      */
     public static Scheduler create(String name, JsonNode baseConfig) {
         ObjectNode cfg = baseConfig == null ? com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode()
@@ -43,6 +43,15 @@ public final class Schedulers {
             case "ddimscheduler":
                 cfg.put("_class_name", "DDIMScheduler");
                 return new DDIMScheduler(cfg);
+            case "pndm":
+            case "plms":
+            case "pndmscheduler":
+                cfg.put("_class_name", "PNDMScheduler");
+                // Stable Diffusion's PNDM config skips the Runge-Kutta warm-up; only that variant is implemented
+                if (!cfg.has("skip_prk_steps")) {
+                    cfg.put("skip_prk_steps", true);
+                }
+                return new PNDMScheduler(cfg);
             case "dpm":
             case "dpm++":
             case "dpmsolver":
@@ -55,7 +64,7 @@ public final class Schedulers {
                 return new DPMSolverMultistepScheduler(cfg);
             default:
                 throw new UnsupportedConfigException("scheduler " + name
-                        + " is not supported (supported: ddpm, ddim, dpm)");
+                        + " is not supported (supported: ddpm, ddim, dpm, pndm)");
         }
     }
 }

@@ -238,6 +238,21 @@ public final class ClipTextEncoder implements AutoCloseable {
      * gradients reach only those rows and the table itself never changes.
      */
     public NDArray encode(NDArray inputIds, NDArray trainableRows, int[] trainableRowIds) {
+        return encode(inputIds, trainableRows, trainableRowIds, 0);
+    }
+
+    /**
+     * Like diffusers' {@code clip_skip}: the output of the layer {@code clipSkip} layers before the
+     * last, passed through the final LayerNorm (0 = last_hidden_state).
+     */
+    public NDArray encode(NDArray inputIds, int clipSkip) {
+        return encode(inputIds, null, new int[0], clipSkip);
+    }
+
+    public NDArray encode(NDArray inputIds, NDArray trainableRows, int[] trainableRowIds, int clipSkip) {
+        if (clipSkip < 0 || clipSkip >= config.numLayers()) {
+            throw new IllegalArgumentException("clip skip " + clipSkip + " must be in 0.." + (config.numLayers() - 1));
+        }
         if (inputIds.getShape().dimension() != 2) {
             throw new IllegalArgumentException("input ids must be [batch, length], got " + inputIds.getShape());
         }
@@ -251,6 +266,12 @@ public final class ClipTextEncoder implements AutoCloseable {
         try (NDManager step = outer.newSubManager()) {
             NDArray ids = inputIds.toType(DataType.INT64, false).reshape(batch * len);
             ids.attach(step);
+            long maxId = ids.max().getLong();
+            long minId = ids.min().getLong();
+            if (minId < 0 || maxId >= vocabSize()) {
+                throw new IllegalArgumentException("token id " + (minId < 0 ? minId : maxId)
+                        + " is outside the text encoder's embedding table of " + vocabSize() + " rows");
+            }
             NDArray tokens = tokenEmbedding().get(new NDIndex("{}", ids));
             tokens.attach(step);
             tokens = tokens.reshape(batch, len, hiddenSize());
@@ -267,7 +288,7 @@ public final class ClipTextEncoder implements AutoCloseable {
             positions.attach(step);
             NDArray h = tokens.add(positions.expandDims(0));
             NDArray causal = causalMask(step, len);
-            for (int i = 0; i < config.numLayers(); i++) {
+            for (int i = 0; i < config.numLayers() - clipSkip; i++) {
                 h = layer(h, causal, "encoder.layers." + i + ".");
             }
             NDArray out = layerNorm(h, "final_layer_norm.");

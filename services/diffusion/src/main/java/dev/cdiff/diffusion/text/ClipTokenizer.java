@@ -243,6 +243,14 @@ public final class ClipTokenizer {
 
     /** Exactly {@link #maxLength()} ids: BOS, text ids (truncated), EOS, then pad ids. */
     public int[] encode(String text) {
+        return encode(text, maxLength);
+    }
+
+    /** Exactly {@code maxLength} ids: BOS, text ids (truncated), EOS, then pad ids. */
+    public int[] encode(String text, int maxLength) {
+        if (maxLength < 2) {
+            throw new IllegalArgumentException("max length must leave room for BOS and EOS, got " + maxLength);
+        }
         List<Integer> ids = tokenize(text);
         int room = maxLength - 2;
         int n = Math.min(room, ids.size());

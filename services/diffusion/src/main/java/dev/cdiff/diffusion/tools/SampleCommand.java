@@ -27,7 +27,7 @@ public final class SampleCommand implements Callable<Integer> {
     @Option(names = "--guidance", defaultValue = "7.5", description = "Classifier-free guidance scale (default ${DEFAULT-VALUE}).")
     float guidance;
 
-    @Option(names = "--scheduler", description = "ddpm, ddim or dpm (default: the model's scheduler).")
+    @Option(names = "--scheduler", description = "ddpm, ddim, dpm or pndm (default: the model's scheduler).")
     String scheduler;
 
     @Option(names = "--seed", defaultValue = "0", description = "Noise seed (default ${DEFAULT-VALUE}).")

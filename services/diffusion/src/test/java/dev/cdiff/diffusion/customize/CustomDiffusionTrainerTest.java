@@ -62,6 +62,7 @@ class CustomDiffusionTrainerTest {
             System.out.printf("loss first10 %.4f last10 %.4f%n", first, last);
             assertTrue(last < first * 0.9, "loss did not fall: " + first + " -> " + last);
 
+            // after close the UNet keeps the trained K/V (copies it owns)
             Map<String, NDArray> kvNow = models.unet().crossAttentionKv();
             models.unet().parameters().forEach((k, v) -> {
                 if (!kvNow.containsKey(k)) {
@@ -136,12 +137,13 @@ class CustomDiffusionTrainerTest {
     void rejectsMultiTokenInitializerAndExistingToken() {
         try (NDManager m = NDManager.newBaseManager();
              TrainingModels models = TrainingModels.load(GoldenDir.tinySd(), m)) {
-            Concept bad = new Concept("x", "<new1>", "teddybear", "dog", "a <new1> dog",
+            Concept bad = new Concept("x", "<new1>", "big dog", "dog", "a <new1> dog",
                     ToyImages.discs(1, 32, ToyImages.RED, ToyImages.BLUE, 1), null, List.of(), null);
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                     () -> new CustomDiffusionTrainer(models, fastConfig(bad).build(), m));
             assertTrue(e.getMessage().contains("single token"), e.getMessage());
             models.tokenizer().addToken("<new1>");
+            models.textEncoder().addTokenRows(new float[][] {new float[models.textEncoder().hiddenSize()]});
             e = assertThrows(IllegalArgumentException.class,
                     () -> new CustomDiffusionTrainer(models, fastConfig(dogConcept(false)).build(), m));
             assertTrue(e.getMessage().contains("already contains"), e.getMessage());

@@ -47,4 +47,20 @@ class ModelGoldenTest {
         assertCase(new VaeDecodeCaseRunner(), "vae_decode", "tiny-sd");
         assertCase(new VaeDecodeCaseRunner(), "vae_decode", "tiny-sd-legacy");
     }
+
+    @Test
+    void runnersAreRegisteredForServiceLoader() throws Exception {
+        java.util.Set<String> kinds = new java.util.HashSet<>();
+        try (var in = getClass().getResourceAsStream(
+                "/META-INF/services/dev.cdiff.diffusion.tools.golden.GoldenCaseRunner")) {
+            String text = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            for (String line : text.split("\\R")) {
+                if (line.trim().startsWith("dev.cdiff.diffusion.models.")) {
+                    GoldenCaseRunner r = (GoldenCaseRunner) Class.forName(line.trim()).getConstructor().newInstance();
+                    kinds.add(r.kind());
+                }
+            }
+        }
+        org.junit.jupiter.api.Assertions.assertEquals(java.util.Set.of("unet", "vae_encode", "vae_decode"), kinds);
+    }
 }

@@ -84,6 +84,37 @@ class StableDiffusionTest {
     }
 
     @Test
+    void guidanceRescaleMatchesTextStdAtFullStrength() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            ai.djl.ndarray.NDArray text = m.randomNormal(new ai.djl.ndarray.types.Shape(2, 4, 3, 3)).mul(2f);
+            ai.djl.ndarray.NDArray guided = m.randomNormal(new ai.djl.ndarray.types.Shape(2, 4, 3, 3)).mul(5f);
+            ai.djl.ndarray.NDArray full = StableDiffusion.rescaleGuidance(guided, text, 1f);
+            ai.djl.ndarray.NDArray none = StableDiffusion.rescaleGuidance(guided, text, 0f);
+            assertArrayEquals(guided.toFloatArray(), none.toFloatArray(), 1e-6f);
+            for (int b = 0; b < 2; b++) {
+                assertEquals(std(text.get(b).toFloatArray()), std(full.get(b).toFloatArray()), 1e-4);
+            }
+        }
+        SampleResult skipped = sd.generate(SampleRequest.of("a dog").steps(2).guidance(3f).seed(1).clipSkip(1)
+                .guidanceRescale(0.7f));
+        SampleResult plain = sd.generate(SampleRequest.of("a dog").steps(2).guidance(3f).seed(1));
+        assertFalse(Arrays.equals(skipped.latents(), plain.latents()));
+    }
+
+    private static double std(float[] v) {
+        double mean = 0;
+        for (float x : v) {
+            mean += x;
+        }
+        mean /= v.length;
+        double ss = 0;
+        for (float x : v) {
+            ss += (x - mean) * (x - mean);
+        }
+        return Math.sqrt(ss / (v.length - 1));
+    }
+
+    @Test
     void imagesMatchPixelsWithRounding() {
         float[] pixels = new float[3 * 2 * 2];
         pixels[0] = 1f;

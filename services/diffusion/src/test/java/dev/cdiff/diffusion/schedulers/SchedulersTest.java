@@ -49,6 +49,13 @@ class SchedulersTest {
         assertArrayEquals(new int[] {901, 811, 721, 631, 541, 451, 361, 271, 181, 91}, dpmLeading.timesteps());
     }
 
+    @Test
+    void pndmRepeatsTheSecondTimestepLikeDiffusers() {
+        Scheduler pndm = Schedulers.create("pndm", config("leading", 1));
+        pndm.setTimesteps(5);
+        assertArrayEquals(new int[] {801, 601, 601, 401, 201, 1}, pndm.timesteps());
+    }
+
     /** With the exact noise as model output, deterministic samplers must land on x0. */
     @Test
     void deterministicSamplersRecoverX0FromExactNoise() {

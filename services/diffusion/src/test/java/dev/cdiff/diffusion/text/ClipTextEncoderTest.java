@@ -86,6 +86,37 @@ class ClipTextEncoderTest {
         }
     }
 
+    /** clip_skip=1 is the reference's layer-0 activation (dbg tensor) through the final LayerNorm. */
+    @Test
+    void clipSkipUsesAnEarlierLayerThenFinalNorm() {
+        try (NDManager m = NDManager.newBaseManager();
+             ClipTextEncoder enc = ClipTextEncoder.load(MODEL.resolve("text_encoder"), m);
+             dev.cdiff.diffusion.io.SafeTensors t = dev.cdiff.diffusion.io.SafeTensors.open(
+                     GoldenDir.path().resolve("cases/text_encoder.safetensors"))) {
+            NDArray ids = t.load("in.input_ids", m);
+            NDArray layer0 = t.load("dbg.encoder.layers.0", m);
+            NDArray expected = ai.djl.nn.norm.LayerNorm.layerNorm(layer0, new Shape(enc.hiddenSize()),
+                    enc.parameters().get("final_layer_norm.weight"), enc.parameters().get("final_layer_norm.bias"),
+                    1e-5f).singletonOrThrow();
+            assertArrayEquals(expected.toFloatArray(), enc.encode(ids, 1).toFloatArray(), 2e-5f);
+            assertThrows(IllegalArgumentException.class, () -> enc.encode(ids, 2));
+            NDArray bad = m.create(new long[][] {{816, 5000}});
+            assertThrows(IllegalArgumentException.class, () -> enc.encode(bad));
+        }
+    }
+
+    /** hidden_act "gelu" relies on DJL's gelu being the exact erf form, like torch's default. */
+    @Test
+    void djlGeluIsTheExactErfForm() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            float[] g = ai.djl.nn.Activation.gelu(m.create(new float[] {1f, -0.5f, 2f})).toFloatArray();
+            // x * Phi(x) from the normal CDF; the tanh approximation differs by ~1.5e-4 at x = 1
+            assertEquals(0.8413447f, g[0], 1e-6f);
+            assertEquals(-0.1542687f, g[1], 1e-6f);
+            assertEquals(1.9544997f, g[2], 1e-6f);
+        }
+    }
+
     @Test
     void randomInitIsSeededAndRejectsUnknownActivation() {
         ObjectNode cfg = (ObjectNode) ModelFolder.readConfig(MODEL.resolve("text_encoder"));

@@ -62,7 +62,9 @@ public final class EventLoop<V> implements AutoCloseable {
     private final CountDownLatch stopRequested = new CountDownLatch(1);
     private final CountDownLatch finished = new CountDownLatch(1);
     private final Stats stats = new Stats();
+    private final java.util.concurrent.atomic.AtomicBoolean ran = new java.util.concurrent.atomic.AtomicBoolean();
     private volatile Thread thread;
+    private volatile Thread runner;
     private volatile Throwable failure;
 
     private EventLoop(Builder<V> b) {
@@ -103,6 +105,18 @@ public final class EventLoop<V> implements AutoCloseable {
 
     /** Runs the loop on the calling thread until {@link #close()} is called from another thread. */
     public void run() {
+        if (!ran.compareAndSet(false, true)) {
+            if (stopping()) {
+                return; // closed before it began; close() released the consumer
+            }
+            throw new IllegalStateException("EventLoop " + service + " can run only once");
+        }
+        runner = Thread.currentThread();
+        if (stopping()) {
+            closeConsumer();
+            finished.countDown();
+            return;
+        }
         try {
             consumer.subscribe(topics, new ConsumerRebalanceListener() {
                 @Override
@@ -140,12 +154,16 @@ public final class EventLoop<V> implements AutoCloseable {
             failure = t;
             LOG.error("{}: event loop stopped by an unexpected error", service, t);
         } finally {
-            try {
-                consumer.close(org.apache.kafka.clients.consumer.CloseOptions.timeout(Duration.ofSeconds(10)));
-            } catch (RuntimeException e) {
-                LOG.warn("{}: closing the consumer failed: {}", service, e.toString());
-            }
+            closeConsumer();
             finished.countDown();
+        }
+    }
+
+    private void closeConsumer() {
+        try {
+            consumer.close(org.apache.kafka.clients.consumer.CloseOptions.timeout(Duration.ofSeconds(10)));
+        } catch (RuntimeException e) {
+            LOG.warn("{}: closing the consumer failed: {}", service, e.toString());
         }
     }
 
@@ -295,9 +313,15 @@ public final class EventLoop<V> implements AutoCloseable {
     @Override
     public void close() {
         stopRequested.countDown();
-        consumer.wakeup();
-        Thread t = thread;
-        if (t != null && t != Thread.currentThread()) {
+        if (ran.compareAndSet(false, true)) {
+            closeConsumer(); // never ran: nothing else will release the consumer
+            finished.countDown();
+            return;
+        }
+        if (finished.getCount() > 0) {
+            consumer.wakeup();
+        }
+        if (Thread.currentThread() != runner) {
             try {
                 if (!finished.await(60, TimeUnit.SECONDS)) {
                     LOG.error("{}: event loop did not stop within 60 s", service);

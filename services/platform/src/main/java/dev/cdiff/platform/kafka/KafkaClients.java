@@ -20,6 +20,8 @@ import java.util.Map;
  */
 public final class KafkaClients {
 
+    private static final java.util.concurrent.atomic.AtomicInteger CLIENT_SEQUENCE = new java.util.concurrent.atomic.AtomicInteger();
+
     private final ServiceConfig config;
 
     public KafkaClients(ServiceConfig config) {
@@ -30,16 +32,18 @@ public final class KafkaClients {
         return config;
     }
 
-    private Map<String, Object> common() {
+    private Map<String, Object> common(String kind) {
         Map<String, Object> c = new HashMap<>();
         c.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.kafkaBootstrapServers());
-        config.optional(ServiceConfig.SERVICE_NAME).ifPresent(name -> c.put(ProducerConfig.CLIENT_ID_CONFIG, name));
+        // unique per client: two clients with one id clash in JMX and blur broker-side quotas and logs
+        config.optional(ServiceConfig.SERVICE_NAME).ifPresent(name ->
+                c.put(ProducerConfig.CLIENT_ID_CONFIG, name + "-" + kind + "-" + CLIENT_SEQUENCE.incrementAndGet()));
         return c;
     }
 
     /** Idempotent producer, acks=all: a retried send never duplicates or reorders within a partition. */
     public Map<String, Object> producerConfig() {
-        Map<String, Object> c = common();
+        Map<String, Object> c = common("producer");
         c.put(ProducerConfig.ACKS_CONFIG, "all");
         c.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         c.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 5);
@@ -55,7 +59,7 @@ public final class KafkaClients {
      * outcome is stored), earliest reset, and read_committed so aborted transactions stay invisible.
      */
     public Map<String, Object> consumerConfig(String groupId) {
-        Map<String, Object> c = common();
+        Map<String, Object> c = common("consumer");
         c.put(ConsumerConfig.GROUP_ID_CONFIG, groupId);
         c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
@@ -93,6 +97,23 @@ public final class KafkaClients {
      */
     public KafkaConsumer<byte[], byte[]> rawConsumer() {
         return consumer(config.consumerGroup(), new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    }
+
+    /**
+     * Kafka Streams settings (StreamsConfig keys, so this module needs no Streams dependency): exactly-once v2,
+     * internal topics with the given replication, and the client overrides. Serdes are the caller's.
+     */
+    public java.util.Properties streamsProperties(String applicationId, int replicationFactor) {
+        java.util.Properties p = new java.util.Properties();
+        p.put("application.id", applicationId);
+        p.put("bootstrap.servers", config.kafkaBootstrapServers());
+        p.put("processing.guarantee", "exactly_once_v2");
+        p.put("replication.factor", Integer.toString(replicationFactor));
+        p.put("state.dir", config.optional(ServiceConfig.WORK_DIR)
+                .map(dir -> java.nio.file.Path.of(dir, "streams").toString())
+                .orElseGet(() -> java.nio.file.Path.of(System.getProperty("java.io.tmpdir"), "cdiff-streams-" + applicationId).toString()));
+        p.putAll(config.kafkaClientOverrides());
+        return p;
     }
 
     public Admin admin() {

@@ -61,9 +61,10 @@ public final class ScaledDotProductAttention {
     }
 
     private static NDArray attendSlice(NDArray q, NDArray kt, NDArray v) {
-        try (NDArray scores = q.matMul(kt);
-             NDArray probs = scores.softmax(-1)) {
-            return probs.matMul(v);
+        // Batched 3-D products: torch.bmm is markedly faster than the generic matmul path here.
+        try (NDArray scores = q.batchMatMul(kt);
+             NDArray probs = scores.softmax(2)) {
+            return probs.batchMatMul(v);
         }
     }
 

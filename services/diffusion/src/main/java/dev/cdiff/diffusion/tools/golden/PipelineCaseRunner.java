@@ -35,7 +35,9 @@ public final class PipelineCaseRunner implements GoldenCaseRunner {
                     .steps(GoldenCases.requireInt(caseSpec, "num_inference_steps"))
                     .guidance((float) caseSpec.path("guidance_scale").asDouble(7.5))
                     .eta((float) caseSpec.path("eta").asDouble(0))
-                    .imagesPerPrompt(caseSpec.path("num_images_per_prompt").asInt(1));
+                    .imagesPerPrompt(caseSpec.path("num_images_per_prompt").asInt(1))
+                    .clipSkip(caseSpec.path("clip_skip").asInt(0))
+                    .guidanceRescale((float) caseSpec.path("guidance_rescale").asDouble(0));
             if (caseSpec.hasNonNull("height") && caseSpec.hasNonNull("width")) {
                 req.size(caseSpec.get("height").asInt(), caseSpec.get("width").asInt());
             }

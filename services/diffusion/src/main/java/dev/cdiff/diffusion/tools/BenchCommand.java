@@ -1,0 +1,152 @@
+package dev.cdiff.diffusion.tools;
+
+import ai.djl.ndarray.NDManager;
+import dev.cdiff.diffusion.customize.CustomDiffusionTrainer;
+import dev.cdiff.diffusion.customize.MergeBenchmark;
+import dev.cdiff.diffusion.customize.ProcessMemory;
+import dev.cdiff.diffusion.customize.RegularizationGram;
+import dev.cdiff.diffusion.customize.SyntheticConcepts;
+import dev.cdiff.diffusion.customize.TrainingConfig;
+import dev.cdiff.diffusion.customize.TrainingMode;
+import dev.cdiff.diffusion.customize.TrainingModels;
+import dev.cdiff.diffusion.pipelines.SampleRequest;
+import dev.cdiff.diffusion.pipelines.StableDiffusion;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+
+/** {@code bench train|sample|merge}: speed and memory figures; each prints its summary as the last line. */
+@Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks of training, sampling and merging.",
+        subcommands = {BenchCommand.Train.class, BenchCommand.Sample.class, BenchCommand.Merge.class})
+public final class BenchCommand implements Runnable {
+    @Override
+    public void run() {
+        CommandLine.usage(this, System.out);
+    }
+
+    @Command(name = "train", mixinStandardHelpOptions = true,
+            description = "Custom Diffusion training steps on synthetic images: ms/step and RSS (MiB) over time.")
+    public static final class Train implements Callable<Integer> {
+        @Option(names = "--model", required = true, description = "Diffusers-layout base model folder.")
+        Path model;
+        @Option(names = "--resolution", defaultValue = "0", description = "Image side (0 = the model's native size).")
+        int resolution;
+        @Option(names = "--batch", defaultValue = "2", description = "Images per step, half regularization (default ${DEFAULT-VALUE}).")
+        int batch;
+        @Option(names = "--steps", defaultValue = "20", description = "Steps (default ${DEFAULT-VALUE}).")
+        int steps;
+        @Option(names = "--mode", defaultValue = "CUSTOM_DIFFUSION", description = "${COMPLETION-CANDIDATES}")
+        TrainingMode mode;
+        @Option(names = "--report-every", defaultValue = "0", description = "RSS report interval in steps (0 = steps/10).")
+        int reportEvery;
+
+        @Override
+        public Integer call() {
+            DjlSetup.offline();
+            PrintStream out = System.out;
+            try (NDManager m = NDManager.newBaseManager(); TrainingModels models = TrainingModels.load(model, m)) {
+                int vaeFactor = 1 << (models.vae().config().blockOutChannels().length - 1);
+                int size = resolution > 0 ? resolution : models.unet().config().sampleSize() * vaeFactor;
+                boolean reg = batch >= 2 && batch % 2 == 0;
+                TrainingConfig cfg = TrainingConfig.builder(List.of(SyntheticConcepts.dogConcept(size, reg)))
+                        .mode(mode).resolution(size).batchSize(batch).steps(steps).build();
+                int every = reportEvery > 0 ? reportEvery : Math.max(1, steps / 10);
+                long rssStart = ProcessMemory.rssMiB();
+                long[] rssMax = {rssStart};
+                long[] firstStepMs = {0};
+                try (CustomDiffusionTrainer t = new CustomDiffusionTrainer(models, cfg, m)) {
+                    long start = System.nanoTime();
+                    t.train((step, loss, ms) -> {
+                        long rss = ProcessMemory.rssMiB();
+                        rssMax[0] = Math.max(rssMax[0], rss);
+                        if (step == 1) {
+                            firstStepMs[0] = ms;
+                        }
+                        if (step % every == 0 || step == steps) {
+                            out.printf(Locale.ROOT, "step %d loss %.4f elapsed %d ms rss %d MiB%n", step, loss, ms, rss);
+                        }
+                    });
+                    double total = (System.nanoTime() - start) / 1e6;
+                    double perStep = steps > 1 ? (total - firstStepMs[0]) / (steps - 1) : total;
+                    out.printf(Locale.ROOT, "bench train: model=%s resolution=%d batch=%d steps=%d mode=%s ms_per_step=%.1f "
+                                    + "first_step_ms=%d rss_start_mib=%d rss_end_mib=%d rss_max_mib=%d%n",
+                            model.getFileName(), size, batch, steps, mode.name().toLowerCase(Locale.ROOT), perStep,
+                            firstStepMs[0], rssStart, ProcessMemory.rssMiB(), rssMax[0]);
+                }
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "sample", mixinStandardHelpOptions = true, description = "Milliseconds per denoising step.")
+    public static final class Sample implements Callable<Integer> {
+        @Option(names = "--model", required = true, description = "Diffusers-layout model folder.")
+        Path model;
+        @Option(names = "--steps", defaultValue = "20", description = "Denoising steps (default ${DEFAULT-VALUE}).")
+        int steps;
+        @Option(names = "--guidance", defaultValue = "7.5", description = "Guidance scale (default ${DEFAULT-VALUE}).")
+        float guidance;
+        @Option(names = "--batch", defaultValue = "1", description = "Images (default ${DEFAULT-VALUE}).")
+        int batch;
+
+        @Override
+        public Integer call() {
+            DjlSetup.offline();
+            try (NDManager m = NDManager.newBaseManager(); StableDiffusion sd = StableDiffusion.load(model, m)) {
+                long[] stamps = new long[steps + 1];
+                long start = System.nanoTime();
+                SampleRequest req = new SampleRequest(List.of("a photo of a dog on the beach")).steps(steps)
+                        .guidance(guidance).seed(0).imagesPerPrompt(batch)
+                        .listener((step, total) -> stamps[Math.min(step, steps)] = System.nanoTime());
+                sd.generate(req);
+                long end = System.nanoTime();
+                // step 1 includes text encoding; time the steady state between the first and last step callbacks
+                double perStep = steps > 1 && stamps[1] > 0 && stamps[steps] > 0
+                        ? (stamps[steps] - stamps[1]) / 1e6 / (steps - 1) : (end - start) / 1e6 / steps;
+                System.out.printf(Locale.ROOT, "bench sample: model=%s steps=%d batch=%d guidance=%.1f ms_per_step=%.1f "
+                                + "total_ms=%.0f rss_mib=%d%n", model.getFileName(), steps, batch, guidance, perStep,
+                        (end - start) / 1e6, ProcessMemory.rssMiB());
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "merge", mixinStandardHelpOptions = true,
+            description = "Closed-form merge on random weights of a model family's K/V shapes.")
+    public static final class Merge implements Callable<Integer> {
+        @Option(names = "--shapes", defaultValue = "sd15", description = "sd15 or tiny (default ${DEFAULT-VALUE}).")
+        String shapes;
+        @Option(names = "--concepts", defaultValue = "2", description = "Concepts (default ${DEFAULT-VALUE}).")
+        int concepts;
+        @Option(names = "--captions", defaultValue = "1000", description = "Regularization captions (default ${DEFAULT-VALUE}).")
+        int captions;
+        @Option(names = "--tokens", defaultValue = "77", description = "Tokens per caption (default ${DEFAULT-VALUE}).")
+        int tokens;
+        @Option(names = "--backend", defaultValue = "DJL", description = "Gram-matrix backend: ${COMPLETION-CANDIDATES}.")
+        RegularizationGram.Backend backend;
+
+        @Override
+        public Integer call() {
+            DjlSetup.offline();
+            MergeBenchmark.Result r = MergeBenchmark.run(MergeBenchmark.shapes(shapes), concepts, captions, tokens,
+                    backend, 1234L);
+            System.out.printf(Locale.ROOT, "bench merge: shapes=%s layers=%d width=%d concepts=%d captions=%d tokens=%d "
+                            + "backend=%s gram_ms=%d solve_ms=%d layers_ms=%d total_ms=%d max_constraint_err=%.2e rss_mib=%d%n",
+                    shapes, r.layers(), r.width(), concepts, captions, tokens, backend.name().toLowerCase(Locale.ROOT),
+                    r.gramMillis(), r.solveMillis(), r.layerMillis(), r.totalMillis(), r.maxConstraintError(),
+                    ProcessMemory.rssMiB());
+            return 0;
+        }
+    }
+
+    public static void main(String[] args) {
+        DjlSetup.offline();
+        System.exit(new CommandLine(new BenchCommand()).execute(args));
+    }
+}

@@ -1,0 +1,103 @@
+package dev.cdiff.toyworld;
+
+import dev.cdiff.toyworld.corpus.CorpusWriter;
+import dev.cdiff.toyworld.detect.DetectedObject;
+import dev.cdiff.toyworld.detect.DetectedScene;
+import dev.cdiff.toyworld.detect.SceneDetector;
+import dev.cdiff.toyworld.image.ToyImage;
+import dev.cdiff.toyworld.metrics.TextAlignment;
+import dev.cdiff.toyworld.vocab.TokenizerFolderWriter;
+import dev.cdiff.toyworld.world.Concepts;
+import dev.cdiff.toyworld.world.Split;
+import dev.cdiff.toyworld.world.ToyWorld;
+import dev.cdiff.toyworld.world.WorldConfig;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code toyworld} commands for generating data sets and scoring images; registered by the cli module. */
+@Command(name = "toyworld", mixinStandardHelpOptions = true,
+    description = "Procedural toy world: data sets, tokenizer and exact metrics.",
+    subcommands = {ToyWorldCommand.Corpus.class, ToyWorldCommand.ConceptTargets.class,
+        ToyWorldCommand.Tokenizer.class, ToyWorldCommand.Detect.class})
+public final class ToyWorldCommand implements Runnable {
+    @Override
+    public void run() {
+        CommandLine.usage(this, System.out);
+    }
+
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new ToyWorldCommand()).execute(args));
+    }
+
+    @Command(name = "corpus", description = "Write NNN.png + NNN.txt image/caption pairs.")
+    static final class Corpus implements Callable<Integer> {
+        @Option(names = "--out", required = true) Path out;
+        @Option(names = "-n", defaultValue = "1000") int count;
+        @Option(names = "--seed", defaultValue = "0") long seed;
+        @Option(names = "--size", defaultValue = "32", description = "image side, a multiple of 16") int size;
+        @Option(names = "--split", defaultValue = "TRAIN", description = "TRAIN or HELD_OUT") Split split;
+
+        @Override
+        public Integer call() throws Exception {
+            ToyWorld world = new ToyWorld(WorldConfig.defaults().withImageSize(size));
+            CorpusWriter.write(out, world, count, seed, split);
+            System.out.printf("wrote %d %s samples to %s%n", count, split, out);
+            return 0;
+        }
+    }
+
+    @Command(name = "concept", description = "Write a personal concept's target images and captions.")
+    static final class ConceptTargets implements Callable<Integer> {
+        @Option(names = "--concept", required = true, description = "<new1>, <new2> or <new3>") String token;
+        @Option(names = "--out", required = true) Path out;
+        @Option(names = "-n", defaultValue = "8") int count;
+        @Option(names = "--seed", defaultValue = "0") long seed;
+        @Option(names = "--size", defaultValue = "32") int size;
+
+        @Override
+        public Integer call() throws Exception {
+            ToyWorld world = new ToyWorld(WorldConfig.defaults().withImageSize(size));
+            CorpusWriter.writeConcept(out, world, Concepts.byToken(token), count, seed);
+            System.out.printf("wrote %d targets of %s to %s%n", count, token, out);
+            return 0;
+        }
+    }
+
+    @Command(name = "tokenizer", description = "Write the world's CLIP tokenizer folder.")
+    static final class Tokenizer implements Callable<Integer> {
+        @Option(names = "--out", required = true) Path out;
+
+        @Override
+        public Integer call() throws Exception {
+            int size = TokenizerFolderWriter.write(out);
+            System.out.printf("wrote tokenizer with %d tokens to %s%n", size, out);
+            return 0;
+        }
+    }
+
+    @Command(name = "detect", description = "Detect objects in a PNG and optionally score a prompt against it.")
+    static final class Detect implements Callable<Integer> {
+        @Parameters(index = "0") Path image;
+        @Option(names = "--prompt") String prompt;
+
+        @Override
+        public Integer call() throws Exception {
+            ToyImage img = ToyImage.readPng(image);
+            DetectedScene scene = new SceneDetector().detect(img);
+            System.out.println("background: " + scene.background());
+            for (DetectedObject o : scene.objects()) {
+                System.out.printf(Locale.ROOT, "%s %s %s %s fill=%s iou=%.2f%n", o.size(), o.color(), o.shape(),
+                    o.position(), o.fill(), o.shapeIou());
+            }
+            if (prompt != null) {
+                System.out.printf(Locale.ROOT, "text alignment: %.4f%n", new TextAlignment().score(prompt, img));
+            }
+            return 0;
+        }
+    }
+}

@@ -1,0 +1,118 @@
+package dev.cdiff.toyworld.pretrain;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.GradientCollector;
+import dev.cdiff.diffusion.models.AutoencoderKL;
+import dev.cdiff.diffusion.models.DiagonalGaussian;
+import dev.cdiff.diffusion.models.UNet2DConditionModel;
+import dev.cdiff.diffusion.schedulers.Scheduler;
+import dev.cdiff.diffusion.text.ClipTextEncoder;
+import dev.cdiff.diffusion.text.ClipTokenizer;
+import dev.cdiff.toyworld.image.ToyImage;
+import dev.cdiff.toyworld.world.Sample;
+import dev.cdiff.toyworld.world.Split;
+import dev.cdiff.toyworld.world.ToyWorld;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+/**
+ * Trains UNet and text encoder jointly from scratch with Stable Diffusion's epsilon objective on toy-world
+ * image/caption pairs (TRAIN split only; captions dropped to "" at the configured rate for classifier-free
+ * guidance; no flips, since captions name left and right). The VAE is frozen.
+ */
+public final class DiffusionPretrainer {
+    private final ToyWorld world;
+    private final PretrainConfig config;
+
+    public DiffusionPretrainer(ToyWorld world, PretrainConfig config) {
+        this.world = world;
+        this.config = config;
+    }
+
+    /** Callback after a step with the live models (masters installed), e.g. to checkpoint or evaluate. */
+    @FunctionalInterface
+    public interface StepHook {
+        void afterStep(int step);
+    }
+
+    public double train(ClipTokenizer tokenizer, ClipTextEncoder text, UNet2DConditionModel unet, AutoencoderKL vae,
+                        Scheduler scheduler, NDManager manager, PretrainListener listener, StepHook hook) {
+        int size = world.config().imageSize();
+        int b = config.batchSize();
+        int latentChannels = unet.config().inChannels();
+        int latent = size / (1 << (vae.config().blockOutChannels().length - 1));
+        double last = Double.NaN;
+        long start = System.currentTimeMillis();
+        try (NDManager run = manager.newSubManager();
+             MasterWeights unetWeights = new MasterWeights(unet.parameters(), unet::setParameter, run);
+             MasterWeights textWeights = new MasterWeights(text.parameters(), text::setParameter, run);
+             ScheduledAdamW adam = new ScheduledAdamW(config.weightDecay(), run)) {
+            for (int step = 0; step < config.steps(); step++) {
+                SplittableRandom random = new SplittableRandom(config.seed() * 0xBF58476D1CE4E5B9L + step);
+                try (NDManager sm = run.newSubManager()) {
+                    List<ToyImage> images = new ArrayList<>(b);
+                    long[] ids = new long[b * tokenizer.maxLength()];
+                    for (int i = 0; i < b; i++) {
+                        Sample s = world.sample(random.nextLong(), 0, Split.TRAIN);
+                        images.add(s.image());
+                        String caption = random.nextDouble() < config.captionDropout() ? "" : s.caption();
+                        int[] enc = tokenizer.encode(caption);
+                        for (int k = 0; k < enc.length; k++) ids[i * enc.length + k] = enc[k];
+                    }
+                    NDArray pixels = sm.create(VaePretrainer.pixels(images), new Shape(b, 3, size, size));
+                    DiagonalGaussian posterior = vae.encode(pixels);
+                    NDArray latents = posterior.mean().mul(vae.scalingFactor());
+                    latents.attach(sm);
+                    NDArray noise = sm.create(Gaussian.floats(random, b * latentChannels * latent * latent),
+                        new Shape(b, latentChannels, latent, latent));
+                    long[] t = new long[b];
+                    for (int i = 0; i < b; i++) t[i] = random.nextInt(scheduler.numTrainTimesteps());
+                    NDArray timesteps = sm.create(t);
+                    NDArray noisy = scheduler.addNoise(latents, noise, timesteps);
+                    noisy.attach(sm);
+                    NDArray inputIds = sm.create(ids, new Shape(b, tokenizer.maxLength()));
+                    Map<String, NDArray> leaves = new LinkedHashMap<>();
+                    unetWeights.installLeaves(sm).forEach((k, v) -> leaves.put("unet/" + k, v));
+                    textWeights.installLeaves(sm).forEach((k, v) -> leaves.put("text/" + k, v));
+                    try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                        NDArray hidden = text.encode(inputIds);
+                        hidden.attach(sm);
+                        NDArray pred = unet.forward(noisy, timesteps, hidden);
+                        pred.attach(sm);
+                        NDArray loss = pred.sub(noise).square().mean();
+                        loss.attach(sm);
+                        last = loss.getFloat();
+                        gc.backward(loss);
+                    }
+                    Map<String, NDArray> grads = MasterWeights.gradients(leaves, sm);
+                    MasterWeights.clip(grads, config.gradClip(), sm);
+                    Map<String, NDArray> masters = new LinkedHashMap<>();
+                    unetWeights.masters().forEach((k, v) -> masters.put("unet/" + k, v));
+                    textWeights.masters().forEach((k, v) -> masters.put("text/" + k, v));
+                    adam.step(masters, grads, config.learningRate(step), sm);
+                    unetWeights.installMasters();
+                    textWeights.installMasters();
+                }
+                listener.onStep(step + 1, config.steps(), last, System.currentTimeMillis() - start);
+                hook.afterStep(step + 1);
+            }
+            keep(unetWeights, unet::setParameter, unet.manager());
+            keep(textWeights, text::setParameter, manager);
+        }
+        return last;
+    }
+
+    private static void keep(MasterWeights weights, java.util.function.BiConsumer<String, NDArray> install, NDManager owner) {
+        for (var e : weights.masters().entrySet()) {
+            NDArray copy = e.getValue().duplicate();
+            copy.attach(owner);
+            install.accept(e.getKey(), copy);
+        }
+    }
+}

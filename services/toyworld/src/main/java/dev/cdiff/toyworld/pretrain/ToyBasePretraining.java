@@ -1,0 +1,103 @@
+package dev.cdiff.toyworld.pretrain;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.cdiff.diffusion.models.AutoencoderKL;
+import dev.cdiff.diffusion.models.DiagonalGaussian;
+import dev.cdiff.diffusion.models.UNet2DConditionModel;
+import dev.cdiff.diffusion.schedulers.Scheduler;
+import dev.cdiff.diffusion.schedulers.Schedulers;
+import dev.cdiff.diffusion.text.ClipTextEncoder;
+import dev.cdiff.diffusion.text.ClipTokenizer;
+import dev.cdiff.toyworld.image.ToyImage;
+import dev.cdiff.toyworld.world.Sample;
+import dev.cdiff.toyworld.world.Split;
+import dev.cdiff.toyworld.world.ToyWorld;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The whole toy base-model recipe of PRETRAIN.md: random diffusers folder, VAE stage, latent scaling factor,
+ * then UNet + text encoder stage, saving the folder after each stage and every checkpointEvery diffusion steps.
+ */
+public final class ToyBasePretraining {
+    private ToyBasePretraining() {}
+
+    public record Result(double vaeLoss, double diffusionLoss, float scalingFactor) {}
+
+    public static Result run(Path modelDir, ToyWorld world, ToyModelSpec spec, PretrainConfig vaeConfig,
+                             PretrainConfig diffusionConfig, int checkpointEvery, NDManager manager,
+                             PretrainListener listener) throws IOException {
+        if (spec.imageSize() != world.config().imageSize()) {
+            throw new IllegalArgumentException("spec imageSize " + spec.imageSize() + " != world imageSize "
+                + world.config().imageSize());
+        }
+        if (!Files.exists(modelDir.resolve("model_index.json"))) {
+            ToyModelFolder.createRandom(modelDir, spec, vaeConfig.seed(), manager);
+        }
+        double vaeLoss;
+        float scaling;
+        try (NDManager m = manager.newSubManager();
+             AutoencoderKL vae = AutoencoderKL.load(modelDir.resolve("vae"), m)) {
+            vaeLoss = new VaePretrainer(world, vaeConfig).train(vae, m, listener);
+            scaling = latentScalingFactor(vae, world, m);
+            vae.save(modelDir.resolve("vae"));
+        }
+        setScalingFactor(modelDir.resolve("vae/config.json"), scaling);
+        double diffusionLoss;
+        try (NDManager m = manager.newSubManager();
+             AutoencoderKL vae = AutoencoderKL.load(modelDir.resolve("vae"), m);
+             ClipTextEncoder text = ClipTextEncoder.load(modelDir.resolve("text_encoder"), m);
+             UNet2DConditionModel unet = UNet2DConditionModel.load(modelDir.resolve("unet"), m)) {
+            ClipTokenizer tokenizer = ClipTokenizer.load(modelDir.resolve("tokenizer"));
+            Scheduler scheduler = Schedulers.fromConfig(modelDir.resolve("scheduler"));
+            DiffusionPretrainer.StepHook hook = step -> {
+                if (checkpointEvery > 0 && step % checkpointEvery == 0) {
+                    unet.save(modelDir.resolve("unet"));
+                    text.save(modelDir.resolve("text_encoder"));
+                }
+            };
+            diffusionLoss = new DiffusionPretrainer(world, diffusionConfig)
+                .train(tokenizer, text, unet, vae, scheduler, m, listener, hook);
+            unet.save(modelDir.resolve("unet"));
+            text.save(modelDir.resolve("text_encoder"));
+        }
+        return new Result(vaeLoss, diffusionLoss, scaling);
+    }
+
+    /** 1 / standard deviation of posterior means over 128 training images, as SD's 0.18215 was derived. */
+    static float latentScalingFactor(AutoencoderKL vae, ToyWorld world, NDManager manager) {
+        int size = world.config().imageSize();
+        List<ToyImage> images = new ArrayList<>();
+        for (Sample s : world.samples(128, 4242, Split.TRAIN)) images.add(s.image());
+        try (NDManager m = manager.newSubManager()) {
+            NDArray x = m.create(VaePretrainer.pixels(images), new Shape(images.size(), 3, size, size));
+            DiagonalGaussian posterior = vae.encode(x);
+            NDArray mean = posterior.mean();
+            mean.attach(m);
+            NDArray centered = mean.sub(mean.mean());
+            float std = (float) Math.sqrt(centered.square().mean().getFloat());
+            if (!(std > 0)) throw new IllegalStateException("VAE latents have zero spread; training failed");
+            return 1f / std;
+        }
+    }
+
+    static void setScalingFactor(Path vaeConfig, float scaling) {
+        try {
+            ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+            ObjectNode config = (ObjectNode) json.readTree(vaeConfig.toFile());
+            config.put("scaling_factor", scaling);
+            json.writeValue(vaeConfig.toFile(), config);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot update " + vaeConfig, e);
+        }
+    }
+}

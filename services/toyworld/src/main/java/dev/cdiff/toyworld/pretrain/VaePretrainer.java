@@ -1,0 +1,104 @@
+package dev.cdiff.toyworld.pretrain;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.GradientCollector;
+import dev.cdiff.diffusion.models.AutoencoderKL;
+import dev.cdiff.diffusion.models.DiagonalGaussian;
+import dev.cdiff.toyworld.image.TextureImages;
+import dev.cdiff.toyworld.image.ToyImage;
+import dev.cdiff.toyworld.world.Split;
+import dev.cdiff.toyworld.world.ToyWorld;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+
+/**
+ * Trains the toy VAE from scratch: L1 reconstruction of sampled latents plus a small KL term, on base-world
+ * images mixed with random textures. Deterministic given the config seed (all randomness from SplittableRandom).
+ */
+public final class VaePretrainer {
+    private static final double KL_WEIGHT = 1e-6;
+    private static final double TEXTURE_SHARE = 0.3;
+
+    private final ToyWorld world;
+    private final PretrainConfig config;
+
+    public VaePretrainer(ToyWorld world, PretrainConfig config) {
+        this.world = world;
+        this.config = config;
+    }
+
+    /** Trains vae in place (its parameters are replaced by the trained values); returns the last loss. */
+    public double train(AutoencoderKL vae, NDManager manager, PretrainListener listener) {
+        int size = world.config().imageSize();
+        double last = Double.NaN;
+        long start = System.currentTimeMillis();
+        try (NDManager run = manager.newSubManager();
+             MasterWeights weights = new MasterWeights(vae.parameters(), vae::setParameter, run);
+             ScheduledAdamW adam = new ScheduledAdamW(config.weightDecay(), run)) {
+            for (int step = 0; step < config.steps(); step++) {
+                SplittableRandom random = new SplittableRandom(config.seed() * 0x9E3779B97F4A7C15L + step);
+                try (NDManager sm = run.newSubManager()) {
+                    var leaves = weights.installLeaves(sm);
+                    NDArray images = sm.create(pixels(batch(random, size)), new Shape(config.batchSize(), 3, size, size));
+                    int latent = size >> (vae.config().blockOutChannels().length - 1);
+                    NDArray noise = sm.create(Gaussian.floats(random, config.batchSize() * vae.config().latentChannels() * latent * latent),
+                        new Shape(config.batchSize(), vae.config().latentChannels(), latent, latent));
+                    try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                        DiagonalGaussian posterior = vae.encode(images);
+                        NDArray z = posterior.sample(noise);
+                        z.attach(sm);
+                        NDArray rec = vae.decode(z);
+                        rec.attach(sm);
+                        NDArray l1 = rec.sub(images).abs().mean();
+                        NDArray mean = posterior.mean();
+                        NDArray logvar = posterior.logvar();
+                        NDArray kl = mean.square().add(logvar.exp()).sub(1f).sub(logvar).mean().mul(0.5f);
+                        NDArray loss = l1.add(kl.mul((float) KL_WEIGHT));
+                        loss.attach(sm);
+                        last = loss.getFloat();
+                        gc.backward(loss);
+                    }
+                    var grads = MasterWeights.gradients(leaves, sm);
+                    MasterWeights.clip(grads, config.gradClip(), sm);
+                    adam.step(weights.masters(), grads, config.learningRate(step), sm);
+                    weights.installMasters();
+                }
+                listener.onStep(step + 1, config.steps(), last, System.currentTimeMillis() - start);
+            }
+            // Give the model its own copies: the masters' manager closes with this method.
+            for (var e : weights.masters().entrySet()) {
+                NDArray keep = e.getValue().duplicate();
+                keep.attach(vae.manager());
+                vae.setParameter(e.getKey(), keep);
+            }
+        }
+        return last;
+    }
+
+    private List<ToyImage> batch(SplittableRandom random, int size) {
+        List<ToyImage> out = new ArrayList<>(config.batchSize());
+        for (int i = 0; i < config.batchSize(); i++) {
+            if (random.nextDouble() < TEXTURE_SHARE) {
+                out.add(TextureImages.generate(size, random));
+            } else {
+                out.add(world.sample(random.nextLong(), 0, Split.TRAIN).image());
+            }
+        }
+        return out;
+    }
+
+    /** Images to [-1,1] channel-first floats. */
+    static float[] pixels(List<ToyImage> images) {
+        int per = 3 * images.get(0).width() * images.get(0).height();
+        float[] out = new float[images.size() * per];
+        for (int i = 0; i < images.size(); i++) {
+            float[] chw = images.get(i).toChw();
+            for (int k = 0; k < per; k++) out[i * per + k] = chw[k] * 2f - 1f;
+        }
+        return out;
+    }
+}

@@ -1,0 +1,77 @@
+package dev.cdiff.training;
+
+import dev.cdiff.platform.kafka.InboundEvent;
+import dev.cdiff.schemas.events.TrainingCompleted;
+import dev.cdiff.schemas.events.TrainingFailed;
+import dev.cdiff.schemas.events.TrainingProgress;
+import dev.cdiff.schemas.events.TrainingRequested;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Instant;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/** TrainingRequested -> TrainingProgress* -> TrainingCompleted | TrainingFailed. */
+final class TrainingHandler {
+    private static final Logger LOG = LoggerFactory.getLogger(TrainingHandler.class);
+
+    private final TrainingJob job;
+    private final KeepAlivePoller poller;
+    private final EventPublisher publisher;
+    private final int maxAttempts;
+
+    TrainingHandler(TrainingJob job, KeepAlivePoller poller, EventPublisher publisher, int maxAttempts) {
+        this.job = job;
+        this.poller = poller;
+        this.publisher = publisher;
+        this.maxAttempts = maxAttempts;
+    }
+
+    void handle(InboundEvent<TrainingRequested> inbound) throws Exception {
+        TrainingRequested request = inbound.value();
+        AtomicBoolean abort = new AtomicBoolean();
+        AtomicInteger lastStep = new AtomicInteger();
+        ProgressSink sink = (step, total, loss, elapsed, checkpoint) -> {
+            lastStep.set(step);
+            publisher.publish(request.getJobId(), TrainingProgress.newBuilder()
+                    .setEventId(EventPublisher.derivedEventId(request.getEventId(), "TrainingProgress-" + step))
+                    .setTenantId(request.getTenantId()).setJobId(request.getJobId()).setOccurredAt(Instant.now())
+                    .setCausationId(request.getEventId()).setStep(step).setTotalSteps(total).setLoss(loss)
+                    .setElapsedMillis(elapsed).setCheckpoint(checkpoint == null ? null : checkpoint.toRef())
+                    .build());
+        };
+        TrainingResult result;
+        try {
+            result = poller.run(() -> job.run(request, sink, abort), () -> abort.set(true));
+        } catch (JobRejected e) {
+            LOG.warn("job {}: training rejected ({}): {}", request.getJobId(), e.code(), e.getMessage());
+            failed(request, e.getMessage(), e.code(), lastStep.get(), false);
+            return;
+        } catch (TrainingAborted e) {
+            throw e;
+        } catch (Exception e) {
+            if (inbound.attempt() >= maxAttempts) {
+                failed(request, "training failed after " + inbound.attempt() + " attempts: " + e, e.getClass()
+                        .getName(), lastStep.get(), true);
+            }
+            throw e;
+        }
+        publisher.publish(request.getJobId(), TrainingCompleted.newBuilder()
+                .setEventId(EventPublisher.derivedEventId(request.getEventId(), "TrainingCompleted"))
+                .setTenantId(request.getTenantId()).setJobId(request.getJobId()).setOccurredAt(Instant.now())
+                .setCausationId(request.getEventId()).setDelta(result.delta().toRef()).setTokens(result.tokens())
+                .setClassWords(result.classWords()).setSteps(result.steps()).setFinalLoss(result.finalLoss())
+                .setDurationMillis(result.durationMillis()).build());
+        LOG.info("job {}: trained {} steps (resumed at {}), delta {}", request.getJobId(), result.steps(),
+                result.resumedFromStep(), result.delta().key());
+    }
+
+    private void failed(TrainingRequested request, String reason, String code, int step, boolean retryable) {
+        publisher.publish(request.getJobId(), TrainingFailed.newBuilder()
+                .setEventId(EventPublisher.derivedEventId(request.getEventId(), "TrainingFailed"))
+                .setTenantId(request.getTenantId()).setJobId(request.getJobId()).setOccurredAt(Instant.now())
+                .setCausationId(request.getEventId()).setReason(reason).setErrorClass(code).setStep(step)
+                .setRetryable(retryable).build());
+    }
+}

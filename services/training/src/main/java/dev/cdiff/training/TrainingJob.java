@@ -1,0 +1,193 @@
+package dev.cdiff.training;
+
+import ai.djl.ndarray.NDManager;
+import dev.cdiff.diffusion.customize.BaseModelDigest;
+import dev.cdiff.diffusion.customize.Concept;
+import dev.cdiff.diffusion.customize.CustomDiffusionTrainer;
+import dev.cdiff.diffusion.customize.Delta;
+import dev.cdiff.diffusion.customize.RgbImage;
+import dev.cdiff.diffusion.customize.TrainingConfig;
+import dev.cdiff.diffusion.customize.TrainingModels;
+import dev.cdiff.platform.store.ArtifactNotFoundException;
+import dev.cdiff.platform.store.ArtifactStore;
+import dev.cdiff.platform.store.StoredArtifact;
+import dev.cdiff.schemas.events.ArtifactRef;
+import dev.cdiff.schemas.events.ConceptSpec;
+import dev.cdiff.schemas.events.TrainingOptions;
+import dev.cdiff.schemas.events.TrainingRequested;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import javax.imageio.ImageIO;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * One training run: fetch the images, load a fresh copy of the base model, resume from the job's last checkpoint
+ * when there is one, train with the core's Custom Diffusion trainer (progress every N steps, checkpoint every M),
+ * store the delta content-addressed.
+ */
+final class TrainingJob {
+    private static final Logger LOG = LoggerFactory.getLogger(TrainingJob.class);
+    static final String DELTA_MEDIA_TYPE = "application/vnd.safetensors";
+
+    private final Path baseModelDir;
+    private final String baseModelDigest;
+    private final ArtifactStore store;
+    private final CheckpointStore checkpoints;
+    private final Path workDir;
+
+    TrainingJob(Path baseModelDir, ArtifactStore store, Path workDir) {
+        this.baseModelDir = baseModelDir;
+        this.baseModelDigest = BaseModelDigest.of(baseModelDir);
+        this.store = store;
+        this.checkpoints = new CheckpointStore(store);
+        this.workDir = workDir;
+    }
+
+    String baseModelDigest() {
+        return baseModelDigest;
+    }
+
+    TrainingResult run(TrainingRequested request, ProgressSink sink, AtomicBoolean abort) throws IOException {
+        long start = System.currentTimeMillis();
+        TrainingPlan.check(request);
+        String wanted = request.getBaseModelDigest();
+        if (wanted != null && !wanted.isBlank() && !wanted.equals(baseModelDigest)) {
+            throw new JobRejected("BASE_MODEL_MISMATCH", "the request is for base model " + wanted
+                    + " but this worker has " + baseModelDigest + " (" + baseModelDir + ")");
+        }
+        String tenant = request.getTenantId();
+        String jobId = request.getJobId();
+        TrainingOptions o = request.getOptions();
+        List<Concept> concepts = new ArrayList<>();
+        for (ConceptSpec spec : request.getConcepts()) {
+            concepts.add(concept(spec));
+        }
+        TrainingConfig config;
+        try {
+            config = TrainingConfig.builder(concepts).mode(TrainingPlan.mode(o.getMode())).steps(o.getSteps())
+                    .batchSize(o.getBatchSize()).learningRate(o.getLearningRate())
+                    .priorLossWeight(o.getPriorLossWeight()).resolution(o.getResolution()).seed(o.getSeed()).build();
+        } catch (IllegalArgumentException e) {
+            throw new JobRejected("INVALID_OPTIONS", e.getMessage(), e);
+        }
+        String runKey = TrainingPlan.runKey(request);
+        Path dir = Files.createDirectories(workDir.resolve("jobs").resolve(tenant + "-" + jobId));
+        int total = config.effectiveSteps();
+        try (NDManager manager = NDManager.newBaseManager();
+             TrainingModels models = TrainingModels.load(baseModelDir, manager)) {
+            Optional<CheckpointStore.Pointer> latest = checkpoints.latest(tenant, jobId, runKey);
+            CustomDiffusionTrainer trainer;
+            try {
+                if (latest.isPresent()) {
+                    Path file = checkpoints.download(latest.get(), dir.resolve("resume.safetensors"));
+                    trainer = CustomDiffusionTrainer.resume(models, config, manager, file);
+                    LOG.info("job {}: resuming at step {} of {} from {}", jobId, trainer.stepsDone(), total,
+                            latest.get().key());
+                } else {
+                    trainer = new CustomDiffusionTrainer(models, config, manager);
+                }
+            } catch (IllegalArgumentException e) {
+                throw new JobRejected("INVALID_REQUEST", e.getMessage(), e);
+            }
+            int resumedFrom = trainer.stepsDone();
+            Deque<Float> recent = new ArrayDeque<>();
+            try (trainer) {
+                trainer.train((step, loss, elapsed) -> {
+                    recent.addLast(loss);
+                    if (recent.size() > 10) {
+                        recent.removeFirst();
+                    }
+                    StoredArtifact checkpoint = null;
+                    if (step % o.getCheckpointEverySteps() == 0 && step < total) {
+                        Path file = dir.resolve("step-" + step + ".safetensors");
+                        trainer.saveCheckpoint(file);
+                        checkpoint = checkpoints.save(tenant, jobId, runKey, step, file);
+                        deleteQuietly(file);
+                    }
+                    if (step % o.getProgressEverySteps() == 0 || checkpoint != null || step == total) {
+                        sink.progress(step, total, loss, elapsed, checkpoint);
+                    }
+                    if (abort.get() && step < total) {
+                        throw new TrainingAborted("job " + jobId + " aborted at step " + step);
+                    }
+                });
+                Path deltaFile = dir.resolve("delta.safetensors");
+                Delta delta = trainer.toDelta();
+                delta.write(deltaFile);
+                StoredArtifact stored = store.put(tenant, "deltas", deltaFile, "safetensors", DELTA_MEDIA_TYPE);
+                deleteQuietly(deltaFile);
+                double finalLoss = recent.stream().mapToDouble(Float::doubleValue).average().orElse(Double.NaN);
+                List<String> tokens = new ArrayList<>();
+                List<String> classWords = new ArrayList<>();
+                for (Concept c : concepts) {
+                    tokens.add(c.token());
+                    classWords.add(c.classWord());
+                }
+                return new TrainingResult(stored, tokens, classWords, trainer.stepsDone(), finalLoss,
+                        System.currentTimeMillis() - start, resumedFrom);
+            }
+        }
+    }
+
+    private Concept concept(ConceptSpec spec) {
+        String token = spec.getModifierToken();
+        String prompt = spec.getCaptions().isEmpty() ? "photo of a " + token + " " + spec.getClassWord()
+                : spec.getCaptions().get(0);
+        if (!prompt.contains(token)) {
+            throw new JobRejected("INVALID_REQUEST", "the caption '" + prompt + "' of concept " + spec.getConceptName()
+                    + " does not contain its modifier token " + token);
+        }
+        List<RgbImage> targets = images(spec.getImages());
+        List<RgbImage> regularization = images(spec.getRegularizationImages());
+        try {
+            return new Concept(spec.getConceptName(), token, spec.getInitializerWord(), spec.getClassWord(), prompt,
+                    targets, spec.getClassWord(), regularization, spec.getRegularizationCaptions());
+        } catch (IllegalArgumentException | NullPointerException e) {
+            throw new JobRejected("INVALID_REQUEST", "concept " + spec.getConceptName() + ": " + e.getMessage(), e);
+        }
+    }
+
+    private List<RgbImage> images(List<ArtifactRef> refs) {
+        List<RgbImage> out = new ArrayList<>(refs.size());
+        for (ArtifactRef ref : refs) {
+            byte[] bytes;
+            try {
+                bytes = store.getVerified(StoredArtifact.fromRef(ref));
+            } catch (ArtifactNotFoundException e) {
+                throw new JobRejected("ARTIFACT_NOT_FOUND", "image " + ref.getKey() + " does not exist in bucket "
+                        + ref.getBucket(), e);
+            }
+            BufferedImage image;
+            try {
+                image = ImageIO.read(new ByteArrayInputStream(bytes));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            if (image == null) {
+                throw new JobRejected("UNREADABLE_IMAGE", "image " + ref.getKey() + " cannot be decoded");
+            }
+            out.add(RgbImage.of(image));
+        }
+        return out;
+    }
+
+    private static void deleteQuietly(Path file) {
+        try {
+            Files.deleteIfExists(file);
+        } catch (IOException ignored) {
+            // scratch file; the next run overwrites it
+        }
+    }
+}

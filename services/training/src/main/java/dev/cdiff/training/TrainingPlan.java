@@ -1,0 +1,101 @@
+package dev.cdiff.training;
+
+import dev.cdiff.diffusion.customize.TrainingMode;
+import dev.cdiff.schemas.events.ArtifactRef;
+import dev.cdiff.schemas.events.ConceptSpec;
+import dev.cdiff.schemas.events.TrainingOptions;
+import dev.cdiff.schemas.events.TrainingRequested;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.Locale;
+
+/** What a TrainingRequested asks for, checked, plus the run key that ties checkpoints to exactly this request. */
+final class TrainingPlan {
+    private TrainingPlan() {
+    }
+
+    static TrainingMode mode(String mode) {
+        return switch (mode == null ? "custom-diffusion" : mode.toLowerCase(Locale.ROOT)) {
+            case "custom-diffusion" -> TrainingMode.CUSTOM_DIFFUSION;
+            case "token-only" -> TrainingMode.TEXTUAL_INVERSION;
+            case "full-unet" -> TrainingMode.FULL_UNET;
+            default -> throw new JobRejected("UNSUPPORTED_MODE", "training mode '" + mode
+                    + "' is not supported; use custom-diffusion, token-only or full-unet");
+        };
+    }
+
+    /** Checks what the core would otherwise reject mid-way, with messages naming the option. */
+    static void check(TrainingRequested request) {
+        TrainingOptions o = request.getOptions();
+        if (o.getSteps() <= 0) {
+            throw new JobRejected("INVALID_OPTIONS", "options.steps must be positive, got " + o.getSteps());
+        }
+        if (o.getBatchSize() <= 0) {
+            throw new JobRejected("INVALID_OPTIONS", "options.batchSize must be positive, got " + o.getBatchSize());
+        }
+        if (!(o.getLearningRate() > 0)) {
+            throw new JobRejected("INVALID_OPTIONS", "options.learningRate must be positive, got " + o.getLearningRate());
+        }
+        if (o.getResolution() < 0) {
+            throw new JobRejected("INVALID_OPTIONS", "options.resolution must not be negative, got " + o.getResolution());
+        }
+        if (o.getProgressEverySteps() <= 0 || o.getCheckpointEverySteps() <= 0) {
+            throw new JobRejected("INVALID_OPTIONS", "options.progressEverySteps and checkpointEverySteps must be"
+                    + " positive, got " + o.getProgressEverySteps() + " and " + o.getCheckpointEverySteps());
+        }
+        mode(o.getMode());
+        if (request.getConcepts().isEmpty()) {
+            throw new JobRejected("INVALID_REQUEST", "the request names no concept");
+        }
+        boolean regularized = false;
+        for (ConceptSpec c : request.getConcepts()) {
+            if (c.getImages().isEmpty()) {
+                throw new JobRejected("INVALID_REQUEST", "concept " + c.getConceptName() + " has no images");
+            }
+            if (c.getRegularizationCaptions().size() != 0
+                    && c.getRegularizationCaptions().size() != c.getRegularizationImages().size()) {
+                throw new JobRejected("INVALID_REQUEST", "concept " + c.getConceptName() + " has "
+                        + c.getRegularizationImages().size() + " regularization images but "
+                        + c.getRegularizationCaptions().size() + " captions");
+            }
+            for (ArtifactRef ref : c.getImages()) {
+                requireTenant(request.getTenantId(), ref);
+            }
+            for (ArtifactRef ref : c.getRegularizationImages()) {
+                if (!ref.getKey().startsWith("shared/")) {
+                    requireTenant(request.getTenantId(), ref);
+                }
+            }
+            regularized |= !c.getRegularizationImages().isEmpty();
+        }
+        if (regularized && o.getBatchSize() % 2 != 0) {
+            throw new JobRejected("INVALID_OPTIONS", "options.batchSize must be even with regularization images (half"
+                    + " targets, half regularization), got " + o.getBatchSize());
+        }
+    }
+
+    /** Images must belong to the requesting tenant (or be shared class images); others' are never read. */
+    static void requireTenant(String tenant, ArtifactRef ref) {
+        if (!ref.getKey().startsWith("tenants/" + tenant + "/")) {
+            throw new JobRejected("FOREIGN_ARTIFACT", "image " + ref.getKey() + " does not belong to tenant " + tenant);
+        }
+    }
+
+    /** Identity of the run: the request minus its envelope (event id, time), hashed. */
+    static String runKey(TrainingRequested request) {
+        StringBuilder sb = new StringBuilder();
+        sb.append(request.getBaseModelDigest()).append('|').append(request.getOptions().toString());
+        for (ConceptSpec c : request.getConcepts()) {
+            sb.append('|').append(c.toString());
+        }
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
+                    .digest(sb.toString().getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,216 @@
+package dev.cdiff.training;
+
+import dev.cdiff.diffusion.customize.Delta;
+import dev.cdiff.diffusion.customize.LayerWeight;
+import dev.cdiff.platform.Topics;
+import dev.cdiff.platform.config.ServiceConfig;
+import dev.cdiff.platform.store.ArtifactStore;
+import dev.cdiff.platform.store.StoredArtifact;
+import dev.cdiff.schemas.events.ArtifactRef;
+import dev.cdiff.schemas.events.ConceptSpec;
+import dev.cdiff.schemas.events.TrainingCompleted;
+import dev.cdiff.schemas.events.TrainingFailed;
+import dev.cdiff.schemas.events.TrainingOptions;
+import dev.cdiff.schemas.events.TrainingProgress;
+import dev.cdiff.schemas.events.TrainingRequested;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import javax.imageio.ImageIO;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The training worker against a real broker, S3 and registry, training the tiny golden model for a few steps. */
+class TrainingServiceTest {
+    private static final Duration WAIT = Duration.ofSeconds(120);
+    private static final int STEPS = 60;
+
+    @TempDir
+    static Path workspace;
+    static Stack stack;
+    static ServiceConfig config;
+    static ArtifactStore store;
+    static KafkaProducer<String, SpecificRecord> producer;
+    static List<ArtifactRef> images = new ArrayList<>();
+    static List<ArtifactRef> regularization = new ArrayList<>();
+
+    @BeforeAll
+    static void start() throws Exception {
+        stack = new Stack(workspace);
+        Map<String, String> settings = stack.settings("training");
+        settings.put(TrainingSettings.BASE_MODEL_DIR, tinySd().toString());
+        settings.put(ServiceConfig.WORK_DIR, workspace.resolve("work").toString());
+        settings.put(TrainingSettings.KEEPALIVE_POLL_MS, "100");
+        config = ServiceConfig.of(settings);
+        store = ArtifactStore.fromConfig(config).ensureBucket();
+        for (int i = 0; i < 4; i++) {
+            images.add(store.put("acme", "images", png(32, i), "png", "image/png").toRef());
+        }
+        for (int i = 0; i < 2; i++) {
+            byte[] png = png(32, 50 + i);
+            String key = "shared/class-images/" + dev.cdiff.platform.store.Sha256.hex(png) + ".png";
+            store.putAt(key, png, "image/png");
+            regularization.add(new StoredArtifact(store.bucket(), key, dev.cdiff.platform.store.Sha256.hex(png),
+                    png.length, "image/png").toRef());
+        }
+        producer = stack.producer();
+    }
+
+    @AfterAll
+    static void stop() {
+        producer.close();
+        stack.close();
+    }
+
+    static Path tinySd() {
+        Path p = Path.of(System.getProperty("golden.dir", "/work/shared/golden"), "models/tiny-sd");
+        return Files.isDirectory(p) ? p : Path.of("/work/shared/golden/models/tiny-sd");
+    }
+
+    static byte[] png(int side, int seed) throws Exception {
+        BufferedImage img = new BufferedImage(side, side, BufferedImage.TYPE_INT_RGB);
+        for (int y = 0; y < side; y++) {
+            for (int x = 0; x < side; x++) {
+                img.setRGB(x, y, ((x * 8 + seed * 31) & 0xFF) << 16 | ((y * 8 + seed * 17) & 0xFF) << 8 | (seed * 40 & 0xFF));
+            }
+        }
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ImageIO.write(img, "png", out);
+        return out.toByteArray();
+    }
+
+    static TrainingRequested request(String jobId, String tenant, String digest, List<ArtifactRef> targets) {
+        ConceptSpec concept = ConceptSpec.newBuilder().setConceptId("c1").setConceptName("rex")
+                .setModifierToken("<new1>").setClassWord("dog").setInitializerWord("ktn").setImages(targets)
+                .setCaptions(List.of("photo of a <new1> dog")).setRegularizationImages(regularization)
+                .setRegularizationCaptions(List.of("a dog", "photo of a dog")).build();
+        TrainingOptions options = TrainingOptions.newBuilder().setSteps(STEPS).setBatchSize(2).setLearningRate(1e-3)
+                .setPriorLossWeight(1.0).setResolution(0).setSeed(7).setProgressEverySteps(1)
+                .setCheckpointEverySteps(5).build();
+        return TrainingRequested.newBuilder().setEventId(UUID.randomUUID().toString()).setTenantId(tenant)
+                .setJobId(jobId).setOccurredAt(Instant.now()).setBaseModel("tiny-sd").setBaseModelDigest(digest)
+                .setConcepts(List.of(concept)).setOptions(options).build();
+    }
+
+    @Test
+    void killedMidRunResumesFromTheCheckpointAndMatchesAnUninterruptedRun() throws Exception {
+        String jobId = "job-" + UUID.randomUUID();
+        int abortedAfter;
+        try (KafkaConsumer<String, SpecificRecord> events = stack.consumer(Topics.TRAINING_PROGRESS)) {
+            TrainingService first = new TrainingService(config).start();
+            TrainingRequested request = request(jobId, "acme", first.baseModelDigest(), images);
+            producer.send(new ProducerRecord<>(Topics.TRAINING_REQUESTED, jobId, request)).get();
+            TrainingProgress checkpointed = Stack.await(events, TrainingProgress.class,
+                    p -> p.getJobId().equals(jobId) && p.getCheckpoint() != null, 1, WAIT).get(0);
+            first.close(); // the "kill": the run stops at its next step, the request stays uncommitted
+            assertTrue(checkpointed.getCheckpoint().getKey().startsWith("tenants/acme/jobs/" + jobId + "/checkpoints/"));
+            abortedAfter = lastStep(events, jobId, Duration.ofSeconds(2));
+            assertTrue(abortedAfter < STEPS, "the first worker must stop before the end, stopped at " + abortedAfter);
+        }
+        int checkpointStep = (abortedAfter / 5) * 5;
+        TrainingCompleted resumed;
+        List<Integer> resumedSteps = new ArrayList<>();
+        try (KafkaConsumer<String, SpecificRecord> completed = stack.consumer(Topics.TRAINING_COMPLETED);
+             KafkaConsumer<String, SpecificRecord> progress = stack.consumer(Topics.TRAINING_PROGRESS);
+             TrainingService second = new TrainingService(config).start()) {
+            resumed = Stack.await(completed, TrainingCompleted.class, e -> e.getJobId().equals(jobId), 1, WAIT).get(0);
+            for (TrainingProgress p : Stack.await(progress, TrainingProgress.class, p -> p.getJobId().equals(jobId),
+                    1, WAIT)) {
+                resumedSteps.add(p.getStep());
+            }
+            assertEquals(STEPS, resumed.getSteps());
+            assertEquals(List.of("<new1>"), resumed.getTokens());
+            assertEquals(List.of("dog"), resumed.getClassWords());
+            assertTrue(Double.isFinite(resumed.getFinalLoss()));
+            assertTrue(resumed.getDelta().getKey().startsWith("tenants/acme/deltas/"));
+
+            // the same request under another job id, uninterrupted, must give the same delta (within CPU tolerance)
+            String refJob = "job-" + UUID.randomUUID();
+            producer.send(new ProducerRecord<>(Topics.TRAINING_REQUESTED, refJob,
+                    request(refJob, "acme", second.baseModelDigest(), images))).get();
+            TrainingCompleted reference = Stack.await(completed, TrainingCompleted.class,
+                    e -> e.getJobId().equals(refJob), 1, WAIT).get(0);
+            assertDeltasClose(resumed.getDelta(), reference.getDelta());
+        }
+        assertTrue(checkpointStep >= 5, "a checkpoint was stored before the kill");
+    }
+
+    private static int lastStep(KafkaConsumer<String, SpecificRecord> events, String jobId, Duration quiet) {
+        int last = 0;
+        long deadline = System.nanoTime() + quiet.toNanos();
+        while (System.nanoTime() < deadline) {
+            for (ConsumerRecord<String, SpecificRecord> r : events.poll(Duration.ofMillis(200))) {
+                if (r.value() instanceof TrainingProgress p && p.getJobId().equals(jobId)) {
+                    last = Math.max(last, p.getStep());
+                }
+            }
+        }
+        return last;
+    }
+
+    private static void assertDeltasClose(ArtifactRef a, ArtifactRef b) throws Exception {
+        Path fa = store.download(a.getKey(), workspace.resolve("a.safetensors"));
+        Path fb = store.download(b.getKey(), workspace.resolve("b.safetensors"));
+        Delta da = Delta.read(fa);
+        Delta db = Delta.read(fb);
+        assertEquals(da.layers().keySet(), db.layers().keySet());
+        assertFalse(da.layers().isEmpty());
+        double maxDiff = 0;
+        for (String k : da.layers().keySet()) {
+            float[] x = ((LayerWeight.Full) da.layers().get(k)).weight();
+            float[] y = ((LayerWeight.Full) db.layers().get(k)).weight();
+            for (int i = 0; i < x.length; i++) {
+                maxDiff = Math.max(maxDiff, Math.abs(x[i] - y[i]));
+            }
+        }
+        float[] ta = da.tokenEmbeddings().get("<new1>");
+        float[] tb = db.tokenEmbeddings().get("<new1>");
+        for (int i = 0; i < ta.length; i++) {
+            maxDiff = Math.max(maxDiff, Math.abs(ta[i] - tb[i]));
+        }
+        assertTrue(maxDiff < 1e-4, "resumed and uninterrupted deltas differ by " + maxDiff);
+    }
+
+    @Test
+    void wrongBaseModelOrForeignImagesFailClearly() throws Exception {
+        try (TrainingService service = new TrainingService(config).start();
+             KafkaConsumer<String, SpecificRecord> failed = stack.consumer(Topics.TRAINING_FAILED)) {
+            String wrongModel = "job-" + UUID.randomUUID();
+            producer.send(new ProducerRecord<>(Topics.TRAINING_REQUESTED, wrongModel,
+                    request(wrongModel, "acme", "0".repeat(64), images))).get();
+            TrainingFailed f1 = Stack.await(failed, TrainingFailed.class, e -> e.getJobId().equals(wrongModel), 1,
+                    WAIT).get(0);
+            assertEquals("BASE_MODEL_MISMATCH", f1.getErrorClass());
+            assertFalse(f1.getRetryable());
+            assertTrue(f1.getReason().contains("0".repeat(64)), f1.getReason());
+
+            String foreign = "job-" + UUID.randomUUID();
+            producer.send(new ProducerRecord<>(Topics.TRAINING_REQUESTED, foreign,
+                    request(foreign, "mallory", service.baseModelDigest(), images))).get();
+            TrainingFailed f2 = Stack.await(failed, TrainingFailed.class, e -> e.getJobId().equals(foreign), 1,
+                    WAIT).get(0);
+            assertEquals("FOREIGN_ARTIFACT", f2.getErrorClass());
+            assertTrue(f2.getReason().contains("tenant mallory"), f2.getReason());
+        }
+    }
+}
