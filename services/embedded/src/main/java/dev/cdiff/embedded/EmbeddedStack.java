@@ -219,10 +219,11 @@ public final class EmbeddedStack implements AutoCloseable {
     }
 
     /**
-     * Runs the stack until interrupted: {@code EmbeddedStack [workspace] [--kafka-port N] [--s3-port N]
+     * Runs the stack until the JVM is stopped: {@code [workspace] [--kafka-port N] [--s3-port N]
      * [--registry-port N] [--topic-prefix P]}. Defaults: workspace {@code .cdiff-local}, ports 9092, 9000, 8081.
+     * The command-line entry point is {@link EmbeddedStackMain}, which sets up logging first.
      */
-    public static void main(String[] args) throws InterruptedException {
+    static void runUntilStopped(String[] args) throws InterruptedException {
         Path workspace = Path.of(".cdiff-local");
         int kafkaPort = 9092;
         int s3Port = 9000;

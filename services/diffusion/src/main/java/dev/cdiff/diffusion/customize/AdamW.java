@@ -31,6 +31,7 @@ public final class AdamW implements AutoCloseable {
         }
     }
 
+    static final boolean CHECK = Boolean.getBoolean("cdiff.checkFinite");
     private final Hyper hyper;
     private final NDManager manager;
     private final Map<String, NDArray> expAvg = new LinkedHashMap<>();
@@ -79,6 +80,11 @@ public final class AdamW implements AutoCloseable {
             NDArray denom = attach(v.sqrt(), stepManager).divi((float) bc2Sqrt).addi((float) hyper.eps());
             NDArray update = attach(m.div(denom), stepManager).muli(stepSize);
             p.subi(update);
+            if (CHECK && !CustomDiffusionLoss.finite(p).equals("finite")) {
+                throw new IllegalStateException("AdamW produced non-finite " + e.getKey() + ": grad " + CustomDiffusionLoss.finite(g)
+                        + " m " + CustomDiffusionLoss.finite(m) + " v " + CustomDiffusionLoss.finite(v) + " denom "
+                        + CustomDiffusionLoss.finite(denom) + " update " + CustomDiffusionLoss.finite(update));
+            }
         }
     }
 

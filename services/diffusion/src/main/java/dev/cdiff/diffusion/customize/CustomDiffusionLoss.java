@@ -77,6 +77,11 @@ final class CustomDiffusionLoss {
             }
             instValue = inst.getFloat();
             lossValue = loss.getFloat();
+            if (!Float.isFinite(lossValue)) {
+                throw new IllegalStateException("non-finite loss " + lossValue + ": latents " + finite(batch.latents())
+                        + ", noisy " + finite(noisy) + ", text features " + finite(hidden) + ", prediction "
+                        + finite(pred) + ", token rows " + (rows == null ? "-" : finite(rows)));
+            }
             gc.backward(loss);
         }
         Map<String, NDArray> grads = new LinkedHashMap<>();
@@ -87,8 +92,24 @@ final class CustomDiffusionLoss {
             NDArray g = e.getValue().getGradient();
             g.attach(step);
             grads.put(e.getKey(), g);
+            String state = finite(g);
+            if (!state.equals("finite")) {
+                throw new IllegalStateException("gradient of " + e.getKey() + " has " + state + " values (loss " + lossValue
+                        + ", leaf " + finite(e.getValue()) + ")");
+            }
         }
         return new Result(lossValue, instValue, priorValue, grads);
+    }
+
+    static String finite(NDArray a) {
+        float[] v = a.toFloatArray();
+        int bad = 0;
+        for (float x : v) {
+            if (!Float.isFinite(x)) {
+                bad++;
+            }
+        }
+        return bad == 0 ? "finite" : bad + "/" + v.length + " non-finite";
     }
 
     private static NDArray maskedMean(NDArray se, NDArray mask) {

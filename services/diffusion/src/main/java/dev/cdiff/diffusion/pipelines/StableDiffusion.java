@@ -184,6 +184,8 @@ public final class StableDiffusion implements AutoCloseable {
             for (int i = 0; i < timesteps.length; i++) {
                 int t = timesteps[i];
                 try (NDManager step = run.newSubManager()) {
+                    // the scheduler's intermediates follow the sample's manager; freeing them with the step
+                    latents.attach(step);
                     NDArray input = scheduler.scaleModelInput(latents, t);
                     NDArray modelInput = guided ? NDArrays.concat(new ai.djl.ndarray.NDList(input, input), 0) : input;
                     modelInput.attach(step);

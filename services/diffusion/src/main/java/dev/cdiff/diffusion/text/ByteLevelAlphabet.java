@@ -36,6 +36,28 @@ final class ByteLevelAlphabet {
         return table;
     }
 
+    /** Inverse of {@link #encode}: byte-level characters back to text (invalid UTF-8 replaced). */
+    static String decode(String byteLevel) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        for (int i = 0; i < byteLevel.length(); i++) {
+            char c = byteLevel.charAt(i);
+            int b = -1;
+            for (int k = 0; k < 256; k++) {
+                if (BYTE_TO_CHAR[k] == c) {
+                    b = k;
+                    break;
+                }
+            }
+            if (b < 0) {
+                byte[] raw = String.valueOf(c).getBytes(StandardCharsets.UTF_8);
+                out.write(raw, 0, raw.length);
+            } else {
+                out.write(b);
+            }
+        }
+        return out.toString(StandardCharsets.UTF_8);
+    }
+
     static String encode(String piece) {
         byte[] bytes = piece.getBytes(StandardCharsets.UTF_8);
         StringBuilder sb = new StringBuilder(bytes.length);

@@ -351,6 +351,37 @@ public final class ClipTokenizer {
         return id;
     }
 
+    /**
+     * Text of token ids (for logs and tests): special tokens dropped unless {@code keepSpecial},
+     * {@code </w>} read as a word break, like transformers' decode with clean-up off.
+     */
+    public String decode(int[] ids, boolean keepSpecial) {
+        Map<Integer, String> byId = new HashMap<>();
+        vocab.forEach((tok, id) -> byId.put(id, tok));
+        Map<Integer, AddedToken> addedById = new HashMap<>();
+        addedTokens.values().forEach(t -> addedById.put(t.id(), t));
+        StringBuilder text = new StringBuilder();
+        StringBuilder pending = new StringBuilder();
+        for (int id : ids) {
+            AddedToken added = addedById.get(id);
+            if (added != null) {
+                text.append(ByteLevelAlphabet.decode(pending.toString()));
+                pending.setLength(0);
+                if (!added.special() || keepSpecial) {
+                    text.append(added.content()).append(' ');
+                }
+                continue;
+            }
+            String tok = byId.get(id);
+            if (tok == null) {
+                throw new IllegalArgumentException("token id " + id + " is not in the vocabulary");
+            }
+            pending.append(tok.replace(BpeModel.END_OF_WORD, " "));
+        }
+        text.append(ByteLevelAlphabet.decode(pending.toString()));
+        return text.toString().trim();
+    }
+
     public OptionalInt tokenId(String token) {
         AddedToken a = addedTokens.get(token);
         if (a != null) {

@@ -69,7 +69,7 @@ class StableDiffusionTest {
 
     @Test
     void everySchedulerSamplesAndImagesArePng() throws Exception {
-        for (String scheduler : new String[] {"ddpm", "ddim", "dpm"}) {
+        for (String scheduler : new String[] {"ddpm", "ddim", "dpm", "pndm"}) {
             SampleResult r = sd.generate(SampleRequest.of("a dog", "a cat").steps(3).guidance(4f).seed(7)
                     .scheduler(scheduler));
             assertEquals(2, r.count(), scheduler);
@@ -112,6 +112,16 @@ class StableDiffusionTest {
             ss += (x - mean) * (x - mean);
         }
         return Math.sqrt(ss / (v.length - 1));
+    }
+
+    @Test
+    void samplingLeavesNoArraysBehind() {
+        sd.generate(SampleRequest.of("warm up").steps(1).seed(0));
+        int before = manager.getManagedArrays().size();
+        for (String scheduler : new String[] {"ddim", "ddpm", "dpm", "pndm"}) {
+            sd.generate(SampleRequest.of("a dog", "a cat").steps(3).guidance(3f).seed(2).scheduler(scheduler));
+        }
+        assertEquals(before, manager.getManagedArrays().size());
     }
 
     @Test

@@ -79,6 +79,15 @@ class ClipTokenizerTest {
     }
 
     @Test
+    void decodeReadsBackNormalisedText() {
+        ClipTokenizer tok = ClipTokenizer.load(DIR);
+        tok.addToken("<new1>");
+        int[] ids = tok.encode("A  <new1> Dog's ball, on the beach!");
+        assertEquals("a <new1> dog 's ball , on the beach !", tok.decode(ids, false));
+        assertTrue(tok.decode(ids, true).startsWith("<|startoftext|> a"));
+    }
+
+    @Test
     void truncationKeepsEosLast() {
         ClipTokenizer tok = ClipTokenizer.load(DIR);
         int[] ids = tok.encode("dog ".repeat(200));

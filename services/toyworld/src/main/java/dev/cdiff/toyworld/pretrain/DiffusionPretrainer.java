@@ -22,9 +22,12 @@ import java.util.Map;
 import java.util.SplittableRandom;
 
 /**
- * Trains UNet and text encoder jointly from scratch with Stable Diffusion's epsilon objective on toy-world
- * image/caption pairs (TRAIN split only; captions dropped to "" at the configured rate for classifier-free
- * guidance; no flips, since captions name left and right). The VAE is frozen.
+ * Trains the UNet and the text encoder's token embeddings from scratch with Stable Diffusion's epsilon objective
+ * on toy-world image/caption pairs (TRAIN split only; captions dropped to "" at the configured rate for
+ * classifier-free guidance; no flips, since captions name left and right). The VAE is frozen, and so are the text
+ * encoder's transformer layers (at their random initialisation): the core's ClipTextEncoder stores a copy of any
+ * parameter set into it, so only its trainable-rows path can carry gradients. Each step trains the embedding rows
+ * of the tokens present in the batch; absent rows get a zero gradient, as a dense torch embedding would.
  */
 public final class DiffusionPretrainer {
     private final ToyWorld world;
@@ -51,7 +54,7 @@ public final class DiffusionPretrainer {
         long start = System.currentTimeMillis();
         try (NDManager run = manager.newSubManager();
              MasterWeights unetWeights = new MasterWeights(unet.parameters(), unet::setParameter, run);
-             MasterWeights textWeights = new MasterWeights(text.parameters(), text::setParameter, run);
+             EmbeddingMaster embedding = new EmbeddingMaster(text, run);
              ScheduledAdamW adam = new ScheduledAdamW(config.weightDecay(), run)) {
             for (int step = 0; step < config.steps(); step++) {
                 SplittableRandom random = new SplittableRandom(config.seed() * 0xBF58476D1CE4E5B9L + step);
@@ -79,9 +82,10 @@ public final class DiffusionPretrainer {
                     NDArray inputIds = sm.create(ids, new Shape(b, tokenizer.maxLength()));
                     Map<String, NDArray> leaves = new LinkedHashMap<>();
                     unetWeights.installLeaves(sm).forEach((k, v) -> leaves.put("unet/" + k, v));
-                    textWeights.installLeaves(sm).forEach((k, v) -> leaves.put("text/" + k, v));
+                    int[] present = EmbeddingMaster.distinct(ids);
+                    NDArray rows = embedding.rowsLeaf(present, sm);
                     try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-                        NDArray hidden = text.encode(inputIds);
+                        NDArray hidden = text.encode(inputIds, rows, present);
                         hidden.attach(sm);
                         NDArray pred = unet.forward(noisy, timesteps, hidden);
                         pred.attach(sm);
@@ -91,19 +95,19 @@ public final class DiffusionPretrainer {
                         gc.backward(loss);
                     }
                     Map<String, NDArray> grads = MasterWeights.gradients(leaves, sm);
+                    grads.put(EmbeddingMaster.KEY, embedding.denseGradient(rows, present, sm));
                     MasterWeights.clip(grads, config.gradClip(), sm);
                     Map<String, NDArray> masters = new LinkedHashMap<>();
                     unetWeights.masters().forEach((k, v) -> masters.put("unet/" + k, v));
-                    textWeights.masters().forEach((k, v) -> masters.put("text/" + k, v));
+                    masters.put(EmbeddingMaster.KEY, embedding.master());
                     adam.step(masters, grads, config.learningRate(step), sm);
                     unetWeights.installMasters();
-                    textWeights.installMasters();
+                    embedding.install();
                 }
                 listener.onStep(step + 1, config.steps(), last, System.currentTimeMillis() - start);
                 hook.afterStep(step + 1);
             }
             keep(unetWeights, unet::setParameter, unet.manager());
-            keep(textWeights, text::setParameter, manager);
         }
         return last;
     }

@@ -1,0 +1,76 @@
+package dev.cdiff.cli.model;
+
+import ai.djl.ndarray.NDManager;
+import dev.cdiff.toyworld.pretrain.ToyModelFolder;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Comparator;
+import java.util.stream.Stream;
+
+/**
+ * The base model of the demo and of a fresh {@code up}: a small, randomly initialised Stable-Diffusion-shaped model
+ * (the toy world's architecture: CLIP text encoder, cross-attention UNet, KL autoencoder, DDIM scheduler, CLIP
+ * tokenizer; 32 px images) in the diffusers layout. Users have no downloaded checkpoint, so the project makes its
+ * own, once per workspace, from a fixed seed. It exercises every code path of the pipeline; its pictures are noise
+ * until it is replaced by the pretrained toy-world model (swap {@link #ensure} for that folder).
+ */
+public final class DemoBaseModel {
+    private static final Logger LOG = LoggerFactory.getLogger(DemoBaseModel.class);
+    public static final long SEED = 20231;
+    /** Written last, so a folder without it is an interrupted creation and is made again. */
+    static final String COMPLETE_MARKER = ".complete";
+
+    private DemoBaseModel() {
+    }
+
+    /** {@code <workspace>/models/demo-base}. */
+    public static Path folder(Path workspace) {
+        return workspace.resolve("models").resolve("demo-base");
+    }
+
+    /** Image side the model was built for (pixels). */
+    public static int imageSize() {
+        return ToyModelFolder.defaultSpec().imageSize();
+    }
+
+    /** The model folder, created on first use. */
+    public static synchronized Path ensure(Path workspace) {
+        Path dir = folder(workspace);
+        if (Files.exists(dir.resolve(COMPLETE_MARKER))) {
+            return dir;
+        }
+        long start = System.nanoTime();
+        Path staging = dir.resolveSibling(dir.getFileName() + ".creating");
+        try {
+            deleteTree(staging);
+            deleteTree(dir);
+            Files.createDirectories(staging);
+            try (NDManager manager = NDManager.newBaseManager()) {
+                ToyModelFolder.createRandom(staging, ToyModelFolder.defaultSpec(), SEED, manager);
+            }
+            Files.writeString(staging.resolve(COMPLETE_MARKER), "seed " + SEED + "\n");
+            Files.move(staging, dir, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create the demo base model in " + dir, e);
+        }
+        LOG.info("created the demo base model in {} ({} ms)", dir, (System.nanoTime() - start) / 1_000_000);
+        return dir;
+    }
+
+    private static void deleteTree(Path root) throws IOException {
+        if (!Files.exists(root)) {
+            return;
+        }
+        try (Stream<Path> paths = Files.walk(root)) {
+            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
+    }
+}

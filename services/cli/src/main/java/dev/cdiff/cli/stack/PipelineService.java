@@ -1,0 +1,158 @@
+package dev.cdiff.cli.stack;
+
+import dev.cdiff.ingestion.IngestionService;
+import dev.cdiff.orchestrator.OrchestratorConfig;
+import dev.cdiff.orchestrator.OrchestratorService;
+import dev.cdiff.platform.config.ServiceConfig;
+import dev.cdiff.retrieval.RetrievalService;
+import dev.cdiff.training.TrainingService;
+
+import java.lang.reflect.InvocationTargetException;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * The six processes of the pipeline and how to start one of them from a {@link ServiceConfig}. Each runs with its
+ * own consumer group (its name), so in one JVM they behave as they do in separate containers.
+ */
+public enum PipelineService {
+    INGESTION, RETRIEVAL, TRAINING, MERGING, SAMPLING, ORCHESTRATOR;
+
+    /** A started service; closing it stops it. */
+    public interface Running extends AutoCloseable {
+        PipelineService service();
+
+        /** Base URL of its HTTP API, or null when it has none. */
+        String httpUrl();
+
+        @Override
+        void close();
+    }
+
+    public String serviceName() {
+        return name().toLowerCase(Locale.ROOT);
+    }
+
+    public static PipelineService named(String name) {
+        for (PipelineService s : values()) {
+            if (s.serviceName().equalsIgnoreCase(name.strip())) {
+                return s;
+            }
+        }
+        throw new IllegalArgumentException("unknown service '" + name + "'; known: " + names());
+    }
+
+    public static List<String> names() {
+        return Arrays.stream(values()).map(PipelineService::serviceName).toList();
+    }
+
+    /** Starts the service; returns once it is consuming (the orchestrator: once its streams are RUNNING). */
+    public Running start(ServiceConfig rawConfig) {
+        ServiceConfig config = rawConfig.optional(ServiceConfig.SERVICE_NAME).isPresent() ? rawConfig
+                : rawConfig.with(ServiceConfig.SERVICE_NAME, serviceName());
+        return switch (this) {
+            case INGESTION -> {
+                IngestionService s = new IngestionService(config).start();
+                yield running(() -> s.httpPort() < 0 ? null : "http://" + config.optional("INGESTION_HTTP_HOST")
+                        .orElse("127.0.0.1") + ":" + s.httpPort(), s::close);
+            }
+            case RETRIEVAL -> {
+                RetrievalService s = new RetrievalService(config).start();
+                yield running(() -> null, s::close);
+            }
+            case TRAINING -> {
+                TrainingService s = new TrainingService(config).start();
+                yield running(() -> null, s::close);
+            }
+            case MERGING -> reflective("dev.cdiff.merging.MergingService", config);
+            case SAMPLING -> reflective("dev.cdiff.sampling.SamplingService", config);
+            case ORCHESTRATOR -> {
+                OrchestratorService s = OrchestratorService.start(OrchestratorConfig.from(config));
+                try {
+                    if (!s.awaitRunning(Duration.ofSeconds(120))) {
+                        s.close();
+                        throw new IllegalStateException("the orchestrator's streams did not reach RUNNING (state "
+                                + s.state() + ")");
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    s.close();
+                    throw new IllegalStateException("interrupted while the orchestrator was starting", e);
+                }
+                yield running(s::httpUrl, s::close);
+            }
+        };
+    }
+
+    /** True when this build contains the service (merging and sampling modules may still be empty). */
+    public boolean available() {
+        return switch (this) {
+            case MERGING -> classPresent("dev.cdiff.merging.MergingService");
+            case SAMPLING -> classPresent("dev.cdiff.sampling.SamplingService");
+            default -> true;
+        };
+    }
+
+    private Running running(java.util.function.Supplier<String> url, Runnable close) {
+        PipelineService self = this;
+        return new Running() {
+            @Override
+            public PipelineService service() {
+                return self;
+            }
+
+            @Override
+            public String httpUrl() {
+                return url.get();
+            }
+
+            @Override
+            public void close() {
+                close.run();
+            }
+        };
+    }
+
+    /**
+     * Merging and sampling are reached by name so the CLI builds while their modules are being written: each is
+     * expected to offer {@code new XService(ServiceConfig)}, {@code start()} and {@code close()}, like the others.
+     */
+    private Running reflective(String className, ServiceConfig config) {
+        try {
+            Class<?> type = Class.forName(className);
+            Object service = type.getConstructor(ServiceConfig.class).newInstance(config);
+            type.getMethod("start").invoke(service);
+            AutoCloseable closeable = (AutoCloseable) service;
+            return running(() -> null, () -> {
+                try {
+                    closeable.close();
+                } catch (Exception e) {
+                    throw new IllegalStateException("closing " + serviceName() + " failed", e);
+                }
+            });
+        } catch (ClassNotFoundException e) {
+            throw new IllegalStateException("the " + serviceName() + " service is not part of this build ("
+                    + className + " is missing)", e);
+        } catch (InvocationTargetException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof RuntimeException re) {
+                throw re;
+            }
+            throw new IllegalStateException("starting " + serviceName() + " failed: " + cause, cause);
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException(className + " does not offer new " + className
+                    + "(ServiceConfig), start() and close()", e);
+        }
+    }
+
+    private static boolean classPresent(String name) {
+        try {
+            Class.forName(name, false, PipelineService.class.getClassLoader());
+            return true;
+        } catch (ClassNotFoundException e) {
+            return false;
+        }
+    }
+}

@@ -1,0 +1,153 @@
+package dev.cdiff.merging;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import dev.cdiff.diffusion.customize.Delta;
+import dev.cdiff.diffusion.customize.DeltaKind;
+import dev.cdiff.diffusion.customize.DeltaMetadata;
+import dev.cdiff.diffusion.customize.LayerWeight;
+import dev.cdiff.diffusion.customize.TokenInfo;
+import dev.cdiff.diffusion.models.UNet2DConditionModel;
+import dev.cdiff.platform.Topics;
+import dev.cdiff.platform.config.ServiceConfig;
+import dev.cdiff.platform.store.ArtifactStore;
+import dev.cdiff.schemas.events.ArtifactRef;
+import dev.cdiff.schemas.events.JobFailed;
+import dev.cdiff.schemas.events.MergeCompleted;
+import dev.cdiff.schemas.events.MergeRequested;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.TreeMap;
+import java.util.UUID;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Merging against a real broker, S3 and registry with the tiny golden model. */
+class MergingServiceTest {
+    private static final Duration WAIT = Duration.ofSeconds(90);
+
+    @TempDir
+    static Path workspace;
+    static Stack stack;
+    static MergingService service;
+    static ArtifactStore store;
+    static KafkaProducer<String, SpecificRecord> producer;
+    static Path model;
+
+    @BeforeAll
+    static void start() {
+        stack = new Stack(workspace);
+        model = Path.of(System.getProperty("golden.dir", "/work/shared/golden"), "models/tiny-sd");
+        if (!Files.isDirectory(model)) {
+            model = Path.of("/work/shared/golden/models/tiny-sd");
+        }
+        Map<String, String> settings = stack.settings("merging");
+        settings.put(MergingService.BASE_MODEL_DIR, model.toString());
+        settings.put(ServiceConfig.WORK_DIR, workspace.resolve("work").toString());
+        ServiceConfig config = ServiceConfig.of(settings);
+        service = new MergingService(config).start();
+        store = ArtifactStore.fromConfig(config);
+        producer = stack.producer();
+    }
+
+    @AfterAll
+    static void stop() {
+        producer.close();
+        service.close();
+        stack.close();
+    }
+
+    /** A single-concept delta: every cross-attention K/V weight perturbed, one token {@code <new1>}. */
+    static ArtifactRef storeDelta(String tenant, String digest, String classWord, long seed) throws Exception {
+        Map<String, LayerWeight> layers = new TreeMap<>();
+        int hidden;
+        Random rnd = new Random(seed);
+        try (NDManager m = NDManager.newBaseManager();
+             UNet2DConditionModel unet = UNet2DConditionModel.load(model.resolve("unet"), m)) {
+            for (Map.Entry<String, NDArray> e : unet.crossAttentionKv().entrySet()) {
+                long[] shape = e.getValue().getShape().getShape();
+                float[] w = e.getValue().toFloatArray();
+                for (int i = 0; i < w.length; i++) {
+                    w[i] += (float) (rnd.nextGaussian() * 0.1);
+                }
+                layers.put(e.getKey(), new LayerWeight.Full((int) shape[0], (int) (w.length / shape[0]), w));
+            }
+            hidden = unet.config().crossAttentionWidth();
+        }
+        float[] row = new float[hidden];
+        for (int i = 0; i < hidden; i++) {
+            row[i] = (float) rnd.nextGaussian() * 0.02f;
+        }
+        Map<String, float[]> tokens = new LinkedHashMap<>();
+        tokens.put("<new1>", row);
+        Delta delta = new Delta(layers, tokens, DeltaMetadata.of(DeltaKind.FULL, digest,
+                List.of(new TokenInfo("<new1>", "concept-" + seed, classWord, "ktn")), null, seed));
+        Path file = workspace.resolve("delta-" + UUID.randomUUID() + ".safetensors");
+        delta.write(file);
+        return store.put(tenant, "deltas", file, "safetensors", "application/vnd.safetensors").toRef();
+    }
+
+    static MergeRequested request(List<ArtifactRef> deltas) {
+        return MergeRequested.newBuilder().setEventId(UUID.randomUUID().toString()).setTenantId("acme")
+                .setJobId("job-" + UUID.randomUUID()).setOccurredAt(Instant.now()).setDeltas(deltas)
+                .setRegularizationCaptions(60).setOutputName("dog-and-cat").build();
+    }
+
+    static <T> T answer(MergeRequested request, String topic, Class<T> type) throws Exception {
+        try (KafkaConsumer<String, SpecificRecord> consumer = stack.consumer(topic)) {
+            producer.send(new ProducerRecord<>(Topics.MERGE_REQUESTED, request.getJobId(), request)).get();
+            return Stack.await(consumer, type, e -> ((SpecificRecord) e).get("jobId").toString()
+                    .equals(request.getJobId()), 1, WAIT).get(0);
+        }
+    }
+
+    @Test
+    void mergesTwoDeltasOfTheTenant() throws Exception {
+        String digest = dev.cdiff.diffusion.customize.BaseModelDigest.of(model);
+        ArtifactRef dog = storeDelta("acme", digest, "dog", 1);
+        ArtifactRef cat = storeDelta("acme", digest, "cat", 2);
+        MergeCompleted done = answer(request(List.of(dog, cat)), Topics.MERGE_COMPLETED, MergeCompleted.class);
+        assertEquals(List.of("<new1>", "<new2>"), done.getTokens());
+        assertEquals(List.of("dog", "cat"), done.getClassWords());
+        assertEquals(List.of(dog.getSha256(), cat.getSha256()), done.getSourceDigests());
+        assertTrue(done.getMerged().getKey().startsWith("tenants/acme/deltas/"), done.getMerged().getKey());
+        Path file = store.download(done.getMerged().getKey(), workspace.resolve("merged.safetensors"));
+        Delta merged = Delta.read(file);
+        assertEquals(digest, merged.metadata().baseModelDigest());
+        assertEquals(2, merged.tokenEmbeddings().size());
+        assertEquals("dog-and-cat", merged.metadata().extra().get("name"));
+    }
+
+    @Test
+    void refusesAnotherTenantsDeltaOrAnotherBaseModel() throws Exception {
+        String digest = dev.cdiff.diffusion.customize.BaseModelDigest.of(model);
+        ArtifactRef mine = storeDelta("acme", digest, "dog", 3);
+        ArtifactRef theirs = storeDelta("other", digest, "cat", 4);
+        JobFailed foreign = answer(request(List.of(mine, theirs)), Topics.JOB_FAILED, JobFailed.class);
+        assertEquals("FOREIGN_ARTIFACT", foreign.getErrorClass());
+        assertEquals("merging", foreign.getStage());
+        assertTrue(foreign.getReason().contains("delta 2") && foreign.getReason().contains("tenant acme"),
+                foreign.getReason());
+
+        ArtifactRef elsewhere = storeDelta("acme", "e".repeat(64), "cat", 5);
+        JobFailed mismatch = answer(request(List.of(mine, elsewhere)), Topics.JOB_FAILED, JobFailed.class);
+        assertEquals("BASE_MODEL_MISMATCH", mismatch.getErrorClass());
+        assertTrue(mismatch.getReason().contains("e".repeat(64)), mismatch.getReason());
+    }
+}
