@@ -112,7 +112,7 @@ class MergingServiceTest {
     static <T> T answer(MergeRequested request, String topic, Class<T> type) throws Exception {
         try (KafkaConsumer<String, SpecificRecord> consumer = stack.consumer(topic)) {
             producer.send(new ProducerRecord<>(Topics.MERGE_REQUESTED, request.getJobId(), request)).get();
-            return Stack.await(consumer, type, e -> ((SpecificRecord) e).get("jobId").toString()
+            return Stack.await(consumer, type, e -> ((org.apache.avro.specific.SpecificRecordBase) e).get("jobId").toString()
                     .equals(request.getJobId()), 1, WAIT).get(0);
         }
     }

@@ -127,22 +127,18 @@ class TrainingServiceTest {
             abortedAfter = lastStep(events, jobId, Duration.ofSeconds(2));
             assertTrue(abortedAfter < STEPS, "the first worker must stop before the end, stopped at " + abortedAfter);
         }
-        int checkpointStep = (abortedAfter / 5) * 5;
         TrainingCompleted resumed;
-        List<Integer> resumedSteps = new ArrayList<>();
+        // a max.poll.interval.ms far shorter than the ~15 s run: only keep-alive polling keeps the member in its group
+        ServiceConfig shortPolls = config.with(TrainingService.MAX_POLL_INTERVAL, "3000");
         try (KafkaConsumer<String, SpecificRecord> completed = stack.consumer(Topics.TRAINING_COMPLETED);
-             KafkaConsumer<String, SpecificRecord> progress = stack.consumer(Topics.TRAINING_PROGRESS);
-             TrainingService second = new TrainingService(config).start()) {
+             TrainingService second = new TrainingService(shortPolls).start()) {
             resumed = Stack.await(completed, TrainingCompleted.class, e -> e.getJobId().equals(jobId), 1, WAIT).get(0);
-            for (TrainingProgress p : Stack.await(progress, TrainingProgress.class, p -> p.getJobId().equals(jobId),
-                    1, WAIT)) {
-                resumedSteps.add(p.getStep());
-            }
             assertEquals(STEPS, resumed.getSteps());
             assertEquals(List.of("<new1>"), resumed.getTokens());
             assertEquals(List.of("dog"), resumed.getClassWords());
             assertTrue(Double.isFinite(resumed.getFinalLoss()));
             assertTrue(resumed.getDelta().getKey().startsWith("tenants/acme/deltas/"));
+            assertTrue(resumed.getDurationMillis() > 3000, "the run outlasted max.poll.interval.ms");
 
             // the same request under another job id, uninterrupted, must give the same delta (within CPU tolerance)
             String refJob = "job-" + UUID.randomUUID();
@@ -151,8 +147,26 @@ class TrainingServiceTest {
             TrainingCompleted reference = Stack.await(completed, TrainingCompleted.class,
                     e -> e.getJobId().equals(refJob), 1, WAIT).get(0);
             assertDeltasClose(resumed.getDelta(), reference.getDelta());
+            assertEquals(0, second.loop().stats().commitFailures(), "the worker was never kicked out of its group");
+            assertEquals(2, second.loop().stats().handled());
         }
-        assertTrue(checkpointStep >= 5, "a checkpoint was stored before the kill");
+        try (KafkaConsumer<String, SpecificRecord> progress = stack.consumer(Topics.TRAINING_PROGRESS)) {
+            Stack.await(progress, TrainingProgress.class, p -> p.getJobId().equals(jobId) && p.getStep() == STEPS, 1,
+                    WAIT);
+            progress.seekToBeginning(progress.assignment());
+            Map<Integer, Integer> reports = new java.util.HashMap<>();
+            long deadline = System.nanoTime() + Duration.ofSeconds(3).toNanos();
+            while (System.nanoTime() < deadline) {
+                for (ConsumerRecord<String, SpecificRecord> r : progress.poll(Duration.ofMillis(200))) {
+                    if (r.value() instanceof TrainingProgress p && p.getJobId().equals(jobId)) {
+                        reports.merge(p.getStep(), 1, Integer::sum);
+                    }
+                }
+            }
+            assertEquals(1, reports.get(1), "step 1 ran once: the restarted worker resumed instead of starting over");
+            assertEquals(1, reports.get(STEPS));
+            assertEquals(STEPS, reports.size(), "every step was reported");
+        }
     }
 
     private static int lastStep(KafkaConsumer<String, SpecificRecord> events, String jobId, Duration quiet) {

@@ -172,14 +172,25 @@ public final class SafeTensors implements AutoCloseable {
         return metadata;
     }
 
-    /** Loads a tensor: floating types as FLOAT32 (F16/BF16/F64 converted), integer types as INT64. */
+    /**
+     * Loads a tensor: floating types as FLOAT32 (F16/BF16/F64 converted), integer types as INT64.
+     *
+     * <p>The returned array owns native (PyTorch) memory: DJL backs {@code create(float[])} with a Java direct
+     * buffer that counts against {@code -XX:MaxDirectMemorySize} (the heap size by default) and must outlive every
+     * view of it, so a multi-GB checkpoint would fail with "Direct buffer memory". Cloning once into engine memory
+     * avoids both.
+     */
     public NDArray load(String name, NDManager manager) {
         TensorInfo info = info(name);
         Shape shape = new Shape(info.shape());
-        if (info.isFloating()) {
-            return manager.create(loadFloats(name), shape);
+        try (NDManager staging = manager.newSubManager()) {
+            NDArray javaBacked = info.isFloating()
+                    ? staging.create(loadFloats(name), shape)
+                    : staging.create(loadLongs(name), shape);
+            NDArray owned = javaBacked.duplicate();
+            owned.attach(manager);
+            return owned;
         }
-        return manager.create(loadLongs(name), shape);
     }
 
     public float[] loadFloats(String name) {

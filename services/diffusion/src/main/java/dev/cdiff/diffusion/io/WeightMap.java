@@ -47,7 +47,10 @@ public final class WeightMap {
                     NDArray arr = st.load(raw, manager);
                     if (ATTENTION_PROJECTION.matcher(key).matches() && arr.getShape().dimension() == 4
                             && arr.getShape().get(2) == 1 && arr.getShape().get(3) == 1) {
-                        NDArray squeezed = arr.reshape(arr.getShape().get(0), arr.getShape().get(1));
+                        // a reshape is a view: copy before closing the source so it cannot point at freed memory
+                        NDArray view = arr.reshape(arr.getShape().get(0), arr.getShape().get(1));
+                        NDArray squeezed = view.duplicate();
+                        view.close();
                         arr.close();
                         arr = squeezed;
                     }

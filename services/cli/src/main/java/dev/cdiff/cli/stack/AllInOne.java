@@ -1,0 +1,204 @@
+package dev.cdiff.cli.stack;
+
+import dev.cdiff.cli.model.DemoBaseModel;
+import dev.cdiff.embedded.EmbeddedStack;
+import dev.cdiff.platform.config.ServiceConfig;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Consumer;
+
+/**
+ * The whole pipeline in one JVM: the embedded broker, S3 endpoint and schema registry ({@link EmbeddedStack}) in one
+ * workspace folder, then ingestion, retrieval, training, merging, sampling and the orchestrator, each with its own
+ * consumer group and scratch folder ({@code <workspace>/services/<name>}). Everything stays in the workspace, so a
+ * restart continues where the last run stopped: committed offsets, stored artifacts, registered schemas, the
+ * orchestrator's job store and training checkpoints.
+ */
+public final class AllInOne implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(AllInOne.class);
+    public static final String DEFAULT_API_KEY = "cdiff-local-key";
+    public static final String DEFAULT_TENANT = "local";
+
+    /**
+     * @param baseModel diffusers folder of the base model, or null for the demo model made in the workspace
+     * @param settings  service settings (ServiceConfig names) laid over the embedded stack's
+     * @param services  which services to start (those missing from the build are skipped with a warning)
+     */
+    public record Options(Path workspace, Path baseModel, Map<String, String> settings, int kafkaPort, int s3Port,
+                          int registryPort, int ingestionPort, int orchestratorPort, String apiKey, String tenant,
+                          Set<PipelineService> services) {
+
+        public Options {
+            settings = Map.copyOf(settings);
+            services = services.isEmpty() ? Set.of() : Collections.unmodifiableSet(EnumSet.copyOf(services));
+        }
+
+        /** Ephemeral ports, the demo profile, every service. */
+        public static Options defaults(Path workspace) {
+            return new Options(workspace, null, StackProfile.demo(DemoBaseModel.imageSize()), 0, 0, 0, 0, 0,
+                    DEFAULT_API_KEY, DEFAULT_TENANT, EnumSet.allOf(PipelineService.class));
+        }
+
+        public Options withSettings(Map<String, String> overrides) {
+            Map<String, String> merged = new LinkedHashMap<>(settings);
+            merged.putAll(overrides);
+            return new Options(workspace, baseModel, merged, kafkaPort, s3Port, registryPort, ingestionPort,
+                    orchestratorPort, apiKey, tenant, services);
+        }
+
+        public Options withBaseModel(Path dir) {
+            return new Options(workspace, dir, settings, kafkaPort, s3Port, registryPort, ingestionPort,
+                    orchestratorPort, apiKey, tenant, services);
+        }
+
+        public Options withPorts(int kafka, int s3, int registry, int ingestion, int orchestrator) {
+            return new Options(workspace, baseModel, settings, kafka, s3, registry, ingestion, orchestrator, apiKey,
+                    tenant, services);
+        }
+
+        public Options withServices(Set<PipelineService> only) {
+            return new Options(workspace, baseModel, settings, kafkaPort, s3Port, registryPort, ingestionPort,
+                    orchestratorPort, apiKey, tenant, only);
+        }
+    }
+
+    private final Options options;
+    private final EmbeddedStack stack;
+    private final List<PipelineService.Running> running;
+    private final Endpoints endpoints;
+    private final Path baseModel;
+
+    private AllInOne(Options options, EmbeddedStack stack, List<PipelineService.Running> running, Endpoints endpoints,
+                     Path baseModel) {
+        this.options = options;
+        this.stack = stack;
+        this.running = running;
+        this.endpoints = endpoints;
+        this.baseModel = baseModel;
+    }
+
+    public static AllInOne start(Options options) {
+        return start(options, step -> { });
+    }
+
+    /** @param progress told the name of each step as it begins (for a progress display) */
+    public static AllInOne start(Options options, Consumer<String> progress) {
+        Path ws = options.workspace().toAbsolutePath();
+        try {
+            Files.createDirectories(ws);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create workspace " + ws, e);
+        }
+        progress.accept("base model");
+        Path model = options.baseModel() != null ? options.baseModel() : DemoBaseModel.ensure(ws);
+        progress.accept("kafka, s3, schema registry");
+        EmbeddedStack stack = EmbeddedStack.start(EmbeddedStack.Options.defaults(ws)
+                .withPorts(options.kafkaPort(), options.s3Port(), options.registryPort()));
+        List<PipelineService.Running> running = new ArrayList<>();
+        try {
+            Map<String, String> endpointValues = new LinkedHashMap<>(stack.environment());
+            // orchestrator first: it is the only consumer of ConceptSubmitted, so uploads are answered at once
+            for (PipelineService service : startOrder()) {
+                if (!options.services().contains(service)) {
+                    continue;
+                }
+                if (!service.available()) {
+                    LOG.warn("the {} service is not in this build; its step of the pipeline will not run",
+                            service.serviceName());
+                    continue;
+                }
+                progress.accept(service.serviceName());
+                PipelineService.Running r = service.start(serviceConfig(options, stack, service, model));
+                running.add(r);
+                if (service == PipelineService.INGESTION && r.httpUrl() != null) {
+                    endpointValues.put(Endpoints.INGESTION_URL, r.httpUrl());
+                }
+                if (service == PipelineService.ORCHESTRATOR) {
+                    endpointValues.put(Endpoints.ORCHESTRATOR_URL, r.httpUrl());
+                }
+            }
+            endpointValues.put(Endpoints.API_KEY, options.apiKey());
+            endpointValues.put(Endpoints.TENANT, options.tenant());
+            endpointValues.put(Endpoints.PID, Long.toString(ProcessHandle.current().pid()));
+            Endpoints endpoints = new Endpoints(endpointValues);
+            endpoints.save(Workspace.endpointsFile(ws));
+            return new AllInOne(options, stack, running, endpoints, model);
+        } catch (RuntimeException e) {
+            closeAll(running);
+            stack.close();
+            throw e;
+        }
+    }
+
+    private static List<PipelineService> startOrder() {
+        return List.of(PipelineService.ORCHESTRATOR, PipelineService.RETRIEVAL, PipelineService.TRAINING,
+                PipelineService.MERGING, PipelineService.SAMPLING, PipelineService.INGESTION);
+    }
+
+    static ServiceConfig serviceConfig(Options options, EmbeddedStack stack, PipelineService service, Path model) {
+        Map<String, String> env = new LinkedHashMap<>(stack.environment());
+        env.put(ServiceConfig.SERVICE_NAME, service.serviceName());
+        env.put(ServiceConfig.WORK_DIR, options.workspace().toAbsolutePath().resolve("services")
+                .resolve(service.serviceName()).toString());
+        env.put("BASE_MODEL_DIR", model.toAbsolutePath().toString());
+        env.put("INGESTION_HTTP_PORT", Integer.toString(options.ingestionPort()));
+        env.put("INGESTION_API_KEYS", options.apiKey() + "=" + options.tenant());
+        env.put("ORCHESTRATOR_HTTP_PORT", Integer.toString(options.orchestratorPort()));
+        env.putAll(options.settings());
+        return ServiceConfig.of(env);
+    }
+
+    public Endpoints endpoints() {
+        return endpoints;
+    }
+
+    public EmbeddedStack stack() {
+        return stack;
+    }
+
+    public Path baseModel() {
+        return baseModel;
+    }
+
+    public Path workspace() {
+        return options.workspace().toAbsolutePath();
+    }
+
+    public List<PipelineService> runningServices() {
+        return running.stream().map(PipelineService.Running::service).toList();
+    }
+
+    /** Stops services (newest first), then the stack; the workspace keeps everything for the next start. */
+    @Override
+    public void close() {
+        try {
+            Files.deleteIfExists(Workspace.endpointsFile(workspace()));
+        } catch (IOException e) {
+            LOG.warn("cannot remove {}: {}", Workspace.endpointsFile(workspace()), e.toString());
+        }
+        closeAll(running);
+        stack.close();
+    }
+
+    private static void closeAll(List<PipelineService.Running> running) {
+        for (int i = running.size() - 1; i >= 0; i--) {
+            try {
+                running.get(i).close();
+            } catch (RuntimeException e) {
+                LOG.warn("stopping {} failed: {}", running.get(i).service().serviceName(), e.toString());
+            }
+        }
+    }
+}

@@ -1,0 +1,51 @@
+package dev.cdiff.cli.stack;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Service settings for a local run on a small CPU machine: the pipeline's production defaults (512 px, 250 training
+ * steps, 50 sampling steps, 200 class images) would take hours here, so the local profiles shrink every knob while
+ * keeping every step of the chain. Keys are {@link dev.cdiff.platform.config.ServiceConfig} names; any of them can be
+ * overridden with {@code --set KEY=VALUE}.
+ */
+public final class StackProfile {
+    private StackProfile() {
+    }
+
+    /** A few minutes end to end on two cores: the demo and a fresh {@code up}. */
+    public static Map<String, String> demo(int imageSize) {
+        Map<String, String> s = new LinkedHashMap<>();
+        s.put("INGESTION_IMAGE_SIDE", Integer.toString(imageSize));
+        s.put("RETRIEVAL_MIN_IMAGES", "4");
+        s.put("RETRIEVAL_GENERATION_STEPS", "4");
+        s.put("RETRIEVAL_GENERATION_SIDE", Integer.toString(imageSize));
+        s.put("ORCHESTRATOR_REGULARIZATION_MAX_IMAGES", "8");
+        s.put("ORCHESTRATOR_TRAINING_STEPS", "20");
+        s.put("ORCHESTRATOR_TRAINING_BATCH_SIZE", "2");
+        s.put("ORCHESTRATOR_TRAINING_RESOLUTION", Integer.toString(imageSize));
+        s.put("ORCHESTRATOR_TRAINING_LEARNING_RATE", "1e-4");
+        s.put("ORCHESTRATOR_TRAINING_PROGRESS_EVERY_STEPS", "2");
+        s.put("ORCHESTRATOR_TRAINING_CHECKPOINT_EVERY_STEPS", "10");
+        s.put("ORCHESTRATOR_SAMPLING_PROMPTS", "photo of a {token} {class}");
+        s.put("ORCHESTRATOR_SAMPLING_STEPS", "10");
+        s.put("ORCHESTRATOR_SAMPLING_IMAGES_PER_PROMPT", "2");
+        s.put("MERGING_REGULARIZATION_CAPTIONS", "200");
+        s.put("POLL_TIMEOUT_MS", "200");
+        return s;
+    }
+
+    /** The smallest run that still passes every step: for the end-to-end test. */
+    public static Map<String, String> test(int imageSize) {
+        Map<String, String> s = demo(imageSize);
+        s.put("RETRIEVAL_MIN_IMAGES", "2");
+        s.put("RETRIEVAL_GENERATION_STEPS", "1");
+        s.put("ORCHESTRATOR_REGULARIZATION_MAX_IMAGES", "2");
+        s.put("ORCHESTRATOR_TRAINING_STEPS", "3");
+        s.put("ORCHESTRATOR_TRAINING_PROGRESS_EVERY_STEPS", "1");
+        s.put("ORCHESTRATOR_TRAINING_CHECKPOINT_EVERY_STEPS", "2");
+        s.put("ORCHESTRATOR_SAMPLING_STEPS", "2");
+        s.put("ORCHESTRATOR_SAMPLING_IMAGES_PER_PROMPT", "1");
+        return s;
+    }
+}
