@@ -159,6 +159,23 @@ class IngestionServiceTest {
     }
 
     @Test
+    void oversizedBodiesAndBombsAreRefused() throws Exception {
+        List<byte[]> huge = new ArrayList<>();
+        for (int i = 0; i < 25; i++) {
+            huge.add(new byte[300_000]);
+        }
+        HttpResponse<String> tooLarge = upload(KEY, "dog", huge);
+        assertEquals(413, tooLarge.statusCode(), tooLarge.body());
+
+        List<byte[]> withBomb = pngs(4, 90);
+        withBomb.add(TestImages.pngHeaderClaiming(30_000, 30_000));
+        HttpResponse<String> bomb = upload(KEY, "dog", withBomb);
+        assertEquals(422, bomb.statusCode(), bomb.body());
+        assertTrue(bomb.body().contains("IMAGE_TOO_LARGE") && bomb.body().contains("photo4.png")
+                && bomb.body().contains("30000x30000"), bomb.body());
+    }
+
+    @Test
     void unknownOrMissingKeyIs401() throws Exception {
         assertEquals(401, upload("wrong-key-123", "dog", pngs(4, 1)).statusCode());
         assertEquals(401, upload(null, "dog", pngs(4, 1)).statusCode());

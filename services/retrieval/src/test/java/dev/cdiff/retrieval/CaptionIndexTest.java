@@ -89,6 +89,7 @@ class CaptionIndexTest {
         try (CaptionIndex reopened = new CaptionIndex(dir, DIM)) {
             assertEquals(5, reopened.size());
             assertTrue(reopened.contains("e3"));
+            assertEquals(java.util.Set.of("e0", "e1", "e2", "e3", "e4"), reopened.ids());
             assertEquals("e3", reopened.search(vs.get(3), 1, 0.99).get(0).entry().entryId());
         }
     }

@@ -49,6 +49,7 @@ class RetrievalServiceTest {
     static ArtifactStore store;
     static KafkaProducer<String, SpecificRecord> producer;
     static CaptionEmbedder embedder;
+    static ServiceConfig config;
 
     @BeforeAll
     static void start() throws Exception {
@@ -58,7 +59,8 @@ class RetrievalServiceTest {
         settings.put(ServiceConfig.WORK_DIR, workspace.resolve("work").toString());
         settings.put(RetrievalSettings.MIN_IMAGES, "3");
         settings.put(RetrievalSettings.GENERATION_STEPS, "2");
-        ServiceConfig config = ServiceConfig.of(settings);
+        settings.put(RetrievalSettings.SYNC_SECONDS, "0");
+        config = ServiceConfig.of(settings);
         service = new RetrievalService(config);
         store = ArtifactStore.fromConfig(config);
         Path corpus = Files.createDirectories(workspace.resolve("corpus"));
@@ -156,5 +158,23 @@ class RetrievalServiceTest {
         RegularizationReady generated = request("photo of a lighthouse", 200, 0.999999);
         assertEquals("GENERATED", generated.getOrigin());
         assertEquals(3, generated.getImages().size());
+    }
+
+    @Test
+    void corpusIngestInAnotherProcessIsPickedUpByTheRunningService() throws Exception {
+        Path extra = Files.createDirectories(workspace.resolve("extra-corpus"));
+        String caption = "a green lighthouse on a rocky island";
+        BufferedImage img = new BufferedImage(8, 8, BufferedImage.TYPE_INT_RGB);
+        img.setRGB(3, 3, 0x00FF00);
+        ImageIO.write(img, "png", extra.resolve("001.png").toFile());
+        Files.writeString(extra.resolve("001.txt"), caption);
+        // a separate index folder, as a second process would use while the service holds its own
+        ServiceConfig other = config.with(RetrievalSettings.INDEX_DIR, workspace.resolve("other-index").toString());
+        assertEquals(1, CorpusIngest.run(other, extra));
+
+        RegularizationReady ready = request(caption, 200, 0.9999);
+        assertEquals("MIXED", ready.getOrigin(), "one close caption, topped up to RETRIEVAL_MIN_IMAGES=3");
+        assertEquals(caption, ready.getCaptions().get(0), "the new corpus entry is found by its own caption");
+        assertTrue(ready.getImages().get(0).getKey().startsWith("shared/corpus/images/"));
     }
 }

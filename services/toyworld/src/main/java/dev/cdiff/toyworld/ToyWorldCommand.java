@@ -6,6 +6,9 @@ import dev.cdiff.toyworld.detect.DetectedScene;
 import dev.cdiff.toyworld.detect.SceneDetector;
 import dev.cdiff.toyworld.image.ToyImage;
 import dev.cdiff.toyworld.metrics.TextAlignment;
+import dev.cdiff.toyworld.pretrain.PretrainConfig;
+import dev.cdiff.toyworld.pretrain.ToyBasePretraining;
+import dev.cdiff.toyworld.pretrain.ToyModelFolder;
 import dev.cdiff.toyworld.vocab.TokenizerFolderWriter;
 import dev.cdiff.toyworld.world.Concepts;
 import dev.cdiff.toyworld.world.Split;
@@ -23,7 +26,7 @@ import picocli.CommandLine.Parameters;
 @Command(name = "toyworld", mixinStandardHelpOptions = true,
     description = "Procedural toy world: data sets, tokenizer and exact metrics.",
     subcommands = {ToyWorldCommand.Corpus.class, ToyWorldCommand.ConceptTargets.class,
-        ToyWorldCommand.Tokenizer.class, ToyWorldCommand.Detect.class})
+        ToyWorldCommand.Tokenizer.class, ToyWorldCommand.Detect.class, ToyWorldCommand.Pretrain.class})
 public final class ToyWorldCommand implements Runnable {
     @Override
     public void run() {
@@ -76,6 +79,37 @@ public final class ToyWorldCommand implements Runnable {
         public Integer call() throws Exception {
             int size = TokenizerFolderWriter.write(out);
             System.out.printf("wrote tokenizer with %d tokens to %s%n", size, out);
+            return 0;
+        }
+    }
+
+    @Command(name = "pretrain", description = "Train the toy base model (PRETRAIN.md); hours on 2 CPU cores.")
+    static final class Pretrain implements Callable<Integer> {
+        @Option(names = "--out", required = true, description = "model folder (created, or resumed from its VAE stage)") Path out;
+        @Option(names = "--vae-steps", defaultValue = "4000") int vaeSteps;
+        @Option(names = "--steps", defaultValue = "15000", description = "UNet + text embedding steps") int steps;
+        @Option(names = "--batch", defaultValue = "32") int batch;
+        @Option(names = "--checkpoint-every", defaultValue = "1000") int checkpointEvery;
+        @Option(names = "--seed", defaultValue = "1") long seed;
+
+        @Override
+        public Integer call() throws Exception {
+            dev.cdiff.diffusion.tools.DjlSetup.offline();
+            PretrainConfig vae = PretrainConfig.vaeDefaults();
+            PretrainConfig diffusion = PretrainConfig.diffusionDefaults();
+            vae = new PretrainConfig(vaeSteps, batch, vae.lr(), vae.warmupSteps(), vae.weightDecay(), vae.gradClip(), 0, seed);
+            diffusion = new PretrainConfig(steps, batch, diffusion.lr(), diffusion.warmupSteps(), diffusion.weightDecay(),
+                diffusion.gradClip(), diffusion.captionDropout(), seed + 1);
+            try (ai.djl.ndarray.NDManager root = ai.djl.ndarray.NDManager.newBaseManager()) {
+                ToyBasePretraining.Result r = ToyBasePretraining.run(out, ToyWorld.defaults(), ToyModelFolder.defaultSpec(),
+                    vae, diffusion, checkpointEvery, root, (step, total, loss, ms) -> {
+                        if (step % 50 == 0 || step == total) {
+                            System.out.printf(Locale.ROOT, "step %d/%d loss %.5f %.1f s%n", step, total, loss, ms / 1000.0);
+                        }
+                    });
+                System.out.printf(Locale.ROOT, "done: vae loss %.5f, diffusion loss %.5f, scaling factor %.5f%n",
+                    r.vaeLoss(), r.diffusionLoss(), r.scalingFactor());
+            }
             return 0;
         }
     }

@@ -43,7 +43,7 @@ public final class EventFormatter {
         return out.toString();
     }
 
-    static String value(Object v) {
+    public static String value(Object v) {
         if (v instanceof GenericRecord r) {
             if (r.getSchema().getField("key") != null) {
                 return "s3:" + r.get("bucket") + "/" + r.get("key");

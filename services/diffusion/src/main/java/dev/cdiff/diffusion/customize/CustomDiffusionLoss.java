@@ -4,6 +4,7 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import dev.cdiff.diffusion.models.UNet2DConditionModel;
 import dev.cdiff.diffusion.schedulers.Scheduler;
@@ -70,7 +71,10 @@ final class CustomDiffusionLoss {
                 inst = maskedMean(seInst, batch.mask());
                 NDArray prior = sePrior.mean();
                 priorValue = prior.getFloat();
-                loss = inst.add(prior.mul((float) priorLossWeight));
+                // scalar as an engine-owned 0-d tensor: DJL's mul(Number) wraps a Java buffer that is freed while autograd
+                // still holds it for the backward pass (see /work/notes/DJL_AUTOGRAD_SCALAR_BUG.md)
+                NDArray weight = prior.getManager().full(new Shape(), (float) priorLossWeight);
+                loss = inst.add(prior.mul(weight));
             } else {
                 inst = maskedMean(se, batch.mask());
                 loss = inst;

@@ -149,4 +149,43 @@ class CustomDiffusionTrainerTest {
             assertTrue(e.getMessage().contains("already contains"), e.getMessage());
         }
     }
+
+    @Test
+    void jointTrainingLearnsTwoTokensAndFullUnetModeTrainsEveryUnetWeight() {
+        Concept cat = new Concept("green-disc", "<new2>", "pll", "cat", "a <new2> cat",
+                ToyImages.discs(2, 32, ToyImages.GREEN, ToyImages.GRAY, 5), "a cat", ToyImages.discs(2, 32, ToyImages.BLUE,
+                ToyImages.RED, 6), null);
+        try (NDManager m = NDManager.newBaseManager()) {
+            try (TrainingModels models = TrainingModels.load(GoldenDir.tinySd(), m)) {
+                TrainingConfig cfg = fastConfig(dogConcept(true), cat).steps(2).build();
+                assertEquals(2, cfg.instancesPerStep());
+                try (CustomDiffusionTrainer t = new CustomDiffusionTrainer(models, cfg, m)) {
+                    t.train(TrainingListener.NONE);
+                    Delta d = t.toDelta();
+                    assertEquals(List.of("<new1>", "<new2>"), List.copyOf(d.tokenEmbeddings().keySet()));
+                    assertEquals("cat", d.metadata().tokens().get(1).classWord());
+                    assertEquals(2, d.metadata().trainingConfig().path("concepts").size());
+                }
+                assertTrue(models.tokenizer().tokenId("<new2>").isPresent());
+            }
+            try (TrainingModels models = TrainingModels.load(GoldenDir.tinySd(), m)) {
+                Map<String, float[]> vaeBefore = snapshot(models.vae().parameters());
+                TrainingConfig cfg = fastConfig(dogConcept(false)).mode(TrainingMode.FULL_UNET).steps(2).build();
+                Delta d;
+                try (CustomDiffusionTrainer t = new CustomDiffusionTrainer(models, cfg, m)) {
+                    t.train(TrainingListener.NONE);
+                    d = t.toDelta();
+                }
+                assertEquals(models.unet().parameters().keySet(), d.layers().keySet());
+                models.vae().parameters().forEach((k, v) -> assertArrayEquals(vaeBefore.get(k), v.toFloatArray(), 0f, k));
+                // a full-UNet delta applies to a fresh base: conv/bias tensors are reshaped back to their own shapes
+                try (TrainingModels fresh = TrainingModels.load(GoldenDir.tinySd(), m)) {
+                    DeltaApplier.apply(d, fresh);
+                    String conv = "conv_in.weight";
+                    assertArrayEquals(((LayerWeight.Full) d.layers().get(conv)).weight(),
+                            fresh.unet().parameters().get(conv).toFloatArray(), 0f);
+                }
+            }
+        }
+    }
 }

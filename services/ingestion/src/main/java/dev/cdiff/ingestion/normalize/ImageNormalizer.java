@@ -18,7 +18,8 @@ import java.io.UncheckedIOException;
 
 /**
  * Turns an accepted upload into the training input: decoded, flattened to opaque RGB (transparency over white),
- * center-cropped to a square and resized to {@code side} pixels, encoded as PNG.
+ * turned upright per the JPEG's EXIF orientation, center-cropped to a square and resized to {@code side} pixels,
+ * encoded as PNG.
  */
 public final class ImageNormalizer {
     private final int side;
@@ -33,8 +34,11 @@ public final class ImageNormalizer {
 
     /** PNG bytes of the normalised image. */
     public byte[] normalize(ValidatedImage image) throws IOException {
-        BufferedImage decoded = decode(image);
-        return encodePng(squareResize(toRgb(decoded), side));
+        BufferedImage rgb = toRgb(decode(image));
+        if (image.header().format() == dev.cdiff.ingestion.validate.ImageFormat.JPEG) {
+            rgb = ExifOrientation.apply(rgb, ExifOrientation.of(image.source().bytes()));
+        }
+        return encodePng(squareResize(rgb, side));
     }
 
     /**

@@ -100,6 +100,25 @@ public final class CaptionIndex implements AutoCloseable {
         }
     }
 
+    /** Ids of every entry (one reader, for syncing against the corpus in S3). */
+    public java.util.Set<String> ids() {
+        java.util.Set<String> out = new java.util.HashSet<>();
+        try (DirectoryReader reader = DirectoryReader.open(writer)) {
+            org.apache.lucene.index.StoredFields fields = reader.storedFields();
+            for (org.apache.lucene.index.LeafReaderContext leaf : reader.leaves()) {
+                org.apache.lucene.util.Bits live = leaf.reader().getLiveDocs();
+                for (int doc = 0; doc < leaf.reader().maxDoc(); doc++) {
+                    if (live == null || live.get(doc)) {
+                        out.add(fields.document(leaf.docBase + doc, java.util.Set.of(ID)).get(ID));
+                    }
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return out;
+    }
+
     /**
      * Up to {@code limit} entries whose caption cosine to {@code query} exceeds {@code minCosine}, most similar first.
      * HNSW search is approximate; it is asked for the full limit and the threshold is applied to exact cosines

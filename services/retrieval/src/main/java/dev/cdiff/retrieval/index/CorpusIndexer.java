@@ -74,7 +74,8 @@ public final class CorpusIndexer {
 
     /** Indexes every corpus entry in S3 the local index lacks (a fresh worker or a new base model). */
     public int syncFromStore() {
-        List<CorpusEntry> missing = corpus.entries().stream().filter(e -> !index.contains(e.entryId())).toList();
+        java.util.Set<String> indexed = index.ids();
+        List<CorpusEntry> missing = corpus.entriesExcept(indexed::contains);
         int count = 0;
         for (int start = 0; start < missing.size(); start += BATCH) {
             count += indexEntries(missing.subList(start, Math.min(missing.size(), start + BATCH)));

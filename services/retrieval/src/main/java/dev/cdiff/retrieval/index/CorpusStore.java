@@ -50,8 +50,21 @@ public final class CorpusStore {
     }
 
     public List<CorpusEntry> entries() {
+        return entriesExcept(id -> false);
+    }
+
+    /**
+     * Entries whose id {@code known} does not accept; ids come from the object keys, so entries already indexed cost
+     * no GET (listing is one request per thousand keys).
+     */
+    public List<CorpusEntry> entriesExcept(java.util.function.Predicate<String> known) {
         List<CorpusEntry> out = new ArrayList<>();
         for (ObjectSummary summary : store.list(ENTRIES)) {
+            String name = summary.key().substring(ENTRIES.length());
+            String id = name.endsWith(".json") ? name.substring(0, name.length() - 5) : name;
+            if (known.test(id)) {
+                continue;
+            }
             try {
                 out.add(JSON.readValue(store.getBytes(summary.key()), CorpusEntry.class));
             } catch (IOException e) {

@@ -27,7 +27,9 @@ import java.util.SplittableRandom;
  * classifier-free guidance; no flips, since captions name left and right). The VAE is frozen, and so are the text
  * encoder's transformer layers (at their random initialisation): the core's ClipTextEncoder stores a copy of any
  * parameter set into it, so only its trainable-rows path can carry gradients. Each step trains the embedding rows
- * of the tokens present in the batch; absent rows get a zero gradient, as a dense torch embedding would.
+ * of the tokens present in the batch; absent rows get a zero gradient, as a dense torch embedding would. Since
+ * every row a batch uses comes from the master via the trainable-rows path, the encoder's own table is only
+ * refreshed at checkpoints and at the end (replacing it every step crashed the native heap, see the report).
  */
 public final class DiffusionPretrainer {
     private final ToyWorld world;
@@ -38,14 +40,15 @@ public final class DiffusionPretrainer {
         this.config = config;
     }
 
-    /** Callback after a step with the live models (masters installed), e.g. to checkpoint or evaluate. */
+    /** Called every checkpointEvery steps with the live models holding the current weights. */
     @FunctionalInterface
-    public interface StepHook {
-        void afterStep(int step);
+    public interface Checkpoint {
+        void save(int step);
     }
 
     public double train(ClipTokenizer tokenizer, ClipTextEncoder text, UNet2DConditionModel unet, AutoencoderKL vae,
-                        Scheduler scheduler, NDManager manager, PretrainListener listener, StepHook hook) {
+                        Scheduler scheduler, NDManager manager, PretrainListener listener, int checkpointEvery,
+                        Checkpoint checkpoint) {
         int size = world.config().imageSize();
         int b = config.batchSize();
         int latentChannels = unet.config().inChannels();
@@ -102,12 +105,15 @@ public final class DiffusionPretrainer {
                     masters.put(EmbeddingMaster.KEY, embedding.master());
                     adam.step(masters, grads, config.learningRate(step), sm);
                     unetWeights.installMasters();
-                    embedding.install();
                 }
                 listener.onStep(step + 1, config.steps(), last, System.currentTimeMillis() - start);
-                hook.afterStep(step + 1);
+                if (checkpointEvery > 0 && (step + 1) % checkpointEvery == 0 && step + 1 < config.steps()) {
+                    embedding.install();
+                    checkpoint.save(step + 1);
+                }
             }
             keep(unetWeights, unet::setParameter, unet.manager());
+            embedding.install();
         }
         return last;
     }

@@ -59,14 +59,12 @@ public final class ToyBasePretraining {
              UNet2DConditionModel unet = UNet2DConditionModel.load(modelDir.resolve("unet"), m)) {
             ClipTokenizer tokenizer = ClipTokenizer.load(modelDir.resolve("tokenizer"));
             Scheduler scheduler = Schedulers.fromConfig(modelDir.resolve("scheduler"));
-            DiffusionPretrainer.StepHook hook = step -> {
-                if (checkpointEvery > 0 && step % checkpointEvery == 0) {
-                    unet.save(modelDir.resolve("unet"));
-                    text.save(modelDir.resolve("text_encoder"));
-                }
+            DiffusionPretrainer.Checkpoint checkpoint = step -> {
+                unet.save(modelDir.resolve("unet"));
+                text.save(modelDir.resolve("text_encoder"));
             };
             diffusionLoss = new DiffusionPretrainer(world, diffusionConfig)
-                .train(tokenizer, text, unet, vae, scheduler, m, listener, hook);
+                .train(tokenizer, text, unet, vae, scheduler, m, listener, checkpointEvery, checkpoint);
             unet.save(modelDir.resolve("unet"));
             text.save(modelDir.resolve("text_encoder"));
         }

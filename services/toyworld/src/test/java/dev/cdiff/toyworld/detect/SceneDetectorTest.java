@@ -29,16 +29,21 @@ class SceneDetectorTest {
     private double accuracy(List<Sample> samples, UnaryOperator<ToyImage> corrupt, String label) {
         int correct = 0;
         int shown = 0;
+        double[] conceptAccuracy = new double[4];
         for (Sample s : samples) {
             List<String> diffs = GroundTruth.differences(s.scene(), detector.detect(corrupt.apply(s.image())));
+            int k = s.scene().objects().get(0).isConcept() ? 2 : 0;
+            conceptAccuracy[k + 1]++;
+            if (diffs.isEmpty()) conceptAccuracy[k]++;
             if (diffs.isEmpty()) {
                 correct++;
-            } else if (shown++ < 12) {
+            } else if (shown++ < 3) {
                 System.out.println(label + " miss: " + s.caption() + " " + s.scene().objects().get(0).size() + " -> " + diffs);
             }
         }
         double acc = correct / (double) samples.size();
-        System.out.printf("%s detector accuracy %.4f on %d images%n", label, acc, samples.size());
+        System.out.printf("%s detector accuracy %.4f on %d images (base scenes %.4f, concept scenes %.4f)%n", label, acc,
+            samples.size(), conceptAccuracy[0] / Math.max(1, conceptAccuracy[1]), conceptAccuracy[2] / Math.max(1, conceptAccuracy[3]));
         return acc;
     }
 

@@ -1,6 +1,8 @@
 package dev.cdiff.toyworld.pretrain;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDManager;
@@ -8,6 +10,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.cdiff.diffusion.pipelines.SampleRequest;
 import dev.cdiff.diffusion.pipelines.SampleResult;
 import dev.cdiff.diffusion.pipelines.StableDiffusion;
+import dev.cdiff.diffusion.text.ClipTextEncoder;
+import dev.cdiff.diffusion.text.ClipTokenizer;
+import java.util.Arrays;
 import dev.cdiff.toyworld.vocab.ToyVocabulary;
 import dev.cdiff.toyworld.vocab.TokenizerFolderWriter;
 import dev.cdiff.toyworld.world.ToyWorld;
@@ -31,6 +36,18 @@ class ToyBasePretrainingTest {
         List<Double> losses = new ArrayList<>();
         ToyBasePretraining.Result result;
         try (NDManager root = NDManager.newBaseManager()) {
+            ToyModelFolder.createRandom(dir, tiny, 1, root);
+            ClipTokenizer tokenizer = ClipTokenizer.load(dir.resolve("tokenizer"));
+            int red = tokenizer.tokenize("red").get(0);
+            int unused = tokenizer.tokenize("painting").get(0);
+            float[] redBefore;
+            float[] unusedBefore;
+            float[] positionsBefore;
+            try (ClipTextEncoder text = ClipTextEncoder.load(dir.resolve("text_encoder"), root)) {
+                redBefore = text.tokenRow(red);
+                unusedBefore = text.tokenRow(unused);
+                positionsBefore = text.parameters().get(ClipTextEncoder.POSITION_EMBEDDING).toFloatArray();
+            }
             result = ToyBasePretraining.run(dir, ToyWorld.defaults(), tiny, vae, diffusion, 20, root,
                 (step, total, loss, ms) -> losses.add(loss));
             assertEquals(80, losses.size());
@@ -46,6 +63,16 @@ class ToyBasePretrainingTest {
             float written = (float) new ObjectMapper().readTree(dir.resolve("vae/config.json").toFile())
                 .get("scaling_factor").asDouble();
             assertEquals(result.scalingFactor(), written, 1e-6);
+            try (ClipTextEncoder text = ClipTextEncoder.load(dir.resolve("text_encoder"), root)) {
+                assertFalse(Arrays.equals(redBefore, text.tokenRow(red)), "embedding of a caption word did not train");
+                // "painting" never occurs in captions: only weight decay and Adam momentum of zero gradients touch it.
+                float[] unusedAfter = text.tokenRow(unused);
+                double drift = 0;
+                for (int i = 0; i < unusedAfter.length; i++) drift = Math.max(drift, Math.abs(unusedAfter[i] - unusedBefore[i]));
+                assertTrue(drift < 1e-2, "unused token row moved by " + drift);
+                assertArrayEquals(positionsBefore, text.parameters().get(ClipTextEncoder.POSITION_EMBEDDING).toFloatArray(),
+                    "transformer and position weights are frozen");
+            }
             try (StableDiffusion sd = StableDiffusion.load(dir, root)) {
                 SampleResult r = sd.generate(SampleRequest.of("a red circle").steps(2).seed(1));
                 assertEquals(32, r.width());

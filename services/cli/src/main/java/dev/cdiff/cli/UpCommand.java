@@ -1,0 +1,120 @@
+package dev.cdiff.cli;
+
+import dev.cdiff.cli.model.DemoBaseModel;
+import dev.cdiff.cli.stack.AllInOne;
+import dev.cdiff.cli.stack.PipelineService;
+import dev.cdiff.cli.stack.StackProfile;
+import dev.cdiff.cli.stack.Workspace;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+
+/** {@code cdiff up}: the whole pipeline in this process until Ctrl-C. */
+@Command(name = "up", mixinStandardHelpOptions = true,
+        description = {"Starts everything embedded in one process: Kafka (KRaft), S3, the schema registry and the six",
+                "services, with data in the workspace (restart-safe). Prints the URLs and runs until Ctrl-C."})
+final class UpCommand implements Callable<Integer> {
+
+    /** Options shared with {@code demo}. */
+    static final class StackOptions {
+        @Option(names = "--workspace", paramLabel = "DIR",
+                description = "Where data lives (default: $CDIFF_WORKSPACE or .workspace in the repository).")
+        Path workspace;
+
+        @Option(names = "--base-model", paramLabel = "DIR",
+                description = "Diffusers folder of the base model (default: a small random demo model made once in"
+                        + " the workspace).")
+        Path baseModel;
+
+        @Option(names = "--set", paramLabel = "KEY=VALUE",
+                description = "Service setting over the local profile, e.g. --set ORCHESTRATOR_TRAINING_STEPS=50"
+                        + " (ServiceConfig names or property keys).")
+        Map<String, String> settings = new LinkedHashMap<>();
+
+        @Option(names = "--kafka-port", defaultValue = "0", description = "Kafka port (0 = any free port).")
+        int kafkaPort;
+
+        @Option(names = "--s3-port", defaultValue = "0", description = "S3 port (0 = any free port).")
+        int s3Port;
+
+        @Option(names = "--registry-port", defaultValue = "0", description = "Schema registry port (0 = any free).")
+        int registryPort;
+
+        @Option(names = "--ingestion-port", defaultValue = "0", description = "Ingestion HTTP port (0 = any free).")
+        int ingestionPort;
+
+        @Option(names = "--orchestrator-port", defaultValue = "0",
+                description = "Orchestrator HTTP port (0 = any free).")
+        int orchestratorPort;
+
+        AllInOne.Options toOptions(Map<String, String> profile) {
+            Map<String, String> merged = new LinkedHashMap<>(profile);
+            merged.putAll(settings);
+            return AllInOne.Options.defaults(Workspace.resolve(workspace)).withBaseModel(baseModel)
+                    .withSettings(merged)
+                    .withPorts(kafkaPort, s3Port, registryPort, ingestionPort, orchestratorPort);
+        }
+
+        /** Starts the stack, with a progress bar over its start-up steps unless {@code bar} is false. */
+        AllInOne start(Map<String, String> profile, boolean bar) {
+            AllInOne.Options options = toOptions(profile);
+            if (!bar) {
+                return AllInOne.start(options);
+            }
+            int steps = 2 + PipelineService.values().length;
+            int[] done = {0};
+            try (ProgressBar progress = new ProgressBarBuilder().setTaskName("starting").setInitialMax(steps)
+                    .setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(500).continuousUpdate().build()) {
+                AllInOne stack = AllInOne.start(options, step -> {
+                    progress.stepTo(done[0]++);
+                    progress.setExtraMessage(step);
+                });
+                progress.stepTo(steps);
+                progress.setExtraMessage("ready");
+                return stack;
+            }
+        }
+    }
+
+    @picocli.CommandLine.Mixin
+    StackOptions stack = new StackOptions();
+
+    @Override
+    public Integer call() throws Exception {
+        AllInOne running = stack.start(StackProfile.demo(DemoBaseModel.imageSize()), true);
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            running.close();
+            stopped.countDown();
+        }, "cdiff-up-shutdown"));
+        printUrls(running, System.out);
+        System.out.println("Running. Ctrl-C stops (data stays in the workspace).");
+        stopped.await();
+        return 0;
+    }
+
+    static void printUrls(AllInOne running, PrintStream out) {
+        var e = running.endpoints();
+        out.println("Workspace        " + running.workspace());
+        out.println("Base model       " + running.baseModel());
+        out.println("Kafka            " + e.kafkaBootstrapServers());
+        out.println("Schema registry  " + e.schemaRegistryUrl());
+        out.println("S3               " + e.required("S3_ENDPOINT") + "  (bucket " + e.bucket() + ", access key "
+                + e.required("S3_ACCESS_KEY") + ")");
+        e.optional("CDIFF_INGESTION_URL").ifPresent(u -> out.println("Ingestion        " + u + "/v1/concepts"
+                + "  (X-Api-Key: " + e.required("CDIFF_API_KEY") + ", tenant " + e.required("CDIFF_TENANT") + ")"));
+        e.optional("CDIFF_ORCHESTRATOR_URL").ifPresent(u -> out.println("Orchestrator     " + u + "/jobs/{jobId}"));
+        out.println("Services         " + running.runningServices().stream().map(PipelineService::serviceName).toList());
+        out.println("Endpoints file   " + Workspace.endpointsFile(running.workspace()));
+        out.println("Logs             " + Workspace.logFile(running.workspace()));
+    }
+}
