@@ -93,8 +93,9 @@ final class SubmitCommand implements Callable<Integer> {
                 try (JobFollower follower = new JobFollower(watcher, true, job -> label)) {
                     ObservedEvent done = follower.awaitDone(answer.jobId(), Set.of("SamplesGenerated"),
                             Duration.ofMinutes(timeoutMinutes));
-                    System.out.println("done: " + done.type() + " " + dev.cdiff.cli.events.EventFormatter.value(
-                            done.field("images")));
+                    for (Object image : (List<?>) done.field("images")) {
+                        System.out.println(dev.cdiff.cli.events.EventFormatter.value(image));
+                    }
                 } catch (JobFollower.JobFailedException e) {
                     System.err.println(e.getMessage());
                     return 1;

@@ -1,5 +1,7 @@
 package dev.cdiff.ingestion;
 
+import dev.cdiff.platform.kafka.EventPublisher;
+
 import dev.cdiff.ingestion.validate.RejectionReason;
 import dev.cdiff.ingestion.validate.SubmissionRejected;
 import dev.cdiff.ingestion.validate.SubmissionValidator;

@@ -1,5 +1,7 @@
 package dev.cdiff.ingestion;
 
+import dev.cdiff.platform.kafka.EventPublisher;
+
 import dev.cdiff.ingestion.http.IngestionHttpApi;
 import dev.cdiff.ingestion.normalize.ImageNormalizer;
 import dev.cdiff.ingestion.validate.SubmissionValidator;

@@ -1,5 +1,7 @@
 package dev.cdiff.merging;
 
+import dev.cdiff.platform.kafka.EventPublisher;
+
 import ai.djl.ndarray.NDManager;
 import dev.cdiff.diffusion.customize.ClosedFormMerge;
 import dev.cdiff.diffusion.customize.Delta;

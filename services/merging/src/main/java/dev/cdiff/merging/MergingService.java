@@ -1,5 +1,7 @@
 package dev.cdiff.merging;
 
+import dev.cdiff.platform.kafka.EventPublisher;
+
 import dev.cdiff.diffusion.customize.BaseModelDigest;
 import dev.cdiff.platform.Topics;
 import dev.cdiff.platform.config.ConfigException;

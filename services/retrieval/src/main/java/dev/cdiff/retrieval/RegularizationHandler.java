@@ -1,5 +1,7 @@
 package dev.cdiff.retrieval;
 
+import dev.cdiff.platform.kafka.EventPublisher;
+
 import dev.cdiff.platform.kafka.InboundEvent;
 import dev.cdiff.platform.kafka.NonRetryableException;
 import dev.cdiff.retrieval.classset.ClassSet;

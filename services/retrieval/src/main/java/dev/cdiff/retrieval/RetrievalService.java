@@ -1,5 +1,7 @@
 package dev.cdiff.retrieval;
 
+import dev.cdiff.platform.kafka.EventPublisher;
+
 import dev.cdiff.platform.Topics;
 import dev.cdiff.platform.config.ServiceConfig;
 import dev.cdiff.platform.idempotency.S3IdempotencyStore;

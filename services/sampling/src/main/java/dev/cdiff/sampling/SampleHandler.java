@@ -1,5 +1,7 @@
 package dev.cdiff.sampling;
 
+import dev.cdiff.platform.kafka.EventPublisher;
+
 import dev.cdiff.diffusion.customize.Delta;
 import dev.cdiff.diffusion.pipelines.SampleRequest;
 import dev.cdiff.diffusion.pipelines.SampleResult;

@@ -1,5 +1,7 @@
 package dev.cdiff.sampling;
 
+import dev.cdiff.platform.kafka.EventPublisher;
+
 import dev.cdiff.platform.Topics;
 import dev.cdiff.platform.config.ConfigException;
 import dev.cdiff.platform.config.ServiceConfig;

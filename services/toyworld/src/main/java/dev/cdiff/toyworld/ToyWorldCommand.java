@@ -26,7 +26,8 @@ import picocli.CommandLine.Parameters;
 @Command(name = "toyworld", mixinStandardHelpOptions = true,
     description = "Procedural toy world: data sets, tokenizer and exact metrics.",
     subcommands = {ToyWorldCommand.Corpus.class, ToyWorldCommand.ConceptTargets.class,
-        ToyWorldCommand.Tokenizer.class, ToyWorldCommand.Detect.class, ToyWorldCommand.Pretrain.class})
+        ToyWorldCommand.Tokenizer.class, ToyWorldCommand.Detect.class, ToyWorldCommand.Pretrain.class,
+        dev.cdiff.toyworld.eval.EvalCommand.class})
 public final class ToyWorldCommand implements Runnable {
     @Override
     public void run() {
@@ -91,14 +92,18 @@ public final class ToyWorldCommand implements Runnable {
         @Option(names = "--batch", defaultValue = "32") int batch;
         @Option(names = "--checkpoint-every", defaultValue = "1000") int checkpointEvery;
         @Option(names = "--seed", defaultValue = "1") long seed;
+        @Option(names = "--vae-lr", defaultValue = "1e-3") double vaeLr;
+        @Option(names = "--vae-warmup", defaultValue = "200") int vaeWarmup;
+        @Option(names = "--lr", defaultValue = "3e-4", description = "UNet + embedding peak learning rate") double lr;
+        @Option(names = "--warmup", defaultValue = "500") int warmup;
 
         @Override
         public Integer call() throws Exception {
             dev.cdiff.diffusion.tools.DjlSetup.offline();
             PretrainConfig vae = PretrainConfig.vaeDefaults();
             PretrainConfig diffusion = PretrainConfig.diffusionDefaults();
-            vae = new PretrainConfig(vaeSteps, batch, vae.lr(), vae.warmupSteps(), vae.weightDecay(), vae.gradClip(), 0, seed);
-            diffusion = new PretrainConfig(steps, batch, diffusion.lr(), diffusion.warmupSteps(), diffusion.weightDecay(),
+            vae = new PretrainConfig(vaeSteps, batch, vaeLr, vaeWarmup, vae.weightDecay(), vae.gradClip(), 0, seed);
+            diffusion = new PretrainConfig(steps, batch, lr, warmup, diffusion.weightDecay(),
                 diffusion.gradClip(), diffusion.captionDropout(), seed + 1);
             try (ai.djl.ndarray.NDManager root = ai.djl.ndarray.NDManager.newBaseManager()) {
                 ToyBasePretraining.Result r = ToyBasePretraining.run(out, ToyWorld.defaults(), ToyModelFolder.defaultSpec(),

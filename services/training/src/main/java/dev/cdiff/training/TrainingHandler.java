@@ -1,5 +1,7 @@
 package dev.cdiff.training;
 
+import dev.cdiff.platform.kafka.EventPublisher;
+
 import dev.cdiff.platform.kafka.InboundEvent;
 import dev.cdiff.schemas.events.TrainingCompleted;
 import dev.cdiff.schemas.events.TrainingFailed;

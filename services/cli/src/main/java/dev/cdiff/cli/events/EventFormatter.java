@@ -46,7 +46,7 @@ public final class EventFormatter {
     public static String value(Object v) {
         if (v instanceof GenericRecord r) {
             if (r.getSchema().getField("key") != null) {
-                return "s3:" + r.get("bucket") + "/" + r.get("key");
+                return "s3://" + r.get("bucket") + "/" + r.get("key");
             }
             StringJoiner j = new StringJoiner(",", "{", "}");
             r.getSchema().getFields().forEach(f -> j.add(f.name() + "=" + value(r.get(f.name()))));

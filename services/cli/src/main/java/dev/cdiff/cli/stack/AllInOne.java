@@ -34,7 +34,7 @@ public final class AllInOne implements AutoCloseable {
     /**
      * @param baseModel diffusers folder of the base model, or null for the demo model made in the workspace
      * @param settings  service settings (ServiceConfig names) laid over the embedded stack's
-     * @param services  which services to start (those missing from the build are skipped with a warning)
+     * @param services  which services to start
      */
     public record Options(Path workspace, Path baseModel, Map<String, String> settings, int kafkaPort, int s3Port,
                           int registryPort, int ingestionPort, int orchestratorPort, String apiKey, String tenant,
@@ -114,11 +114,6 @@ public final class AllInOne implements AutoCloseable {
                 if (!options.services().contains(service)) {
                     continue;
                 }
-                if (!service.available()) {
-                    LOG.warn("the {} service is not in this build; its step of the pipeline will not run",
-                            service.serviceName());
-                    continue;
-                }
                 progress.accept(service.serviceName());
                 PipelineService.Running r = service.start(serviceConfig(options, stack, service, model));
                 running.add(r);
@@ -156,6 +151,12 @@ public final class AllInOne implements AutoCloseable {
         env.put("INGESTION_HTTP_PORT", Integer.toString(options.ingestionPort()));
         env.put("INGESTION_API_KEYS", options.apiKey() + "=" + options.tenant());
         env.put("ORCHESTRATOR_HTTP_PORT", Integer.toString(options.orchestratorPort()));
+        if (service == PipelineService.ORCHESTRATOR) {
+            // Kafka Streams does not leave its group on close, so after a restart the group waits for the old
+            // member's session to expire before it rebalances: keep that wait to seconds, not the default 45 s.
+            env.put("KAFKA_CLIENT_SESSION_TIMEOUT_MS", "10000");
+            env.put("KAFKA_CLIENT_HEARTBEAT_INTERVAL_MS", "2000");
+        }
         env.putAll(options.settings());
         return ServiceConfig.of(env);
     }

@@ -1,13 +1,14 @@
 package dev.cdiff.cli.stack;
 
 import dev.cdiff.ingestion.IngestionService;
+import dev.cdiff.merging.MergingService;
 import dev.cdiff.orchestrator.OrchestratorConfig;
 import dev.cdiff.orchestrator.OrchestratorService;
 import dev.cdiff.platform.config.ServiceConfig;
 import dev.cdiff.retrieval.RetrievalService;
+import dev.cdiff.sampling.SamplingService;
 import dev.cdiff.training.TrainingService;
 
-import java.lang.reflect.InvocationTargetException;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
@@ -66,8 +67,14 @@ public enum PipelineService {
                 TrainingService s = new TrainingService(config).start();
                 yield running(() -> null, s::close);
             }
-            case MERGING -> reflective("dev.cdiff.merging.MergingService", config);
-            case SAMPLING -> reflective("dev.cdiff.sampling.SamplingService", config);
+            case MERGING -> {
+                MergingService s = new MergingService(config).start();
+                yield running(() -> null, s::close);
+            }
+            case SAMPLING -> {
+                SamplingService s = new SamplingService(config).start();
+                yield running(() -> null, s::close);
+            }
             case ORCHESTRATOR -> {
                 OrchestratorService s = OrchestratorService.start(OrchestratorConfig.from(config));
                 try {
@@ -83,15 +90,6 @@ public enum PipelineService {
                 }
                 yield running(s::httpUrl, s::close);
             }
-        };
-    }
-
-    /** True when this build contains the service (merging and sampling modules may still be empty). */
-    public boolean available() {
-        return switch (this) {
-            case MERGING -> classPresent("dev.cdiff.merging.MergingService");
-            case SAMPLING -> classPresent("dev.cdiff.sampling.SamplingService");
-            default -> true;
         };
     }
 
@@ -113,46 +111,5 @@ public enum PipelineService {
                 close.run();
             }
         };
-    }
-
-    /**
-     * Merging and sampling are reached by name so the CLI builds while their modules are being written: each is
-     * expected to offer {@code new XService(ServiceConfig)}, {@code start()} and {@code close()}, like the others.
-     */
-    private Running reflective(String className, ServiceConfig config) {
-        try {
-            Class<?> type = Class.forName(className);
-            Object service = type.getConstructor(ServiceConfig.class).newInstance(config);
-            type.getMethod("start").invoke(service);
-            AutoCloseable closeable = (AutoCloseable) service;
-            return running(() -> null, () -> {
-                try {
-                    closeable.close();
-                } catch (Exception e) {
-                    throw new IllegalStateException("closing " + serviceName() + " failed", e);
-                }
-            });
-        } catch (ClassNotFoundException e) {
-            throw new IllegalStateException("the " + serviceName() + " service is not part of this build ("
-                    + className + " is missing)", e);
-        } catch (InvocationTargetException e) {
-            Throwable cause = e.getCause();
-            if (cause instanceof RuntimeException re) {
-                throw re;
-            }
-            throw new IllegalStateException("starting " + serviceName() + " failed: " + cause, cause);
-        } catch (ReflectiveOperationException e) {
-            throw new IllegalStateException(className + " does not offer new " + className
-                    + "(ServiceConfig), start() and close()", e);
-        }
-    }
-
-    private static boolean classPresent(String name) {
-        try {
-            Class.forName(name, false, PipelineService.class.getClassLoader());
-            return true;
-        } catch (ClassNotFoundException e) {
-            return false;
-        }
     }
 }

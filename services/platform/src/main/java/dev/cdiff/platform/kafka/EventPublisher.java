@@ -1,4 +1,4 @@
-package dev.cdiff.merging;
+package dev.cdiff.platform.kafka;
 
 import dev.cdiff.platform.Topics;
 import dev.cdiff.platform.config.ServiceConfig;

@@ -1,0 +1,56 @@
+package dev.cdiff.cli.stack;
+
+import dev.cdiff.platform.config.ServiceConfig;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class StackConfigTest {
+
+    @Test
+    void serviceNamesResolveCaseInsensitivelyAndUnknownNamesListTheKnownOnes() {
+        assertEquals(PipelineService.TRAINING, PipelineService.named(" Training "));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> PipelineService.named("trainer"));
+        assertTrue(e.getMessage().contains("'trainer'") && e.getMessage().contains(
+                "[ingestion, retrieval, training, merging, sampling, orchestrator]"), e.getMessage());
+    }
+
+    @Test
+    void endpointsSurviveARoundTripThroughTheirFile(@TempDir Path dir) {
+        Path file = dir.resolve("endpoints.properties");
+        new Endpoints(Map.of(ServiceConfig.KAFKA_BOOTSTRAP_SERVERS, "127.0.0.1:1234", Endpoints.TENANT, "local",
+                Endpoints.INGESTION_URL, "http://127.0.0.1:9/x")).save(file);
+        Endpoints loaded = Endpoints.load(file);
+        assertEquals("127.0.0.1:1234", loaded.kafkaBootstrapServers());
+        assertEquals("local", loaded.required(Endpoints.TENANT));
+        assertEquals("training", loaded.serviceConfig("training").serviceName());
+        IllegalStateException missing = assertThrows(IllegalStateException.class,
+                () -> loaded.required(Endpoints.ORCHESTRATOR_URL));
+        assertTrue(missing.getMessage().contains("./cdiff up"), missing.getMessage());
+    }
+
+    @Test
+    void localProfilesTrainAboveThe32PixelSideWhereTheAugmentationMaskCanBeEmpty() {
+        for (Map<String, String> profile : List.of(StackProfile.demo(32), StackProfile.test(32))) {
+            int resolution = Integer.parseInt(profile.get("ORCHESTRATOR_TRAINING_RESOLUTION"));
+            assertTrue(resolution >= 64, "training resolution " + resolution);
+            assertEquals(profile.get("INGESTION_IMAGE_SIDE"), Integer.toString(resolution),
+                    "uploads are normalised to the training side");
+            // regularization needs an even batch (half targets, half class images)
+            assertEquals(0, Integer.parseInt(profile.get("ORCHESTRATOR_TRAINING_BATCH_SIZE")) % 2);
+        }
+    }
+
+    @Test
+    void workspaceOptionWinsAndIsMadeAbsolute() {
+        assertEquals(Path.of("x/ws").toAbsolutePath().normalize(), Workspace.resolve(Path.of("x/./ws")));
+        assertTrue(Workspace.resolve(null).isAbsolute());
+    }
+}

@@ -1,0 +1,191 @@
+package dev.cdiff.toyworld.eval;
+
+import dev.cdiff.toyworld.metrics.PromptedImage;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Writes an {@link EvalResult} as {@code <name>.md} and {@code <name>.html} with the image grids in the folder
+ * {@code <name>/} next to them, and checks the issue's targets against the measured numbers.
+ */
+public final class EvalReportWriter {
+    private static final int GRID_SCALE = 2;
+
+    private EvalReportWriter() {}
+
+    /** Returns the Markdown file. */
+    public static Path write(EvalResult r, Path markdownFile, String command) throws IOException {
+        String name = markdownFile.getFileName().toString().replaceAll("\\.md$", "");
+        Path dir = markdownFile.toAbsolutePath().getParent();
+        Path images = dir.resolve(name);
+        Files.createDirectories(images);
+        ReportDocument doc = new ReportDocument("Toy-world evaluation of Custom Diffusion");
+        EvalSettings s = r.settings();
+        doc.add(new ReportDocument.Section("Setup", List.of(
+            "Produced by `" + command + "` on base model `" + r.modelDir() + "` in " + fmt1(r.totalSeconds())
+                + " s (2 shared CPU cores). Every number below is measured on generated images with the toy world's exact "
+                + "detectors (services/toyworld README): *text alignment* = share of the prompt's attributes present in the "
+                + "image; *image alignment* = similarity of the best object's appearance descriptor to the concept's target "
+                + "images (0..1); *exact match* = share of samples whose object has the concept's shape and fill pattern; "
+                + "*forgetting* = drop of text alignment on plain class prompts (no token) versus the base model.",
+            String.format(Locale.ROOT, "Budget (scaled to fit ~15 min): %d steps per single-concept run, %d joint steps, "
+                    + "%d target images + %d regularization images per step when regularized, AdamW lr %s (same for every "
+                    + "mode, not batch-scaled), augmentation %s, no flips; %d target images per concept; %d regularization "
+                    + "images per concept retrieved by class word from a %d-image base-world corpus (with their captions); "
+                    + "sampling DDIM %d steps, guidance %s, %d images per prompt; seed %d.",
+                s.steps(), s.jointSteps(), s.instancesPerStep(), s.instancesPerStep(), s.learningRate(),
+                s.augment() ? "on" : "off", s.targetImages(), s.regImages(), s.corpusSize(), s.samplingSteps(),
+                s.guidance(), s.imagesPerPrompt(), s.seed())), null, List.of()));
+
+        List<List<String>> baseRows = new ArrayList<>();
+        List<ReportDocument.Figure> baseFigs = new ArrayList<>();
+        for (EvalResult.BaseAlignment b : r.baseAlignment()) {
+            baseRows.add(List.of(b.split(), Integer.toString(b.prompts()), fmt3(b.textAlignment())));
+            baseFigs.add(grid(b.images().subList(0, Math.min(16, b.images().size())), 8, images, name,
+                "base-" + b.split().toLowerCase(Locale.ROOT), "Base model, first 16 unseen " + b.split() + " captions"));
+        }
+        doc.add(new ReportDocument.Section("Base model: text alignment on unseen captions", List.of(
+            "TRAIN = new captions of (shape, colour) pairs seen in pretraining; HELD_OUT = captions containing at least one "
+                + "held-out pair (green circle, purple square, cyan triangle, red diamond, yellow cross) never seen in pretraining."),
+            new ReportDocument.Table(List.of("split", "prompts", "text alignment"), baseRows), baseFigs));
+
+        List<List<String>> singleRows = new ArrayList<>();
+        List<ReportDocument.Figure> singleFigs = new ArrayList<>();
+        for (EvalResult.SingleConcept c : r.single()) {
+            singleRows.add(List.of(c.method(), c.method().startsWith("base") ? "–" : c.regularized() ? "yes" : "no",
+                fmt3(c.textAlignment()), fmt3(c.imageSimilarity()), fmt2(c.exactMatchRate()), fmt3(c.classAlignment()),
+                fmt3(c.forgetting()), Long.toString(c.trainedParameters()), Long.toString(c.deltaBytes()),
+                fmt1(c.trainSeconds()), Float.isNaN((float) c.finalLoss()) ? "–" : fmt3(c.finalLoss())));
+            singleFigs.add(grid(c.conceptImages(), s.imagesPerPrompt(), images, name,
+                "single-" + ToyEvaluation.slug(c.method()) + (c.regularized() ? "-reg" : ""),
+                c.method() + (c.regularized() ? " + reg" : "") + " — rows: " + String.join(" / ", prompts(c.conceptImages()))));
+        }
+        doc.add(new ReportDocument.Section("Single concept: `<new1>` (checkerboard red/yellow circle)", List.of(
+            "Text and image alignment on the concept prompts (rows of the grids); class text alignment and forgetting on "
+                + "plain class prompts (\"a red circle\", ...). Regularization = prior-preservation loss on real corpus images "
+                + "whose caption mentions \"circle\". Trained parameters include the 64-value token row; delta bytes = size of "
+                + "the saved delta file (full fp32)."),
+            new ReportDocument.Table(List.of("method", "reg", "text alignment", "image alignment", "exact match",
+                "class text alignment", "forgetting", "trained params", "delta bytes", "train s", "last loss"), singleRows),
+            singleFigs));
+
+        List<List<String>> multiRows = new ArrayList<>();
+        List<ReportDocument.Figure> multiFigs = new ArrayList<>();
+        for (EvalResult.MultiConcept m : r.multi()) {
+            multiRows.add(List.of(m.method(), fmt2(m.bothPresent()), fmt2(m.firstPresent()), fmt2(m.secondPresent()),
+                fmt3(m.textAlignment()), fmt1(m.seconds())));
+            multiFigs.add(grid(m.images(), s.imagesPerPrompt(), images, name, "multi-" + ToyEvaluation.slug(m.method()),
+                m.method() + " — rows: " + String.join(" / ", prompts(m.images()))));
+        }
+        doc.add(new ReportDocument.Section("Multi-concept: `<new1>` circle + `<new2>` (diagonal-striped green/purple square)",
+            List.of("Composition prompts; a concept counts as present when the detector finds an object with its shape and "
+                + "fill pattern. Single models know only their own token (the other token falls apart into byte tokens). "
+                + "Seconds = joint training time, or the merge's solve time."),
+            new ReportDocument.Table(List.of("method", "both present", "`<new1>` present", "`<new2>` present",
+                "text alignment", "seconds"), multiRows), multiFigs));
+
+        List<List<String>> compRows = new ArrayList<>();
+        List<ReportDocument.Figure> compFigs = new ArrayList<>();
+        for (EvalResult.Compression c : r.compression()) {
+            String rank = c.rank() == 0 ? "full" : Integer.toString(c.rank());
+            compRows.add(List.of(rank, String.format(Locale.ROOT, "%.1f%%", 100 * c.parameterFraction()),
+                Long.toString(c.deltaBytes()), fmt3(c.imageSimilarity()), fmt2(c.exactMatchRate()), fmt3(c.textAlignment())));
+            compFigs.add(grid(c.images(), s.imagesPerPrompt(), images, name, "rank-" + rank, "rank " + rank));
+        }
+        doc.add(new ReportDocument.Section("Compression: low-rank Custom Diffusion delta (paper table 6.3)", List.of(
+            "The Custom Diffusion + reg delta of `<new1>`, each K/V update dW replaced by its best rank-r approximation "
+                + "(SVD), applied to a fresh base model."),
+            new ReportDocument.Table(List.of("rank", "K/V values stored", "delta bytes", "image alignment", "exact match",
+                "text alignment"), compRows), compFigs));
+
+        doc.add(new ReportDocument.Section("Targets (issue 4)", List.of(),
+            new ReportDocument.Table(List.of("target", "measured", "met"), targets(r)), List.of()));
+
+        Files.writeString(markdownFile, doc.markdown(), StandardCharsets.UTF_8);
+        Files.writeString(dir.resolve(name + ".html"), doc.html(), StandardCharsets.UTF_8);
+        return markdownFile;
+    }
+
+    static List<List<String>> targets(EvalResult r) {
+        List<List<String>> rows = new ArrayList<>();
+        for (EvalResult.BaseAlignment b : r.baseAlignment()) {
+            rows.add(row("base text alignment >= 0.8 (" + b.split() + ")", fmt3(b.textAlignment()), b.textAlignment() >= 0.8));
+        }
+        EvalResult.SingleConcept base = find(r, "base", false);
+        EvalResult.SingleConcept cd = find(r, "Custom Diffusion", true);
+        EvalResult.SingleConcept cdNoReg = find(r, "Custom Diffusion", false);
+        EvalResult.SingleConcept full = find(r, "full UNet", false);
+        if (cd != null) {
+            rows.add(row("Custom Diffusion (+reg) image alignment >= 0.8", fmt3(cd.imageSimilarity()), cd.imageSimilarity() >= 0.8));
+            if (base != null) {
+                double gap = base.classAlignment() - cd.textAlignment();
+                rows.add(row("Custom Diffusion (+reg) text alignment within 0.1 of base (base on class prompts "
+                        + fmt3(base.classAlignment()) + ")", fmt3(cd.textAlignment()) + " (gap " + fmt3(gap) + ")", gap <= 0.1));
+            }
+        }
+        if (cd != null && cdNoReg != null && full != null) {
+            double worst = Math.max(cd.forgetting(), cdNoReg.forgetting());
+            rows.add(row("Custom Diffusion forgetting <= half of full fine-tune without reg (" + fmt3(full.forgetting()) + ")",
+                fmt3(cd.forgetting()) + " (+reg), " + fmt3(cdNoReg.forgetting()) + " (no reg)",
+                worst <= Math.max(0, full.forgetting()) / 2));
+        }
+        EvalResult.MultiConcept joint = null;
+        EvalResult.MultiConcept merge = null;
+        for (EvalResult.MultiConcept m : r.multi()) {
+            if (m.method().startsWith("joint")) joint = m;
+            if (m.method().startsWith("closed-form")) merge = m;
+        }
+        if (merge != null) {
+            rows.add(row("merge both concepts present >= 60%", fmt2(merge.bothPresent()), merge.bothPresent() >= 0.6));
+            if (joint != null) {
+                rows.add(row("merge within 0.1 of joint (both present)", fmt2(merge.bothPresent()) + " vs " + fmt2(joint.bothPresent()),
+                    joint.bothPresent() - merge.bothPresent() <= 0.1));
+            }
+        }
+        return rows;
+    }
+
+    private static EvalResult.SingleConcept find(EvalResult r, String prefix, boolean reg) {
+        for (EvalResult.SingleConcept c : r.single()) {
+            if (c.method().startsWith(prefix) && c.regularized() == reg) return c;
+        }
+        return null;
+    }
+
+    private static List<String> row(String target, String measured, boolean met) {
+        return List.of(target, measured, met ? "yes" : "**no**");
+    }
+
+    private static List<String> prompts(List<PromptedImage> images) {
+        List<String> out = new ArrayList<>();
+        for (PromptedImage p : images) {
+            String q = "\"" + p.prompt().replace("<", "`<").replace(">", ">`") + "\"";
+            if (!out.contains(q)) out.add(q);
+        }
+        return out;
+    }
+
+    private static ReportDocument.Figure grid(List<PromptedImage> images, int perRow, Path dir, String docName, String file,
+                                              String caption) throws IOException {
+        String png = file + ".png";
+        ImageGrid.write(images, perRow, GRID_SCALE, dir.resolve(png));
+        return new ReportDocument.Figure(caption, docName + "/" + png);
+    }
+
+    static String fmt1(double v) {
+        return String.format(Locale.ROOT, "%.1f", v);
+    }
+
+    static String fmt2(double v) {
+        return String.format(Locale.ROOT, "%.2f", v);
+    }
+
+    static String fmt3(double v) {
+        return String.format(Locale.ROOT, "%.3f", v);
+    }
+}

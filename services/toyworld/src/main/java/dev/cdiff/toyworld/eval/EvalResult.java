@@ -1,0 +1,30 @@
+package dev.cdiff.toyworld.eval;
+
+import dev.cdiff.toyworld.metrics.PromptedImage;
+import java.util.List;
+
+/** Everything one evaluation run measured; every number comes from generated images scored by the detectors. */
+public record EvalResult(EvalSettings settings, String modelDir, List<BaseAlignment> baseAlignment,
+                         List<SingleConcept> single, List<MultiConcept> multi, List<Compression> compression,
+                         double totalSeconds) {
+
+    /** The base model's text alignment on unseen captions of one split. */
+    public record BaseAlignment(String split, int prompts, double textAlignment, List<PromptedImage> images) {}
+
+    /**
+     * One single-concept method. classAlignment = text alignment on plain class prompts (forgetting basis);
+     * forgetting = base classAlignment minus this one's.
+     */
+    public record SingleConcept(String method, boolean regularized, double textAlignment, double imageSimilarity,
+                                double exactMatchRate, double classAlignment, double forgetting, long trainedParameters,
+                                long deltaBytes, double trainSeconds, double finalLoss, List<PromptedImage> conceptImages,
+                                List<PromptedImage> classImages) {}
+
+    /** One way of getting two concepts into one model, scored on composition prompts. */
+    public record MultiConcept(String method, double bothPresent, double firstPresent, double secondPresent,
+                               double textAlignment, double seconds, List<PromptedImage> images) {}
+
+    /** The Custom Diffusion delta (with regularization) compressed to a rank; rank 0 = the full delta. */
+    public record Compression(int rank, double parameterFraction, long deltaBytes, double imageSimilarity,
+                              double exactMatchRate, double textAlignment, List<PromptedImage> images) {}
+}

@@ -1,0 +1,51 @@
+package dev.cdiff.toyworld.eval;
+
+import java.util.List;
+
+/**
+ * Budget and hyper-parameters of one toy evaluation run. Defaults are sized so the whole run takes about
+ * 15 minutes on two contended CPU cores with the toy base model (see docs/toy-eval.md).
+ *
+ * @param steps            optimizer steps of every single-concept run
+ * @param jointSteps       optimizer steps of the two-concept joint run
+ * @param instancesPerStep target images per step (regularized runs add as many class images)
+ * @param learningRate     AdamW learning rate of all modes (not scaled by the batch size)
+ * @param augment          the reference's random shrink/zoom augmentation of target images
+ * @param targetImages     target images per concept
+ * @param regImages        regularization images per concept, selected by class word from the base corpus
+ * @param corpusSize       size of the base-world caption corpus the regularization images come from
+ * @param imagesPerPrompt  samples per evaluation prompt
+ * @param heldOutPrompts   captions per split for the base model's text alignment
+ * @param samplingSteps    DDIM steps per sample
+ * @param guidance         classifier-free guidance scale
+ * @param ranks            ranks of the low-rank compression table (0 = full delta)
+ * @param seed             seed of targets, corpus, training and sampling
+ */
+public record EvalSettings(int steps, int jointSteps, int instancesPerStep, double learningRate, boolean augment,
+                           int targetImages, int regImages, int corpusSize, int imagesPerPrompt, int heldOutPrompts,
+                           int samplingSteps, float guidance, List<Integer> ranks, long seed) {
+    public EvalSettings {
+        ranks = List.copyOf(ranks);
+        positive("steps", steps);
+        positive("jointSteps", jointSteps);
+        positive("instancesPerStep", instancesPerStep);
+        positive("targetImages", targetImages);
+        positive("regImages", regImages);
+        positive("corpusSize", corpusSize);
+        positive("imagesPerPrompt", imagesPerPrompt);
+        positive("heldOutPrompts", heldOutPrompts);
+        positive("samplingSteps", samplingSteps);
+        if (!(learningRate > 0)) throw new IllegalArgumentException("learningRate must be positive, got " + learningRate);
+        for (int r : ranks) {
+            if (r < 0) throw new IllegalArgumentException("ranks must be >= 0 (0 = full), got " + r);
+        }
+    }
+
+    private static void positive(String name, int value) {
+        if (value < 1) throw new IllegalArgumentException(name + " must be >= 1, got " + value);
+    }
+
+    public static EvalSettings defaults() {
+        return new EvalSettings(150, 250, 4, 5e-4, false, 8, 64, 1000, 6, 48, 20, 5f, List.of(1, 4, 16, 0), 7);
+    }
+}

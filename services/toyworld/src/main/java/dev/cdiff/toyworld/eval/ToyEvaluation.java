@@ -1,0 +1,338 @@
+package dev.cdiff.toyworld.eval;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.cdiff.diffusion.customize.ClosedFormMerge;
+import dev.cdiff.diffusion.customize.CustomDiffusionTrainer;
+import dev.cdiff.diffusion.customize.Delta;
+import dev.cdiff.diffusion.customize.DeltaApplier;
+import dev.cdiff.diffusion.customize.LayerWeight;
+import dev.cdiff.diffusion.customize.LowRankDelta;
+import dev.cdiff.diffusion.customize.TrainingConfig;
+import dev.cdiff.diffusion.customize.TrainingMode;
+import dev.cdiff.diffusion.customize.TrainingModels;
+import dev.cdiff.diffusion.io.ModelFolder;
+import dev.cdiff.toyworld.corpus.CorpusWriter;
+import dev.cdiff.toyworld.detect.DetectedObject;
+import dev.cdiff.toyworld.detect.SceneDetector;
+import dev.cdiff.toyworld.image.ToyImage;
+import dev.cdiff.toyworld.metrics.ConceptReference;
+import dev.cdiff.toyworld.metrics.Forgetting;
+import dev.cdiff.toyworld.metrics.ImageAlignmentSummary;
+import dev.cdiff.toyworld.metrics.PromptedImage;
+import dev.cdiff.toyworld.metrics.TextAlignment;
+import dev.cdiff.toyworld.world.Concepts;
+import dev.cdiff.toyworld.world.Position;
+import dev.cdiff.toyworld.world.Sample;
+import dev.cdiff.toyworld.world.Split;
+import dev.cdiff.toyworld.world.ToyWorld;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+
+/**
+ * Runs the toy-world evaluation of Custom Diffusion against its baselines on a pretrained toy base model:
+ * single concept (base, textual inversion, Custom Diffusion, full UNet; with and without regularization),
+ * two concepts (joint training, closed-form merge, each single model) and low-rank compression of the delta.
+ * All training goes through the core's {@link CustomDiffusionTrainer}, merging through {@link ClosedFormMerge}.
+ */
+public final class ToyEvaluation {
+    /** Progress lines for the user. */
+    @FunctionalInterface
+    public interface Progress {
+        void log(String message);
+    }
+
+    private final Path modelDir;
+    private final Path workDir;
+    private final EvalSettings settings;
+    private final Progress progress;
+    private final ToyWorld world = ToyWorld.defaults();
+    private final SceneDetector detector = new SceneDetector();
+    private final TextAlignment textAlignment = new TextAlignment();
+    private final ModelSampler sampler;
+
+    public ToyEvaluation(Path modelDir, Path workDir, EvalSettings settings, Progress progress) {
+        this.modelDir = modelDir;
+        this.workDir = workDir;
+        this.settings = settings;
+        this.progress = progress;
+        JsonNode scheduler = ModelFolder.readConfig(new ModelFolder(modelDir).schedulerDir());
+        this.sampler = new ModelSampler(scheduler, settings.samplingSteps(), settings.guidance());
+    }
+
+    public EvalResult run(NDManager root) throws IOException {
+        long start = System.currentTimeMillis();
+        Files.createDirectories(workDir);
+        progress.log("writing the base-world corpus (" + settings.corpusSize() + " images) for regularization");
+        List<Sample> corpus = CorpusWriter.write(workDir.resolve("corpus"), world, settings.corpusSize(),
+            settings.seed(), Split.TRAIN);
+        ConceptData first = ConceptData.of(Concepts.CHECKER_CIRCLE, world, corpus, settings.targetImages(),
+            settings.regImages(), settings.seed());
+        ConceptData second = ConceptData.of(Concepts.STRIPED_SQUARE, world, corpus, settings.targetImages(),
+            settings.regImages(), settings.seed());
+
+        List<EvalResult.BaseAlignment> base = baseAlignment(root);
+
+        List<EvalResult.SingleConcept> single = new ArrayList<>();
+        EvalResult.SingleConcept baseRow = untrained(first, root);
+        single.add(baseRow);
+        Delta customDelta = null;
+        for (TrainingMode mode : List.of(TrainingMode.TEXTUAL_INVERSION, TrainingMode.CUSTOM_DIFFUSION, TrainingMode.FULL_UNET)) {
+            for (boolean reg : List.of(false, true)) {
+                Trained t = trainSingle(first, mode, reg, baseRow, root);
+                single.add(t.row());
+                if (mode == TrainingMode.CUSTOM_DIFFUSION && reg) customDelta = t.delta();
+            }
+        }
+
+        progress.log("multi-concept: training Custom Diffusion (+reg) on " + second.token() + " alone");
+        Delta secondDelta = trainDeltaOnly(second, root);
+        List<EvalResult.MultiConcept> multi = multiConcept(first, second, customDelta, secondDelta, corpus, root);
+        List<EvalResult.Compression> compression = compression(first, customDelta, root);
+        return new EvalResult(settings, modelDir.toString(), base, single, multi, compression,
+            (System.currentTimeMillis() - start) / 1000.0);
+    }
+
+    private List<EvalResult.BaseAlignment> baseAlignment(NDManager root) {
+        List<EvalResult.BaseAlignment> out = new ArrayList<>();
+        for (Split split : Split.values()) {
+            List<String> prompts = new ArrayList<>();
+            // seed offset: captions unseen in pretraining (which drew scenes from per-step random seeds)
+            for (Sample s : world.samples(settings.heldOutPrompts(), settings.seed() + 1_000_003L, split)) {
+                prompts.add(s.caption());
+            }
+            progress.log("base model: sampling " + prompts.size() + " unseen " + split + " captions");
+            try (NDManager m = root.newSubManager(); TrainingModels models = TrainingModels.load(modelDir, m)) {
+                List<PromptedImage> images = sampler.sampleEach(models, prompts, 16, settings.seed(), m);
+                double ta = textAlignment.mean(images);
+                progress.log(String.format(java.util.Locale.ROOT, "base text alignment %s = %.3f", split, ta));
+                out.add(new EvalResult.BaseAlignment(split.name(), prompts.size(), ta, images));
+            }
+        }
+        return out;
+    }
+
+    private record Trained(EvalResult.SingleConcept row, Delta delta) {}
+
+    /** The base model with the concept token added at its initializer word's embedding (no training). */
+    private EvalResult.SingleConcept untrained(ConceptData concept, NDManager root) {
+        progress.log("single concept: base model (token = initializer word '" + concept.toy().initializerWord() + "')");
+        try (NDManager m = root.newSubManager(); TrainingModels models = TrainingModels.load(modelDir, m)) {
+            int init = models.tokenizer().tokenize(concept.toy().initializerWord()).get(0);
+            float[] row = models.textEncoder().tokenRow(init);
+            models.tokenizer().addToken(concept.token());
+            models.textEncoder().addTokenRows(new float[][] {row});
+            return measureSingle("base (no training)", false, concept, models, null, 0, 0, 0, Float.NaN, null, m);
+        }
+    }
+
+    private Trained trainSingle(ConceptData concept, TrainingMode mode, boolean reg, EvalResult.SingleConcept base,
+                                NDManager root) throws IOException {
+        String label = methodName(mode);
+        progress.log("single concept: training " + label + (reg ? " with" : " without") + " regularization, "
+            + settings.steps() + " steps");
+        try (NDManager m = root.newSubManager(); TrainingModels models = TrainingModels.load(modelDir, m)) {
+            TrainingConfig config = config(List.of(concept), mode, reg, settings.steps());
+            long t0 = System.currentTimeMillis();
+            Delta delta;
+            float loss;
+            try (CustomDiffusionTrainer trainer = new CustomDiffusionTrainer(models, config, m)) {
+                trainer.train(this::trainingStep);
+                delta = trainer.toDelta();
+                loss = trainer.lastLoss();
+            }
+            double seconds = (System.currentTimeMillis() - t0) / 1000.0;
+            Path file = workDir.resolve("delta-" + slug(label) + (reg ? "-reg" : "") + ".safetensors");
+            delta.write(file);
+            EvalResult.SingleConcept row = measureSingle(label, reg, concept, models, base, parameters(delta),
+                Files.size(file), seconds, loss, delta, m);
+            return new Trained(row, delta);
+        }
+    }
+
+    private EvalResult.SingleConcept measureSingle(String label, boolean reg, ConceptData concept, TrainingModels models,
+                                                   EvalResult.SingleConcept base, long params, long bytes,
+                                                   double seconds, float loss, Delta delta, NDManager m) {
+        List<PromptedImage> conceptImages = sampler.sample(models, concept.conceptPrompts(), settings.imagesPerPrompt(),
+            settings.seed(), m);
+        List<PromptedImage> classImages = sampler.sample(models, concept.classPrompts(), settings.imagesPerPrompt(),
+            settings.seed() + 100, m);
+        ImageAlignmentSummary ia = reference(concept).summarize(images(conceptImages));
+        double ta = textAlignment.mean(conceptImages);
+        double classTa = textAlignment.mean(classImages);
+        double forgetting = base == null ? 0
+            : new Forgetting(textAlignment).measure(base.classImages(), classImages).drop();
+        progress.log(String.format(java.util.Locale.ROOT,
+            "  %s%s: text %.3f, image %.3f (exact %.2f), class text %.3f, forgetting %.3f, %d params, %.1f s",
+            label, reg ? " +reg" : "", ta, ia.meanSimilarity(), ia.exactMatchRate(), classTa, forgetting, params, seconds));
+        return new EvalResult.SingleConcept(label, reg, ta, ia.meanSimilarity(), ia.exactMatchRate(), classTa,
+            forgetting, params, bytes, seconds, loss, conceptImages, classImages);
+    }
+
+    private Delta trainDeltaOnly(ConceptData concept, NDManager root) {
+        try (NDManager m = root.newSubManager(); TrainingModels models = TrainingModels.load(modelDir, m)) {
+            TrainingConfig config = config(List.of(concept), TrainingMode.CUSTOM_DIFFUSION, true, settings.steps());
+            try (CustomDiffusionTrainer trainer = new CustomDiffusionTrainer(models, config, m)) {
+                trainer.train(this::trainingStep);
+                return trainer.toDelta();
+            }
+        }
+    }
+
+    private List<EvalResult.MultiConcept> multiConcept(ConceptData first, ConceptData second, Delta firstDelta,
+                                                       Delta secondDelta, List<Sample> corpus, NDManager root) {
+        List<String> prompts = compositionPrompts(first, second);
+        List<EvalResult.MultiConcept> out = new ArrayList<>();
+
+        progress.log("multi-concept: joint training on both concepts, " + settings.jointSteps() + " steps");
+        try (NDManager m = root.newSubManager(); TrainingModels models = TrainingModels.load(modelDir, m)) {
+            long t0 = System.currentTimeMillis();
+            TrainingConfig config = config(List.of(first, second), TrainingMode.CUSTOM_DIFFUSION, true, settings.jointSteps());
+            try (CustomDiffusionTrainer trainer = new CustomDiffusionTrainer(models, config, m)) {
+                trainer.train(this::trainingStep);
+            }
+            out.add(measureMulti("joint training", first, second, prompts, models,
+                (System.currentTimeMillis() - t0) / 1000.0, m));
+        }
+
+        progress.log("multi-concept: closed-form merge of the two single-concept deltas");
+        try (NDManager m = root.newSubManager(); TrainingModels models = TrainingModels.load(modelDir, m)) {
+            List<String> captions = new ArrayList<>();
+            for (Sample s : corpus) captions.add(s.caption());
+            long t0 = System.currentTimeMillis();
+            ClosedFormMerge.Result merged = ClosedFormMerge.merge(List.of(firstDelta, secondDelta), models,
+                ClosedFormMerge.Options.defaults().withCaptions(captions));
+            double seconds = (System.currentTimeMillis() - t0) / 1000.0;
+            progress.log(String.format(java.util.Locale.ROOT, "  merge: %d regularization rows, %d target rows, "
+                    + "max constraint error %.2e, %.1f s", merged.report().regularizationRows(),
+                merged.report().targetRows(), merged.report().maxConstraintError(), seconds));
+            out.add(measureMulti("closed-form merge", first, second, prompts, models, seconds, m));
+        }
+
+        Delta[] singles = {firstDelta, secondDelta};
+        ConceptData[] concepts = {first, second};
+        for (int i = 0; i < 2; i++) {
+            try (NDManager m = root.newSubManager(); TrainingModels models = TrainingModels.load(modelDir, m)) {
+                DeltaApplier.apply(singles[i], models);
+                out.add(measureMulti("single model " + concepts[i].token() + " only", first, second, prompts, models, 0, m));
+            }
+        }
+        return out;
+    }
+
+    static List<String> compositionPrompts(ConceptData a, ConceptData b) {
+        String x = a.token() + " " + a.toy().classWord();
+        String y = b.token() + " " + b.toy().classWord();
+        return List.of("a " + x + " and a " + y,
+            "a " + x + " " + Position.LEFT.phrase() + " and a " + y + " " + Position.RIGHT.phrase(),
+            "a " + x + " and a " + y + " on a white background");
+    }
+
+    private EvalResult.MultiConcept measureMulti(String label, ConceptData first, ConceptData second, List<String> prompts,
+                                                 TrainingModels models, double seconds, NDManager m) {
+        List<PromptedImage> images = sampler.sample(models, prompts, settings.imagesPerPrompt(), settings.seed() + 200, m);
+        int both = 0;
+        int a = 0;
+        int b = 0;
+        for (PromptedImage p : images) {
+            List<DetectedObject> objects = detector.detect(p.image()).objects();
+            boolean hasA = objects.stream().anyMatch(o -> o.matches(first.toy()));
+            boolean hasB = objects.stream().anyMatch(o -> o.matches(second.toy()));
+            if (hasA) a++;
+            if (hasB) b++;
+            if (hasA && hasB) both++;
+        }
+        double n = images.size();
+        double ta = textAlignment.mean(images);
+        progress.log(String.format(java.util.Locale.ROOT, "  %s: both present %.2f (%s %.2f, %s %.2f), text %.3f",
+            label, both / n, first.token(), a / n, second.token(), b / n, ta));
+        return new EvalResult.MultiConcept(label, both / n, a / n, b / n, ta, seconds, images);
+    }
+
+    private List<EvalResult.Compression> compression(ConceptData concept, Delta delta, NDManager root) throws IOException {
+        List<EvalResult.Compression> out = new ArrayList<>();
+        for (int rank : settings.ranks()) {
+            progress.log("compression: rank " + (rank == 0 ? "full" : rank));
+            try (NDManager m = root.newSubManager(); TrainingModels models = TrainingModels.load(modelDir, m)) {
+                Map<String, NDArray> params = models.unet().parameters();
+                Function<String, float[]> baseWeight = k -> params.get(k).toFloatArray();
+                Delta d = rank == 0 ? delta : LowRankDelta.compress(delta, baseWeight, LowRankDelta.Policy.rank(rank));
+                Path file = workDir.resolve("delta-cd-rank-" + (rank == 0 ? "full" : rank) + ".safetensors");
+                d.write(file);
+                double fraction = parameterFraction(d, delta);
+                DeltaApplier.apply(d, models);
+                List<PromptedImage> images = sampler.sample(models, concept.conceptPrompts(), settings.imagesPerPrompt(),
+                    settings.seed(), m);
+                ImageAlignmentSummary ia = reference(concept).summarize(images(images));
+                double ta = textAlignment.mean(images);
+                progress.log(String.format(java.util.Locale.ROOT, "  rank %s: %.1f%% of K/V values, %d bytes, image %.3f "
+                    + "(exact %.2f), text %.3f", rank == 0 ? "full" : rank, 100 * fraction, Files.size(file),
+                    ia.meanSimilarity(), ia.exactMatchRate(), ta));
+                out.add(new EvalResult.Compression(rank, fraction, Files.size(file), ia.meanSimilarity(),
+                    ia.exactMatchRate(), ta, images));
+            }
+        }
+        return out;
+    }
+
+    private static double parameterFraction(Delta compressed, Delta full) {
+        long kept = 0;
+        long total = 0;
+        for (var e : full.layers().entrySet()) {
+            total += (long) e.getValue().rows() * e.getValue().cols();
+            LayerWeight l = compressed.layers().get(e.getKey());
+            kept += l instanceof LayerWeight.Factored f ? (long) f.rank() * (f.rows() + f.cols()) : (long) l.rows() * l.cols();
+        }
+        return total == 0 ? 0 : kept / (double) total;
+    }
+
+    private TrainingConfig config(List<ConceptData> concepts, TrainingMode mode, boolean reg, int steps) {
+        List<dev.cdiff.diffusion.customize.Concept> cs = new ArrayList<>();
+        for (ConceptData c : concepts) cs.add(c.forTraining(reg));
+        return TrainingConfig.builder(cs).mode(mode)
+            .batchSize(reg ? 2 * settings.instancesPerStep() : settings.instancesPerStep())
+            .steps(steps).learningRate(settings.learningRate()).scaleLearningRate(false)
+            .augment(settings.augment()).hflip(false).seed(settings.seed()).build();
+    }
+
+    private void trainingStep(int step, float loss, long elapsedMillis) {
+        if (step % 25 == 0) {
+            progress.log(String.format(java.util.Locale.ROOT, "  step %d loss %.4f (%.1f s)", step, loss, elapsedMillis / 1000.0));
+        }
+    }
+
+    private ConceptReference reference(ConceptData concept) {
+        return ConceptReference.fromImages(concept.toy(), concept.targets(), detector);
+    }
+
+    static long parameters(Delta delta) {
+        long n = 0;
+        for (LayerWeight l : delta.layers().values()) n += (long) l.rows() * l.cols();
+        for (float[] row : delta.tokenEmbeddings().values()) n += row.length;
+        return n;
+    }
+
+    static List<ToyImage> images(List<PromptedImage> prompted) {
+        List<ToyImage> out = new ArrayList<>();
+        for (PromptedImage p : prompted) out.add(p.image());
+        return out;
+    }
+
+    static String slug(String label) {
+        return label.toLowerCase(java.util.Locale.ROOT).replaceAll("[^a-z0-9]+", "-").replaceAll("^-|-$", "");
+    }
+
+    static String methodName(TrainingMode mode) {
+        return switch (mode) {
+            case TEXTUAL_INVERSION -> "token only (textual inversion)";
+            case CUSTOM_DIFFUSION -> "Custom Diffusion (K/V + token)";
+            case FULL_UNET -> "full UNet + token";
+        };
+    }
+}
