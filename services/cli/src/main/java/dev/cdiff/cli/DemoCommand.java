@@ -25,9 +25,7 @@ import java.util.concurrent.CountDownLatch;
 
 /** {@code cdiff demo}: the whole story on a fresh machine, in a few minutes. */
 @Command(name = "demo", mixinStandardHelpOptions = true,
-        description = {"Starts everything embedded, submits the two bundled example concepts (a checkered circle and",
-                "a striped square) over HTTP, trains each briefly, merges the two deltas, samples the merged model,",
-                "and prints where the images are (in S3 and on disk), the event chain and its timing. Opens nothing."})
+        description = "Starts everything embedded, submits the two bundled example concepts (a checkered circle and a striped square) over HTTP, trains each briefly, merges the two deltas, samples the merged model, and prints where the images are (in S3 and on disk), the event chain and its timing. Opens nothing.")
 final class DemoCommand implements Callable<Integer> {
     static final Duration HANDOFF_TARGET = Duration.ofSeconds(1);
 

@@ -20,9 +20,7 @@ import java.util.concurrent.CountDownLatch;
 
 /** {@code cdiff events}: a job's events, decoded through the schema registry, one line each. */
 @Command(name = "events", mixinStandardHelpOptions = true,
-        description = {"Prints a job's events from every topic in time order, decoded with the schema registry:",
-                "time, topic, type, eventId, causationId, job and the event's fields. --follow keeps tailing.",
-                "With no stack running, replays the workspace's own event log (starting the embedded broker briefly)."})
+        description = "Prints a job's events from every topic in time order, decoded with the schema registry: time, topic, type, eventId, causationId, job and the event's own fields; --follow keeps tailing. With no stack running, replays the workspace's own event log (starting the embedded broker briefly).")
 final class EventsCommand implements Callable<Integer> {
     @Mixin
     ClientOptions client = new ClientOptions();

@@ -12,11 +12,7 @@ import java.util.concurrent.CountDownLatch;
 
 /** {@code cdiff service NAME}: one service alone against an external Kafka, registry and S3 (containers). */
 @Command(name = "service", mixinStandardHelpOptions = true,
-        description = {"Runs one service alone against external Kafka / schema registry / S3, configured by",
-                "environment variables (KAFKA_BOOTSTRAP_SERVERS, SCHEMA_REGISTRY_URL, S3_ENDPOINT, S3_ACCESS_KEY,",
-                "S3_SECRET_KEY, S3_BUCKET, BASE_MODEL_DIR, WORK_DIR, service-specific keys) over a properties file",
-                "(--config or CDIFF_CONFIG). CDIFF_BASE_MODEL and CDIFF_WORKSPACE are accepted for BASE_MODEL_DIR",
-                "and WORK_DIR. Names: ingestion, retrieval, training, merging, sampling, orchestrator."})
+        description = "Runs one service alone (ingestion, retrieval, training, merging, sampling or orchestrator) against external Kafka, schema registry and S3, configured by environment variables (KAFKA_BOOTSTRAP_SERVERS, SCHEMA_REGISTRY_URL, S3_ENDPOINT, S3_ACCESS_KEY, S3_SECRET_KEY, S3_BUCKET, BASE_MODEL_DIR, WORK_DIR and the service's own keys) over a properties file (--config or CDIFF_CONFIG); CDIFF_BASE_MODEL and CDIFF_WORKSPACE stand in for BASE_MODEL_DIR and WORK_DIR.")
 final class ServiceCommand implements Callable<Integer> {
     @Parameters(paramLabel = "NAME", description = "ingestion, retrieval, training, merging, sampling or orchestrator")
     String name;

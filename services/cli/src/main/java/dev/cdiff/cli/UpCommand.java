@@ -2,6 +2,7 @@ package dev.cdiff.cli;
 
 import dev.cdiff.cli.model.DemoBaseModel;
 import dev.cdiff.cli.stack.AllInOne;
+import dev.cdiff.cli.stack.Endpoints;
 import dev.cdiff.cli.stack.PipelineService;
 import dev.cdiff.cli.stack.StackProfile;
 import dev.cdiff.cli.stack.Workspace;
@@ -20,8 +21,7 @@ import java.util.concurrent.CountDownLatch;
 
 /** {@code cdiff up}: the whole pipeline in this process until Ctrl-C. */
 @Command(name = "up", mixinStandardHelpOptions = true,
-        description = {"Starts everything embedded in one process: Kafka (KRaft), S3, the schema registry and the six",
-                "services, with data in the workspace (restart-safe). Prints the URLs and runs until Ctrl-C."})
+        description = "Starts everything embedded in one process (Kafka in KRaft mode, S3, the schema registry and the six services) with its data in the workspace, so a restart continues where it stopped; prints the URLs and runs until Ctrl-C.")
 final class UpCommand implements Callable<Integer> {
 
     /** Options shared with {@code demo}. */
@@ -67,6 +67,13 @@ final class UpCommand implements Callable<Integer> {
         /** Starts the stack, with a progress bar over its start-up steps unless {@code bar} is false. */
         AllInOne start(Map<String, String> profile, boolean bar) {
             AllInOne.Options options = toOptions(profile);
+            Path endpointsFile = Workspace.endpointsFile(options.workspace());
+            Endpoints existing = Endpoints.load(endpointsFile);
+            if (java.nio.file.Files.exists(endpointsFile) && ClientOptions.brokerReachable(existing)) {
+                throw new IllegalStateException("a stack is already running on the workspace " + options.workspace()
+                        + " (process " + existing.optional(Endpoints.PID).orElse("?") + ", Kafka "
+                        + existing.kafkaBootstrapServers() + "); stop it first or use another --workspace");
+            }
             if (!bar) {
                 return AllInOne.start(options);
             }

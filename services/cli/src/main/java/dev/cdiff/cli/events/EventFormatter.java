@@ -56,7 +56,7 @@ public final class EventFormatter {
             if (c.isEmpty()) {
                 return "[]";
             }
-            if (c.size() > 3 || c.iterator().next() instanceof GenericRecord) {
+            if (c.size() > 3) {
                 return "[" + c.size() + " items]";
             }
             StringJoiner j = new StringJoiner("|", "[", "]");

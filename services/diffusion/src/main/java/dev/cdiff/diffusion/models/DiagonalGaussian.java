@@ -35,7 +35,7 @@ public final class DiagonalGaussian implements AutoCloseable {
 
     /** mean + exp(logvar / 2) * noise, noise ~ N(0, 1) supplied by the caller for reproducibility. */
     public NDArray sample(NDArray noise) {
-        try (NDArray half = logvar.mul(0.5f); NDArray std = half.exp(); NDArray scaled = std.mul(noise)) {
+        try (NDArray half = dev.cdiff.diffusion.models.nn.Ops.scale(logvar, 0.5f); NDArray std = half.exp(); NDArray scaled = std.mul(noise)) {
             return mean.add(scaled);
         }
     }

@@ -150,7 +150,7 @@ public final class UNet2DConditionModel implements AutoCloseable {
             NDArray emb = track(owned, timeEmbedding.forward(t));
             NDArray x = sample;
             if (config.centerInputSample()) {
-                NDArray doubled = track(owned, sample.mul(2f));
+                NDArray doubled = track(owned, Ops.scale(sample, 2f));
                 x = track(owned, doubled.sub(1f));
             }
             List<NDArray> skips = new ArrayList<>();

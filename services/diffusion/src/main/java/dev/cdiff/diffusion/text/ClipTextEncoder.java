@@ -13,6 +13,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.cdiff.diffusion.io.ModelFolder;
 import dev.cdiff.diffusion.io.SafeTensors;
 import dev.cdiff.diffusion.io.WeightMap;
+import dev.cdiff.diffusion.models.nn.Ops;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -310,7 +311,7 @@ public final class ClipTextEncoder implements AutoCloseable {
         int heads = config.numHeads();
         int d = config.headDim();
         float scale = (float) Math.pow(d, -0.5);
-        NDArray q = splitHeads(linear(x, p + "q_proj").mul(scale), b, s, heads, d);
+        NDArray q = splitHeads(Ops.scale(linear(x, p + "q_proj"), scale), b, s, heads, d);
         NDArray k = splitHeads(linear(x, p + "k_proj"), b, s, heads, d);
         NDArray v = splitHeads(linear(x, p + "v_proj"), b, s, heads, d);
         NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).add(causal);
@@ -346,13 +347,14 @@ public final class ClipTextEncoder implements AutoCloseable {
     private NDArray activation(NDArray x) {
         switch (config.hiddenAct()) {
             case "quick_gelu":
-                return x.mul(Activation.sigmoid(x.mul(1.702f)));
+                return x.mul(Activation.sigmoid(Ops.scale(x, 1.702f)));
             case "gelu":
                 return Activation.gelu(x);
             default: {
                 // tanh approximation used by gelu_new / gelu_pytorch_tanh
-                NDArray inner = x.add(x.pow(3).mul(0.044715f)).mul((float) Math.sqrt(2.0 / Math.PI));
-                return x.mul(0.5f).mul(inner.tanh().add(1f));
+                NDArray cube = x.mul(x).mul(x);
+                NDArray inner = Ops.scale(x.add(Ops.scale(cube, 0.044715f)), (float) Math.sqrt(2.0 / Math.PI));
+                return Ops.scale(x, 0.5f).mul(inner.tanh().add(1f));
             }
         }
     }

@@ -1,5 +1,7 @@
 package dev.cdiff.toyworld.pretrain;
 
+import dev.cdiff.diffusion.models.nn.Ops;
+
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -56,8 +58,8 @@ public final class VaePretrainer {
                         NDArray l1 = rec.sub(images).abs().mean();
                         NDArray mean = posterior.mean();
                         NDArray logvar = posterior.logvar();
-                        NDArray kl = mean.square().add(logvar.exp()).sub(1f).sub(logvar).mean().mul(0.5f);
-                        NDArray loss = l1.add(kl.mul((float) KL_WEIGHT));
+                        NDArray kl = Ops.scale(mean.square().add(logvar.exp()).sub(1f).sub(logvar).mean(), 0.5f);
+                        NDArray loss = l1.add(Ops.scale(kl, (float) KL_WEIGHT));
                         loss.attach(sm);
                         last = loss.getFloat();
                         gc.backward(loss);

@@ -19,6 +19,25 @@ public final class Ops {
         return derivedFromWeight;
     }
 
+    /**
+     * {@code x * c} with the constant as an engine-owned 0-d tensor. DJL's {@code mul(Number)} wraps the number in a
+     * Java direct buffer via {@code from_blob} and drops it right after the op, but autograd keeps that tensor for
+     * the backward pass (MulBackward saves the other operand), so gradients would read freed memory — random NaN or
+     * run-to-run differences. {@code full} allocates inside PyTorch, so closing our handle is safe.
+     */
+    public static NDArray scale(NDArray x, float c) {
+        try (NDArray constant = x.getManager().full(new Shape(), c)) {
+            return x.mul(constant);
+        }
+    }
+
+    /** {@code x / c}, safe under autograd for the same reason as {@link #scale}. */
+    public static NDArray divide(NDArray x, float c) {
+        try (NDArray constant = x.getManager().full(new Shape(), c)) {
+            return x.div(constant);
+        }
+    }
+
     public static NDArray silu(NDArray x) {
         try (NDArray sig = x.getNDArrayInternal().sigmoid()) {
             return x.mul(sig);

@@ -73,7 +73,7 @@ public final class ResnetBlock2D {
                 return sum;
             }
             try (NDArray s = sum) {
-                return s.div(outputScaleFactor);
+                return Ops.divide(s, outputScaleFactor);
             }
         }
     }

@@ -27,7 +27,7 @@ public final class ScaledDotProductAttention {
         long d = inner / heads;
         float scale = (float) (1.0 / Math.sqrt(d));
         try (NDArray qh = splitHeads(q, b, n, heads, d);
-             NDArray qs = qh.mul(scale);
+             NDArray qs = Ops.scale(qh, scale);
              NDArray kh = splitHeads(k, b, m, heads, d);
              NDArray kt = kh.transpose(0, 2, 1);
              NDArray vh = splitHeads(v, b, m, heads, d)) {

@@ -39,7 +39,7 @@ public final class SpatialSelfAttention {
             return sum;
         }
         try (NDArray s = sum) {
-            return s.div(rescaleOutputFactor);
+            return Ops.divide(s, rescaleOutputFactor);
         }
     }
 }
