@@ -210,6 +210,13 @@ public final class EventLoop<V> implements AutoCloseable {
                 stats.handled.incrementAndGet();
                 return true;
             } catch (Exception e) {
+                if (isRetryable(e) && stopping()) {
+                    // a handler cut short by shutdown (e.g. an interrupted training run) failed because we are
+                    // stopping, not because the event is bad: leave it uncommitted for the next owner
+                    LOG.info("{}: {}-{}@{} (event {}) interrupted by shutdown after attempt {}; left for redelivery",
+                            service, record.topic(), record.partition(), record.offset(), eventId, attempt);
+                    return false;
+                }
                 boolean again = isRetryable(e) && attempt < retryPolicy.maxAttempts();
                 LOG.warn("{}: attempt {}/{} for {}-{}@{} (event {}) failed: {}{}", service, attempt,
                         retryPolicy.maxAttempts(), record.topic(), record.partition(), record.offset(), eventId,
