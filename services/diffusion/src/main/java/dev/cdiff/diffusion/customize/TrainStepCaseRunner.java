@@ -2,7 +2,6 @@ package dev.cdiff.diffusion.customize;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.cdiff.diffusion.io.ModelFolder;
 import dev.cdiff.diffusion.io.SafeTensors;
@@ -104,9 +103,5 @@ public final class TrainStepCaseRunner implements GoldenCaseRunner {
             }
         }
         return check.result();
-    }
-
-    static Shape shapeOf(long[] s) {
-        return new Shape(s);
     }
 }
