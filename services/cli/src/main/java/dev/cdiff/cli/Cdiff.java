@@ -51,7 +51,16 @@ public final class Cdiff implements Runnable {
     public static void main(String[] args) {
         routeLogs(args);
         DjlSetup.offline();
-        System.exit(commandLine().execute(args));
+        int code;
+        try {
+            code = commandLine().execute(args);
+        } catch (Throwable e) {
+            // picocli hands Errors through; without an explicit exit, the broker's threads would keep the JVM alive
+            System.err.println("cdiff: " + e);
+            e.printStackTrace();
+            code = 70;
+        }
+        System.exit(code);
     }
 
     /** Must run before the first logger is made: logback reads these properties when it configures itself. */

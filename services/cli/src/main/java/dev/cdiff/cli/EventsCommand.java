@@ -4,6 +4,7 @@ import dev.cdiff.cli.events.EventFormatter;
 import dev.cdiff.cli.events.EventWatcher;
 import dev.cdiff.cli.events.ObservedEvent;
 import dev.cdiff.cli.stack.Endpoints;
+import dev.cdiff.cli.stack.WorkspaceLock;
 import dev.cdiff.embedded.EmbeddedStack;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -50,7 +51,8 @@ final class EventsCommand implements Callable<Integer> {
                     + " and the workspace " + workspace + " holds no event log; start one with './cdiff up'");
         }
         System.err.println("(no stack running: replaying the event log kept in " + workspace + ")");
-        try (EmbeddedStack stack = EmbeddedStack.start(workspace)) {
+        try (WorkspaceLock lock = WorkspaceLock.acquire(workspace);
+             EmbeddedStack stack = EmbeddedStack.start(workspace)) {
             return show(new Endpoints(stack.environment()));
         }
     }

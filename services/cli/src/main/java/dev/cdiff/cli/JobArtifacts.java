@@ -2,7 +2,7 @@ package dev.cdiff.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.cdiff.cli.client.OrchestratorClient;
-import dev.cdiff.cli.demo.Artifacts;
+import dev.cdiff.cli.events.ArtifactRefs;
 import dev.cdiff.schemas.events.ArtifactRef;
 
 import java.io.IOException;
@@ -21,7 +21,7 @@ record JobArtifacts(String jobId, ArtifactRef delta, List<String> tokens, List<S
             throw new IllegalArgumentException("job " + jobId + " has no delta yet (stage " + job.path("stage").asText()
                     + ")");
         }
-        return new JobArtifacts(jobId, Artifacts.fromJson(artifact), texts(source.path("tokens")),
+        return new JobArtifacts(jobId, ArtifactRefs.fromJson(artifact), texts(source.path("tokens")),
                 texts(source.path("classWords")));
     }
 

@@ -2,6 +2,7 @@ package dev.cdiff.cli;
 
 import dev.cdiff.cli.client.EventSender;
 import dev.cdiff.cli.client.OrchestratorClient;
+import dev.cdiff.cli.demo.Prompts;
 import dev.cdiff.cli.events.EventFormatter;
 import dev.cdiff.cli.events.EventWatcher;
 import dev.cdiff.cli.events.JobFollower;
@@ -17,7 +18,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
-import java.util.StringJoiner;
 import java.util.UUID;
 import java.util.concurrent.Callable;
 
@@ -66,7 +66,7 @@ final class SampleJobCommand implements Callable<Integer> {
             if (source == null || source.tokens().isEmpty()) {
                 throw new IllegalArgumentException("give --prompt (there is no delta whose tokens could make one)");
             }
-            finalPrompts.add(promptFor(source.tokens(), source.classWords()));
+            finalPrompts.add(Prompts.allConcepts(source.tokens(), source.classWords()));
         }
         String jobId = UUID.randomUUID().toString();
         SampleRequested request = SampleRequested.newBuilder().setEventId(UUID.randomUUID().toString())
@@ -89,13 +89,5 @@ final class SampleJobCommand implements Callable<Integer> {
             }
         }
         return 0;
-    }
-
-    static String promptFor(List<String> tokens, List<String> classWords) {
-        StringJoiner j = new StringJoiner(" and a ", "photo of a ", "");
-        for (int i = 0; i < tokens.size(); i++) {
-            j.add(tokens.get(i) + (i < classWords.size() ? " " + classWords.get(i) : ""));
-        }
-        return j.toString();
     }
 }

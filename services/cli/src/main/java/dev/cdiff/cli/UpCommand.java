@@ -56,12 +56,21 @@ final class UpCommand implements Callable<Integer> {
                 description = "Orchestrator HTTP port (0 = any free).")
         int orchestratorPort;
 
+        @Option(names = "--api-key", defaultValue = AllInOne.DEFAULT_API_KEY,
+                description = "API key ingestion accepts (default: ${DEFAULT-VALUE}).")
+        String apiKey;
+
+        @Option(names = "--tenant", defaultValue = AllInOne.DEFAULT_TENANT,
+                description = "Tenant of that key (default: ${DEFAULT-VALUE}).")
+        String tenant;
+
         AllInOne.Options toOptions(Map<String, String> profile) {
             Map<String, String> merged = new LinkedHashMap<>(profile);
             merged.putAll(settings);
             return AllInOne.Options.defaults(Workspace.resolve(workspace)).withBaseModel(baseModel)
                     .withSettings(merged)
-                    .withPorts(kafkaPort, s3Port, registryPort, ingestionPort, orchestratorPort);
+                    .withPorts(kafkaPort, s3Port, registryPort, ingestionPort, orchestratorPort)
+                    .withApiKey(apiKey, tenant);
         }
 
         /** Starts the stack, with a progress bar over its start-up steps unless {@code bar} is false. */
@@ -104,7 +113,8 @@ final class UpCommand implements Callable<Integer> {
             stopped.countDown();
         }, "cdiff-up-shutdown"));
         printUrls(running, System.out);
-        System.out.println("Running. Ctrl-C stops (data stays in the workspace).");
+        System.out.println("Running. Ctrl-C stops (data stays in the workspace). In another shell, e.g.:");
+        System.out.println("  ./cdiff submit --example checker-circle --wait   ./cdiff status   ./cdiff events JOB_ID");
         stopped.await();
         return 0;
     }

@@ -2,6 +2,7 @@ package dev.cdiff.cli.demo;
 
 import dev.cdiff.cli.client.EventSender;
 import dev.cdiff.cli.client.IngestionClient;
+import dev.cdiff.cli.events.ArtifactRefs;
 import dev.cdiff.cli.events.EventWatcher;
 import dev.cdiff.cli.events.JobFollower;
 import dev.cdiff.cli.events.ObservedEvent;
@@ -19,7 +20,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.StringJoiner;
 import java.util.UUID;
 import java.util.concurrent.TimeoutException;
 
@@ -86,8 +86,8 @@ public final class DemoRun {
                 ObservedEvent samples = follower.awaitDone(job.getValue(), Set.of("SamplesGenerated"), left(deadline));
                 ObservedEvent trained = watcher.await(e -> e.belongsTo(job.getValue())
                         && "TrainingCompleted".equals(e.type()), left(deadline), "TrainingCompleted");
-                deltas.add(Artifacts.fromRecord(trained.field("delta")));
-                conceptImages.put(job.getKey(), Artifacts.listFromRecord(samples.field("images")));
+                deltas.add(ArtifactRefs.fromRecord(trained.field("delta")));
+                conceptImages.put(job.getKey(), ArtifactRefs.listFromRecord(samples.field("images")));
                 out.println(job.getKey().folder() + ": trained " + trained.field("steps") + " steps, sampled "
                         + conceptImages.get(job.getKey()).size() + " images");
             }
@@ -101,13 +101,13 @@ public final class DemoRun {
             sender.send(mergeJob, merge);
             out.println("merging the two deltas as job " + mergeJob);
             ObservedEvent merged = follower.awaitDone(mergeJob, Set.of("MergeCompleted"), left(deadline));
-            ArtifactRef mergedDelta = Artifacts.fromRecord(merged.field("merged"));
-            List<String> tokens = Artifacts.strings(merged.field("tokens"));
-            List<String> classWords = Artifacts.strings(merged.field("classWords"));
+            ArtifactRef mergedDelta = ArtifactRefs.fromRecord(merged.field("merged"));
+            List<String> tokens = ArtifactRefs.strings(merged.field("tokens"));
+            List<String> classWords = ArtifactRefs.strings(merged.field("classWords"));
 
             String sampleJob = UUID.randomUUID().toString();
             labels.put(sampleJob, "merged-sample");
-            List<String> prompts = List.of(bothConceptsPrompt(tokens, classWords));
+            List<String> prompts = List.of(Prompts.allConcepts(tokens, classWords));
             SampleRequested sample = SampleRequested.newBuilder().setEventId(UUID.randomUUID().toString())
                     .setTenantId(tenant).setJobId(sampleJob).setOccurredAt(Instant.now())
                     // answers the merge: lets the timing report show the hand-off from merge to sampling
@@ -118,7 +118,7 @@ public final class DemoRun {
             sender.send(sampleJob, sample);
             out.println("sampling the merged model as job " + sampleJob + ": " + prompts);
             ObservedEvent generated = follower.awaitDone(sampleJob, Set.of("SamplesGenerated"), left(deadline));
-            List<ArtifactRef> mergedImages = Artifacts.listFromRecord(generated.field("images"));
+            List<ArtifactRef> mergedImages = ArtifactRefs.listFromRecord(generated.field("images"));
 
             List<String> ids = new ArrayList<>(jobs.values());
             ids.add(mergeJob);
@@ -128,15 +128,6 @@ public final class DemoRun {
             return new Result(jobs, conceptImages, mergeJob, mergedDelta, tokens, sampleJob, prompts, mergedImages,
                     events, Duration.ofNanos(System.nanoTime() - start));
         }
-    }
-
-    /** "photo of a <new1> circle and a <new2> square" from the merged tokens and their class words. */
-    static String bothConceptsPrompt(List<String> tokens, List<String> classWords) {
-        StringJoiner j = new StringJoiner(" and a ", "photo of a ", "");
-        for (int i = 0; i < tokens.size(); i++) {
-            j.add(tokens.get(i) + (i < classWords.size() ? " " + classWords.get(i) : ""));
-        }
-        return j.toString();
     }
 
     private static Duration left(Instant deadline) {

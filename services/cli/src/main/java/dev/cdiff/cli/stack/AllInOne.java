@@ -68,6 +68,11 @@ public final class AllInOne implements AutoCloseable {
                     tenant, services);
         }
 
+        public Options withApiKey(String key, String tenantId) {
+            return new Options(workspace, baseModel, settings, kafkaPort, s3Port, registryPort, ingestionPort,
+                    orchestratorPort, key, tenantId, services);
+        }
+
         public Options withServices(Set<PipelineService> only) {
             return new Options(workspace, baseModel, settings, kafkaPort, s3Port, registryPort, ingestionPort,
                     orchestratorPort, apiKey, tenant, only);
@@ -75,14 +80,16 @@ public final class AllInOne implements AutoCloseable {
     }
 
     private final Options options;
+    private final WorkspaceLock lock;
     private final EmbeddedStack stack;
     private final List<PipelineService.Running> running;
     private final Endpoints endpoints;
     private final Path baseModel;
 
-    private AllInOne(Options options, EmbeddedStack stack, List<PipelineService.Running> running, Endpoints endpoints,
-                     Path baseModel) {
+    private AllInOne(Options options, WorkspaceLock lock, EmbeddedStack stack, List<PipelineService.Running> running,
+                     Endpoints endpoints, Path baseModel) {
         this.options = options;
+        this.lock = lock;
         this.stack = stack;
         this.running = running;
         this.endpoints = endpoints;
@@ -101,15 +108,23 @@ public final class AllInOne implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create workspace " + ws, e);
         }
-        progress.accept("base model");
-        Path model = options.baseModel() != null ? options.baseModel() : DemoBaseModel.ensure(ws);
-        progress.accept("kafka, s3, schema registry");
-        EmbeddedStack stack = EmbeddedStack.start(EmbeddedStack.Options.defaults(ws)
-                .withPorts(options.kafkaPort(), options.s3Port(), options.registryPort()));
+        WorkspaceLock lock = WorkspaceLock.acquire(ws);
+        EmbeddedStack stack;
+        Path model;
+        try {
+            progress.accept("base model");
+            model = options.baseModel() != null ? options.baseModel() : DemoBaseModel.ensure(ws);
+            progress.accept("kafka, s3, schema registry");
+            stack = EmbeddedStack.start(EmbeddedStack.Options.defaults(ws)
+                    .withPorts(options.kafkaPort(), options.s3Port(), options.registryPort()));
+        } catch (RuntimeException | Error e) {
+            lock.close();
+            throw e;
+        }
         List<PipelineService.Running> running = new ArrayList<>();
         try {
             Map<String, String> endpointValues = new LinkedHashMap<>(stack.environment());
-            // orchestrator first: it is the only consumer of ConceptSubmitted, so uploads are answered at once
+            // ingestion last: an upload is accepted only once every service downstream of it is in its group
             for (PipelineService service : startOrder()) {
                 if (!options.services().contains(service)) {
                     continue;
@@ -129,10 +144,12 @@ public final class AllInOne implements AutoCloseable {
             endpointValues.put(Endpoints.PID, Long.toString(ProcessHandle.current().pid()));
             Endpoints endpoints = new Endpoints(endpointValues);
             endpoints.save(Workspace.endpointsFile(ws));
-            return new AllInOne(options, stack, running, endpoints, model);
-        } catch (RuntimeException e) {
+            return new AllInOne(options, lock, stack, running, endpoints, model);
+        } catch (RuntimeException | Error e) {
+            // an Error too (e.g. a class missing from a half-rebuilt classpath): never leave the broker running
             closeAll(running);
             stack.close();
+            lock.close();
             throw e;
         }
     }
@@ -190,7 +207,11 @@ public final class AllInOne implements AutoCloseable {
             LOG.warn("cannot remove {}: {}", Workspace.endpointsFile(workspace()), e.toString());
         }
         closeAll(running);
-        stack.close();
+        try {
+            stack.close();
+        } finally {
+            lock.close();
+        }
     }
 
     private static void closeAll(List<PipelineService.Running> running) {

@@ -132,9 +132,9 @@ class PipelineEndToEndTest {
         assertFalse(((List<?>) regReady.field("images")).isEmpty(), "regularization images were found or made");
 
         ArtifactStore store = ArtifactStore.fromConfig(endpoints.serviceConfig("e2e-test"));
-        ArtifactRef delta = dev.cdiff.cli.demo.Artifacts.fromRecord(trained.field("delta"));
+        ArtifactRef delta = dev.cdiff.cli.events.ArtifactRefs.fromRecord(trained.field("delta"));
         assertTrue(store.stat(delta.getKey()).orElseThrow().sizeBytes() > 0, "the delta is in S3");
-        List<ArtifactRef> images = dev.cdiff.cli.demo.Artifacts.listFromRecord(generated.field("images"));
+        List<ArtifactRef> images = dev.cdiff.cli.events.ArtifactRefs.listFromRecord(generated.field("images"));
         assertEquals(1, images.size(), "one prompt x one image");
         for (ArtifactRef image : images) {
             byte[] png = store.getBytes(image.getKey());

@@ -49,6 +49,14 @@ class StackConfigTest {
     }
 
     @Test
+    void promptOfAMergedDeltaNamesEveryConceptWithItsClass() {
+        assertEquals("photo of a <new1> circle and a <new2> square",
+                dev.cdiff.cli.demo.Prompts.allConcepts(List.of("<new1>", "<new2>"), List.of("circle", "square")));
+        assertEquals("photo of a <new1> dog", dev.cdiff.cli.demo.Prompts.allConcepts(List.of("<new1>"), List.of("dog")));
+        assertThrows(IllegalArgumentException.class, () -> dev.cdiff.cli.demo.Prompts.allConcepts(List.of(), List.of()));
+    }
+
+    @Test
     void workspaceOptionWinsAndIsMadeAbsolute() {
         assertEquals(Path.of("x/ws").toAbsolutePath().normalize(), Workspace.resolve(Path.of("x/./ws")));
         assertTrue(Workspace.resolve(null).isAbsolute());

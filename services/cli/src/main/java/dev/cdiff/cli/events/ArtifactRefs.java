@@ -1,4 +1,4 @@
-package dev.cdiff.cli.demo;
+package dev.cdiff.cli.events;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.cdiff.schemas.events.ArtifactRef;
@@ -9,8 +9,8 @@ import java.util.Collection;
 import java.util.List;
 
 /** Artifact references out of decoded events and status JSON, as the request events want them. */
-public final class Artifacts {
-    private Artifacts() {
+public final class ArtifactRefs {
+    private ArtifactRefs() {
     }
 
     public static ArtifactRef fromRecord(Object value) {
