@@ -2,7 +2,13 @@ package dev.cdiff.cli;
 
 import dev.cdiff.cli.stack.Workspace;
 import dev.cdiff.diffusion.tools.DjlSetup;
+import dev.cdiff.diffusion.tools.BenchCommand;
+import dev.cdiff.diffusion.tools.DeltaCommand;
 import dev.cdiff.diffusion.tools.GoldenCheckCommand;
+import dev.cdiff.diffusion.tools.MergeCommand;
+import dev.cdiff.diffusion.tools.TrainCommand;
+import dev.cdiff.toyworld.ToyWorldCommand;
+import dev.cdiff.toyworld.eval.EvalCommand;
 import dev.cdiff.diffusion.tools.SampleCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -38,6 +44,15 @@ public final class Cdiff implements Runnable {
         cl.addSubcommand("merge", new MergeJobCommand());
         cl.addSubcommand("events", new EventsCommand());
         cl.addSubcommand("service", new ServiceCommand());
+        // the ML core's own tools, usable without any of the pipeline
+        cl.addSubcommand("train", new TrainCommand());
+        cl.addSubcommand("merge-deltas", new MergeCommand());
+        cl.addSubcommand("delta", new DeltaCommand());
+        cl.addSubcommand("bench", new BenchCommand());
+        // the toy world (issue 4): base-model pretraining, data and the evaluation report
+        cl.addSubcommand("pretrain-toy", new ToyWorldCommand.Pretrain());
+        cl.addSubcommand("eval", new EvalCommand());
+        cl.addSubcommand("toyworld", new ToyWorldCommand());
         cl.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
             commandLine.getErr().println("cdiff " + commandLine.getCommandName() + ": " + e.getMessage());
             if (Boolean.getBoolean("cdiff.trace")) {

@@ -197,7 +197,11 @@ public final class OrchestratorService implements AutoCloseable {
         }
         try {
             http.close();
-            streams.close(Duration.ofSeconds(30));
+            // leave the group explicitly: with the classic protocol a dynamic member would otherwise stay until the
+            // session timeout and a restarted orchestrator waits that long in REBALANCING
+            streams.close(org.apache.kafka.streams.CloseOptions.groupMembershipOperation(
+                    org.apache.kafka.streams.CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
+                    .withTimeout(Duration.ofSeconds(30)));
             if (ownedSerdes != null) {
                 ownedSerdes.close();
             }

@@ -85,9 +85,10 @@ public final class ToyWorldCommand implements Runnable {
     }
 
     @Command(name = "pretrain", description = "Train the toy base model (PRETRAIN.md); hours on 2 CPU cores.")
-    static final class Pretrain implements Callable<Integer> {
+    public static final class Pretrain implements Callable<Integer> {
         @Option(names = "--out", required = true, description = "model folder (created, or resumed from its VAE stage)") Path out;
-        @Option(names = "--vae-steps", defaultValue = "4000") int vaeSteps;
+        @Option(names = "--vae-steps", defaultValue = "4000",
+            description = "0 = keep the folder's trained VAE and continue the diffusion stage") int vaeSteps;
         @Option(names = "--steps", defaultValue = "15000", description = "UNet + text embedding steps") int steps;
         @Option(names = "--batch", defaultValue = "32") int batch;
         @Option(names = "--checkpoint-every", defaultValue = "1000") int checkpointEvery;
@@ -102,7 +103,8 @@ public final class ToyWorldCommand implements Runnable {
             dev.cdiff.diffusion.tools.DjlSetup.offline();
             PretrainConfig vae = PretrainConfig.vaeDefaults();
             PretrainConfig diffusion = PretrainConfig.diffusionDefaults();
-            vae = new PretrainConfig(vaeSteps, batch, vaeLr, vaeWarmup, vae.weightDecay(), vae.gradClip(), 0, seed);
+            vae = vaeSteps == 0 ? null
+                : new PretrainConfig(vaeSteps, batch, vaeLr, vaeWarmup, vae.weightDecay(), vae.gradClip(), 0, seed);
             diffusion = new PretrainConfig(steps, batch, lr, warmup, diffusion.weightDecay(),
                 diffusion.gradClip(), diffusion.captionDropout(), seed + 1);
             try (ai.djl.ndarray.NDManager root = ai.djl.ndarray.NDManager.newBaseManager()) {

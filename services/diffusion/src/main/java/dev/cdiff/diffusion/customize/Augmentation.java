@@ -74,6 +74,15 @@ public final class Augmentation {
             int y1 = (top + scale) / factor - 1;
             int x0 = left / factor + 1;
             int x1 = (left + scale) / factor - 1;
+            if (y1 <= y0 || x1 <= x0) {
+                // At small latent sizes (e.g. 32 px images, latent factor 4) the reference's one-pixel margin can
+                // leave no valid latent pixel, and the masked mean becomes 0/0. Keep the latent pixels the pasted
+                // image covers instead; never fewer than one.
+                y0 = top / factor;
+                x0 = left / factor;
+                y1 = Math.max(y0 + 1, (top + scale + factor - 1) / factor);
+                x1 = Math.max(x0 + 1, (left + scale + factor - 1) / factor);
+            }
             for (int y = Math.max(0, y0); y < Math.min(latentSize, y1); y++) {
                 for (int x = Math.max(0, x0); x < Math.min(latentSize, x1); x++) {
                     mask[y * latentSize + x] = 1f;
