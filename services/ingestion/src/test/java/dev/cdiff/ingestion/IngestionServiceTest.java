@@ -1,5 +1,7 @@
 package dev.cdiff.ingestion;
 
+import dev.cdiff.embedded.testing.LoopbackStack;
+
 import dev.cdiff.platform.Topics;
 import dev.cdiff.platform.config.ServiceConfig;
 import dev.cdiff.platform.store.ArtifactStore;
@@ -45,7 +47,7 @@ class IngestionServiceTest {
 
     @TempDir
     static Path workspace;
-    static Stack stack;
+    static LoopbackStack stack;
     static IngestionService service;
     static ArtifactStore store;
     static KafkaProducer<String, SpecificRecord> producer;
@@ -53,7 +55,7 @@ class IngestionServiceTest {
 
     @BeforeAll
     static void start() {
-        stack = new Stack(workspace);
+        stack = new LoopbackStack(workspace);
         Map<String, String> settings = stack.settings("ingestion");
         settings.put(IngestionSettings.HTTP_PORT, "0");
         settings.put(IngestionSettings.API_KEYS, KEY + "=acme,beta-secret-key=beta");
@@ -122,7 +124,7 @@ class IngestionServiceTest {
         assertEquals(202, response.statusCode(), response.body());
         String jobId = jsonField(response.body(), "jobId");
         try (KafkaConsumer<String, SpecificRecord> consumer = stack.consumer(Topics.CONCEPT_SUBMITTED)) {
-            ConceptSubmitted event = Stack.await(consumer, ConceptSubmitted.class,
+            ConceptSubmitted event = LoopbackStack.await(consumer, ConceptSubmitted.class,
                     e -> e.getJobId().equals(jobId), 1, WAIT).get(0);
             assertEquals("acme", event.getTenantId());
             assertEquals("dog", event.getClassWord());
@@ -150,7 +152,7 @@ class IngestionServiceTest {
                 response.body());
         String jobId = jsonField(response.body(), "jobId");
         try (KafkaConsumer<String, SpecificRecord> consumer = stack.consumer(Topics.CONCEPT_REJECTED)) {
-            ConceptRejected event = Stack.await(consumer, ConceptRejected.class,
+            ConceptRejected event = LoopbackStack.await(consumer, ConceptRejected.class,
                     e -> e.getJobId().equals(jobId), 1, WAIT).get(0);
             assertEquals("UNSUPPORTED_FORMAT", event.getReasonCode());
             assertEquals(List.of("photo4.png"), event.getOffendingItems());
@@ -197,7 +199,7 @@ class IngestionServiceTest {
         long duplicatesBefore = service.loop().stats().duplicates();
         producer.send(new ProducerRecord<>(Topics.INGESTION_REQUESTED, jobId, request)).get();
         try (KafkaConsumer<String, SpecificRecord> consumer = stack.consumer(Topics.CONCEPT_SUBMITTED)) {
-            ConceptSubmitted event = Stack.await(consumer, ConceptSubmitted.class,
+            ConceptSubmitted event = LoopbackStack.await(consumer, ConceptSubmitted.class,
                     e -> e.getJobId().equals(jobId), 1, WAIT).get(0);
             assertEquals(request.getEventId(), event.getCausationId());
             assertEquals("event", event.getSource());
@@ -232,7 +234,7 @@ class IngestionServiceTest {
                 .setSourceBucket(store.bucket()).setSourceKeys(keys).setCaptions(List.of()).build();
         producer.send(new ProducerRecord<>(Topics.INGESTION_REQUESTED, jobId, request)).get();
         try (KafkaConsumer<String, SpecificRecord> consumer = stack.consumer(Topics.CONCEPT_REJECTED)) {
-            ConceptRejected event = Stack.await(consumer, ConceptRejected.class,
+            ConceptRejected event = LoopbackStack.await(consumer, ConceptRejected.class,
                     e -> e.getJobId().equals(jobId), 1, WAIT).get(0);
             assertEquals("SOURCE_NOT_FOUND", event.getReasonCode());
             assertEquals(List.of("tenants/acme/uploads/missing.png"), event.getOffendingItems());
@@ -245,7 +247,7 @@ class IngestionServiceTest {
         try (KafkaProducer<String, byte[]> raw = new KafkaProducer<>(c, new StringSerializer(), new ByteArraySerializer());
              KafkaConsumer<String, SpecificRecord> consumer = stack.consumer(Topics.DEAD_LETTER)) {
             raw.send(new ProducerRecord<>(Topics.INGESTION_REQUESTED, "poison", "not avro".getBytes())).get();
-            DeadLetter dead = Stack.await(consumer, DeadLetter.class,
+            DeadLetter dead = LoopbackStack.await(consumer, DeadLetter.class,
                     d -> d.getService().equals("ingestion"), 1, WAIT).get(0);
             assertEquals(Topics.INGESTION_REQUESTED, dead.getOriginalTopic());
         }

@@ -1,5 +1,7 @@
 package dev.cdiff.merging;
 
+import dev.cdiff.embedded.testing.LoopbackStack;
+
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import dev.cdiff.diffusion.customize.Delta;
@@ -44,7 +46,7 @@ class MergingServiceTest {
 
     @TempDir
     static Path workspace;
-    static Stack stack;
+    static LoopbackStack stack;
     static MergingService service;
     static ArtifactStore store;
     static KafkaProducer<String, SpecificRecord> producer;
@@ -52,7 +54,7 @@ class MergingServiceTest {
 
     @BeforeAll
     static void start() {
-        stack = new Stack(workspace);
+        stack = new LoopbackStack(workspace);
         model = Path.of(System.getProperty("golden.dir", "/work/shared/golden"), "models/tiny-sd");
         if (!Files.isDirectory(model)) {
             model = Path.of("/work/shared/golden/models/tiny-sd");
@@ -112,7 +114,7 @@ class MergingServiceTest {
     static <T> T answer(MergeRequested request, String topic, Class<T> type) throws Exception {
         try (KafkaConsumer<String, SpecificRecord> consumer = stack.consumer(topic)) {
             producer.send(new ProducerRecord<>(Topics.MERGE_REQUESTED, request.getJobId(), request)).get();
-            return Stack.await(consumer, type, e -> ((org.apache.avro.specific.SpecificRecordBase) e).get("jobId").toString()
+            return LoopbackStack.await(consumer, type, e -> ((org.apache.avro.specific.SpecificRecordBase) e).get("jobId").toString()
                     .equals(request.getJobId()), 1, WAIT).get(0);
         }
     }

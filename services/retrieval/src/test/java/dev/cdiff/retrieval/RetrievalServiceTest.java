@@ -1,5 +1,7 @@
 package dev.cdiff.retrieval;
 
+import dev.cdiff.embedded.testing.LoopbackStack;
+
 import dev.cdiff.platform.Topics;
 import dev.cdiff.platform.config.ServiceConfig;
 import dev.cdiff.platform.store.ArtifactStore;
@@ -44,7 +46,7 @@ class RetrievalServiceTest {
 
     @TempDir
     static Path workspace;
-    static Stack stack;
+    static LoopbackStack stack;
     static RetrievalService service;
     static ArtifactStore store;
     static KafkaProducer<String, SpecificRecord> producer;
@@ -53,7 +55,7 @@ class RetrievalServiceTest {
 
     @BeforeAll
     static void start() throws Exception {
-        stack = new Stack(workspace);
+        stack = new LoopbackStack(workspace);
         Map<String, String> settings = stack.settings("retrieval");
         settings.put(RetrievalSettings.BASE_MODEL_DIR, GoldenModels.tinySd().toString());
         settings.put(ServiceConfig.WORK_DIR, workspace.resolve("work").toString());
@@ -104,7 +106,7 @@ class RetrievalServiceTest {
                 .setClassPrompt(prompt).setMaxImages(max).setMinSimilarity(minSimilarity).build();
         try (KafkaConsumer<String, SpecificRecord> consumer = stack.consumer(Topics.REGULARIZATION_READY)) {
             producer.send(new ProducerRecord<>(Topics.REGULARIZATION_REQUESTED, jobId, request)).get();
-            RegularizationReady ready = Stack.await(consumer, RegularizationReady.class,
+            RegularizationReady ready = LoopbackStack.await(consumer, RegularizationReady.class,
                     e -> e.getJobId().equals(jobId), 1, WAIT).get(0);
             assertEquals(request.getEventId(), ready.getCausationId());
             assertEquals(ready.getImages().size(), ready.getCaptions().size());

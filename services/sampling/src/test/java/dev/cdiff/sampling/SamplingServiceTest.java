@@ -1,5 +1,7 @@
 package dev.cdiff.sampling;
 
+import dev.cdiff.embedded.testing.LoopbackStack;
+
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import dev.cdiff.diffusion.customize.BaseModelDigest;
@@ -50,7 +52,7 @@ class SamplingServiceTest {
 
     @TempDir
     static Path workspace;
-    static Stack stack;
+    static LoopbackStack stack;
     static SamplingService service;
     static ArtifactStore store;
     static KafkaProducer<String, SpecificRecord> producer;
@@ -58,7 +60,7 @@ class SamplingServiceTest {
 
     @BeforeAll
     static void start() {
-        stack = new Stack(workspace);
+        stack = new LoopbackStack(workspace);
         model = Path.of(System.getProperty("golden.dir", "/work/shared/golden"), "models/tiny-sd");
         if (!Files.isDirectory(model)) {
             model = Path.of("/work/shared/golden/models/tiny-sd");
@@ -119,7 +121,7 @@ class SamplingServiceTest {
     static SamplesGenerated sample(SampleRequested request) throws Exception {
         try (KafkaConsumer<String, SpecificRecord> consumer = stack.consumer(Topics.SAMPLES_GENERATED)) {
             producer.send(new ProducerRecord<>(Topics.SAMPLE_REQUESTED, request.getJobId(), request)).get();
-            return Stack.await(consumer, SamplesGenerated.class, e -> e.getJobId().equals(request.getJobId()), 1,
+            return LoopbackStack.await(consumer, SamplesGenerated.class, e -> e.getJobId().equals(request.getJobId()), 1,
                     WAIT).get(0);
         }
     }
@@ -127,7 +129,7 @@ class SamplingServiceTest {
     static JobFailed failure(SampleRequested request) throws Exception {
         try (KafkaConsumer<String, SpecificRecord> consumer = stack.consumer(Topics.JOB_FAILED)) {
             producer.send(new ProducerRecord<>(Topics.SAMPLE_REQUESTED, request.getJobId(), request)).get();
-            return Stack.await(consumer, JobFailed.class, e -> e.getJobId().equals(request.getJobId()), 1, WAIT)
+            return LoopbackStack.await(consumer, JobFailed.class, e -> e.getJobId().equals(request.getJobId()), 1, WAIT)
                     .get(0);
         }
     }

@@ -1,5 +1,7 @@
 package dev.cdiff.training;
 
+import dev.cdiff.embedded.testing.LoopbackStack;
+
 import dev.cdiff.diffusion.customize.Delta;
 import dev.cdiff.diffusion.customize.LayerWeight;
 import dev.cdiff.platform.Topics;
@@ -47,7 +49,7 @@ class TrainingServiceTest {
 
     @TempDir
     static Path workspace;
-    static Stack stack;
+    static LoopbackStack stack;
     static ServiceConfig config;
     static ArtifactStore store;
     static KafkaProducer<String, SpecificRecord> producer;
@@ -56,7 +58,7 @@ class TrainingServiceTest {
 
     @BeforeAll
     static void start() throws Exception {
-        stack = new Stack(workspace);
+        stack = new LoopbackStack(workspace);
         Map<String, String> settings = stack.settings("training");
         settings.put(TrainingSettings.BASE_MODEL_DIR, tinySd().toString());
         settings.put(ServiceConfig.WORK_DIR, workspace.resolve("work").toString());
@@ -120,7 +122,7 @@ class TrainingServiceTest {
             TrainingService first = new TrainingService(config).start();
             TrainingRequested request = request(jobId, "acme", first.baseModelDigest(), images);
             producer.send(new ProducerRecord<>(Topics.TRAINING_REQUESTED, jobId, request)).get();
-            TrainingProgress checkpointed = Stack.await(events, TrainingProgress.class,
+            TrainingProgress checkpointed = LoopbackStack.await(events, TrainingProgress.class,
                     p -> p.getJobId().equals(jobId) && p.getCheckpoint() != null, 1, WAIT).get(0);
             first.close(); // the "kill": the run stops at its next step, the request stays uncommitted
             assertTrue(checkpointed.getCheckpoint().getKey().startsWith("tenants/acme/jobs/" + jobId + "/checkpoints/"));
@@ -132,7 +134,7 @@ class TrainingServiceTest {
         ServiceConfig shortPolls = config.with(TrainingService.MAX_POLL_INTERVAL, "3000");
         try (KafkaConsumer<String, SpecificRecord> completed = stack.consumer(Topics.TRAINING_COMPLETED);
              TrainingService second = new TrainingService(shortPolls).start()) {
-            resumed = Stack.await(completed, TrainingCompleted.class, e -> e.getJobId().equals(jobId), 1, WAIT).get(0);
+            resumed = LoopbackStack.await(completed, TrainingCompleted.class, e -> e.getJobId().equals(jobId), 1, WAIT).get(0);
             assertEquals(STEPS, resumed.getSteps());
             assertEquals(List.of("<new1>"), resumed.getTokens());
             assertEquals(List.of("dog"), resumed.getClassWords());
@@ -144,14 +146,14 @@ class TrainingServiceTest {
             String refJob = "job-" + UUID.randomUUID();
             producer.send(new ProducerRecord<>(Topics.TRAINING_REQUESTED, refJob,
                     request(refJob, "acme", second.baseModelDigest(), images))).get();
-            TrainingCompleted reference = Stack.await(completed, TrainingCompleted.class,
+            TrainingCompleted reference = LoopbackStack.await(completed, TrainingCompleted.class,
                     e -> e.getJobId().equals(refJob), 1, WAIT).get(0);
             assertDeltasClose(resumed.getDelta(), reference.getDelta());
             assertEquals(0, second.loop().stats().commitFailures(), "the worker was never kicked out of its group");
             assertEquals(2, second.loop().stats().handled());
         }
         try (KafkaConsumer<String, SpecificRecord> progress = stack.consumer(Topics.TRAINING_PROGRESS)) {
-            Stack.await(progress, TrainingProgress.class, p -> p.getJobId().equals(jobId) && p.getStep() == STEPS, 1,
+            LoopbackStack.await(progress, TrainingProgress.class, p -> p.getJobId().equals(jobId) && p.getStep() == STEPS, 1,
                     WAIT);
             progress.seekToBeginning(progress.assignment());
             Map<Integer, Integer> reports = new java.util.HashMap<>();
@@ -212,7 +214,7 @@ class TrainingServiceTest {
             String wrongModel = "job-" + UUID.randomUUID();
             producer.send(new ProducerRecord<>(Topics.TRAINING_REQUESTED, wrongModel,
                     request(wrongModel, "acme", "0".repeat(64), images))).get();
-            TrainingFailed f1 = Stack.await(failed, TrainingFailed.class, e -> e.getJobId().equals(wrongModel), 1,
+            TrainingFailed f1 = LoopbackStack.await(failed, TrainingFailed.class, e -> e.getJobId().equals(wrongModel), 1,
                     WAIT).get(0);
             assertEquals("BASE_MODEL_MISMATCH", f1.getErrorClass());
             assertFalse(f1.getRetryable());
@@ -221,7 +223,7 @@ class TrainingServiceTest {
             String foreign = "job-" + UUID.randomUUID();
             producer.send(new ProducerRecord<>(Topics.TRAINING_REQUESTED, foreign,
                     request(foreign, "mallory", service.baseModelDigest(), images))).get();
-            TrainingFailed f2 = Stack.await(failed, TrainingFailed.class, e -> e.getJobId().equals(foreign), 1,
+            TrainingFailed f2 = LoopbackStack.await(failed, TrainingFailed.class, e -> e.getJobId().equals(foreign), 1,
                     WAIT).get(0);
             assertEquals("FOREIGN_ARTIFACT", f2.getErrorClass());
             assertTrue(f2.getReason().contains("tenant mallory"), f2.getReason());

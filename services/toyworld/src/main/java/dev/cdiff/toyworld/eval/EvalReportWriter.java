@@ -65,7 +65,13 @@ public final class EvalReportWriter {
                 "single-" + ToyEvaluation.slug(c.method()) + (c.regularized() ? "-reg" : ""),
                 c.method() + (c.regularized() ? " + reg" : "") + " — rows: " + String.join(" / ", prompts(c.conceptImages()))));
         }
+        EvalResult.VaeCeiling ceil = r.vaeCeiling();
+        singleFigs.add(0, grid(ceil.images(), ceil.images().size(), images, name, "vae-round-trip",
+            "Concept targets after the frozen VAE's encode/decode round trip"));
         doc.add(new ReportDocument.Section("Single concept: `<new1>` (checkerboard red/yellow circle)", List.of(
+            String.format(Locale.ROOT, "Ceiling: the %d target images after a VAE encode/decode round trip score image "
+                + "alignment %.3f (exact match %.2f); every method here keeps the VAE frozen.", ceil.images().size(),
+                ceil.imageSimilarity(), ceil.exactMatchRate()),
             "Text and image alignment on the concept prompts (rows of the grids); class text alignment and forgetting on "
                 + "plain class prompts (\"a red circle\", ...). Regularization = prior-preservation loss on real corpus images "
                 + "whose caption mentions \"circle\". Trained parameters include the 64-value token row; delta bytes = size of "

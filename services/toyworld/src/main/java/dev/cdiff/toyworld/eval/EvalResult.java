@@ -5,8 +5,14 @@ import java.util.List;
 
 /** Everything one evaluation run measured; every number comes from generated images scored by the detectors. */
 public record EvalResult(EvalSettings settings, String modelDir, List<BaseAlignment> baseAlignment,
-                         List<SingleConcept> single, List<MultiConcept> multi, List<Compression> compression,
+                         VaeCeiling vaeCeiling, List<SingleConcept> single, List<MultiConcept> multi, List<Compression> compression,
                          double totalSeconds) {
+
+    /**
+     * Image alignment of the concept's target images after a VAE encode/decode round trip: no method that keeps
+     * the VAE frozen (all of them) can be expected to exceed it.
+     */
+    public record VaeCeiling(double imageSimilarity, double exactMatchRate, List<PromptedImage> images) {}
 
     /** The base model's text alignment on unseen captions of one split. */
     public record BaseAlignment(String split, int prompts, double textAlignment, List<PromptedImage> images) {}

@@ -78,6 +78,7 @@ public final class ToyEvaluation {
             settings.regImages(), settings.seed());
 
         List<EvalResult.BaseAlignment> base = baseAlignment(root);
+        EvalResult.VaeCeiling ceiling = vaeCeiling(first, root);
 
         List<EvalResult.SingleConcept> single = new ArrayList<>();
         EvalResult.SingleConcept baseRow = untrained(first, root);
@@ -95,7 +96,7 @@ public final class ToyEvaluation {
         Delta secondDelta = trainDeltaOnly(second, root);
         List<EvalResult.MultiConcept> multi = multiConcept(first, second, customDelta, secondDelta, corpus, root);
         List<EvalResult.Compression> compression = compression(first, customDelta, root);
-        return new EvalResult(settings, modelDir.toString(), base, single, multi, compression,
+        return new EvalResult(settings, modelDir.toString(), base, ceiling, single, multi, compression,
             (System.currentTimeMillis() - start) / 1000.0);
     }
 
@@ -116,6 +117,37 @@ public final class ToyEvaluation {
             }
         }
         return out;
+    }
+
+    private EvalResult.VaeCeiling vaeCeiling(ConceptData concept, NDManager root) {
+        try (NDManager m = root.newSubManager(); TrainingModels models = TrainingModels.load(modelDir, m)) {
+            List<PromptedImage> out = new ArrayList<>();
+            int size = concept.targets().get(0).width();
+            int per = 3 * size * size;
+            float[] pixels = new float[concept.targets().size() * per];
+            for (int i = 0; i < concept.targets().size(); i++) {
+                float[] chw = concept.targets().get(i).toChw();
+                for (int k = 0; k < per; k++) pixels[i * per + k] = chw[k] * 2f - 1f;
+            }
+            float[] decoded;
+            try (NDManager sm = m.newSubManager()) {
+                NDArray x = sm.create(pixels, new ai.djl.ndarray.types.Shape(concept.targets().size(), 3, size, size));
+                NDArray mean = models.vae().encode(x).mean();
+                mean.attach(sm);
+                NDArray rec = models.vae().decode(mean);
+                rec.attach(sm);
+                decoded = rec.add(1f).div(2f).toFloatArray();
+            }
+            for (int i = 0; i < concept.targets().size(); i++) {
+                float[] chw = new float[per];
+                System.arraycopy(decoded, i * per, chw, 0, per);
+                out.add(new PromptedImage(concept.instancePrompt(), ToyImage.fromChw(chw, size, size)));
+            }
+            ImageAlignmentSummary ia = reference(concept).summarize(images(out));
+            progress.log(String.format(java.util.Locale.ROOT, "VAE round trip of the %d target images: image alignment %.3f "
+                + "(exact %.2f)", out.size(), ia.meanSimilarity(), ia.exactMatchRate()));
+            return new EvalResult.VaeCeiling(ia.meanSimilarity(), ia.exactMatchRate(), out);
+        }
     }
 
     private record Trained(EvalResult.SingleConcept row, Delta delta) {}

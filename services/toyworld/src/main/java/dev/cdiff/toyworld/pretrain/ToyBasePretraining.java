@@ -27,6 +27,8 @@ import java.util.List;
 /**
  * The whole toy base-model recipe of PRETRAIN.md: random diffusers folder, VAE stage, latent scaling factor,
  * then UNet + text encoder stage, saving the folder after each stage and every checkpointEvery diffusion steps.
+ * A null VAE config continues the diffusion stage of an existing folder (saved UNet and token embeddings, fresh
+ * optimizer moments and learning-rate schedule) without touching the VAE.
  */
 public final class ToyBasePretraining {
     private ToyBasePretraining() {}
@@ -41,17 +43,29 @@ public final class ToyBasePretraining {
                 + world.config().imageSize());
         }
         if (!Files.exists(modelDir.resolve("model_index.json"))) {
+            if (vaeConfig == null) {
+                throw new IllegalArgumentException("skipping the VAE stage needs an existing model folder, but "
+                    + modelDir + " has no model_index.json");
+            }
             ToyModelFolder.createRandom(modelDir, spec, vaeConfig.seed(), manager);
         }
-        double vaeLoss;
+        double vaeLoss = Double.NaN;
         float scaling;
-        try (NDManager m = manager.newSubManager();
-             AutoencoderKL vae = AutoencoderKL.load(modelDir.resolve("vae"), m)) {
-            vaeLoss = new VaePretrainer(world, vaeConfig).train(vae, m, listener);
-            scaling = latentScalingFactor(vae, world, m);
-            vae.save(modelDir.resolve("vae"));
+        if (vaeConfig != null) {
+            try (NDManager m = manager.newSubManager();
+                 AutoencoderKL vae = AutoencoderKL.load(modelDir.resolve("vae"), m)) {
+                vaeLoss = new VaePretrainer(world, vaeConfig).train(vae, m, listener);
+                scaling = latentScalingFactor(vae, world, m);
+                vae.save(modelDir.resolve("vae"));
+            }
+            setScalingFactor(modelDir.resolve("vae/config.json"), scaling);
+        } else {
+            // continuing the diffusion stage: the VAE (and so the latent space the UNet learned) stays as saved
+            try (NDManager m = manager.newSubManager();
+                 AutoencoderKL vae = AutoencoderKL.load(modelDir.resolve("vae"), m)) {
+                scaling = vae.scalingFactor();
+            }
         }
-        setScalingFactor(modelDir.resolve("vae/config.json"), scaling);
         double diffusionLoss;
         try (NDManager m = manager.newSubManager();
              AutoencoderKL vae = AutoencoderKL.load(modelDir.resolve("vae"), m);

@@ -29,6 +29,7 @@ class EvalReportWriterTest {
         List<PromptedImage> imgs = images(4);
         return new EvalResult(EvalSettings.defaults(), "models/toy-base",
             List.of(new EvalResult.BaseAlignment("TRAIN", 4, 0.85, imgs), new EvalResult.BaseAlignment("HELD_OUT", 4, 0.7, imgs)),
+            new EvalResult.VaeCeiling(0.9, 0.75, imgs),
             List.of(new EvalResult.SingleConcept("base (no training)", false, 0.6, 0.3, 0, 0.9, 0, 0, 0, 0, Float.NaN, imgs, imgs),
                 new EvalResult.SingleConcept("Custom Diffusion (K/V + token)", false, 0.85, cdImage, 0.5, 0.88, 0.02, 67648, 273456, 30, 0.1, imgs, imgs),
                 new EvalResult.SingleConcept("Custom Diffusion (K/V + token)", true, 0.86, cdImage, 0.5, 0.89, 0.01, 67648, 273456, 40, 0.1, imgs, imgs),

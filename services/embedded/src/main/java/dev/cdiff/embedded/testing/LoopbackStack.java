@@ -1,4 +1,4 @@
-package dev.cdiff.retrieval;
+package dev.cdiff.embedded.testing;
 
 import dev.cdiff.embedded.EmbeddedKafka;
 import dev.cdiff.embedded.EmbeddedS3;
@@ -25,21 +25,24 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.function.Predicate;
 
-/** Real broker, S3 endpoint and schema registry on loopback for one test class. */
-final class Stack implements AutoCloseable {
-    final EmbeddedKafka kafka;
-    final EmbeddedS3 s3;
-    final LocalSchemaRegistry registry;
-    final SchemaRegistryClient registryClient;
+/**
+ * Real broker, S3 endpoint and schema registry on loopback for one test class, with producer/consumer helpers
+ * speaking the Confluent wire format. Shared by the services' tests (test scope).
+ */
+public final class LoopbackStack implements AutoCloseable {
+    public final EmbeddedKafka kafka;
+    public final EmbeddedS3 s3;
+    public final LocalSchemaRegistry registry;
+    public final SchemaRegistryClient registryClient;
 
-    Stack(Path workspace) {
+    public LoopbackStack(Path workspace) {
         kafka = new EmbeddedKafka(workspace.resolve("kafka")).start();
         s3 = new EmbeddedS3(workspace.resolve("s3")).start();
         registry = LocalSchemaRegistry.start(kafka.bootstrapServers(), 0);
         registryClient = new SchemaRegistryClient(registry.url());
     }
 
-    Map<String, String> settings(String service) {
+    public Map<String, String> settings(String service) {
         Map<String, String> m = new HashMap<>();
         m.put(ServiceConfig.KAFKA_BOOTSTRAP_SERVERS, kafka.bootstrapServers());
         m.put(ServiceConfig.SCHEMA_REGISTRY_URL, registry.url());
@@ -52,14 +55,14 @@ final class Stack implements AutoCloseable {
         return m;
     }
 
-    KafkaProducer<String, SpecificRecord> producer() {
+    public KafkaProducer<String, SpecificRecord> producer() {
         Map<String, Object> c = new HashMap<>();
         c.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
         return new KafkaProducer<>(c, new StringSerializer(), new ConfluentAvroSerializer<>(registryClient, true));
     }
 
     /** A consumer in a fresh group reading the topic from the beginning. */
-    KafkaConsumer<String, SpecificRecord> consumer(String topic) {
+    public KafkaConsumer<String, SpecificRecord> consumer(String topic) {
         Map<String, Object> c = new HashMap<>();
         c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
         c.put(ConsumerConfig.GROUP_ID_CONFIG, "test-" + UUID.randomUUID());
@@ -71,7 +74,7 @@ final class Stack implements AutoCloseable {
     }
 
     /** Polls until {@code count} records match, or fails after the timeout. */
-    static <T> List<T> await(KafkaConsumer<String, SpecificRecord> consumer, Class<T> type, Predicate<T> match,
+    public static <T> List<T> await(KafkaConsumer<String, SpecificRecord> consumer, Class<T> type, Predicate<T> match,
                              int count, Duration timeout) {
         List<T> found = new ArrayList<>();
         long deadline = System.nanoTime() + timeout.toNanos();
