@@ -1,26 +1,16 @@
 package dev.cdiff.ingestion;
 
-import dev.cdiff.platform.kafka.EventPublisher;
 
 import dev.cdiff.ingestion.http.IngestionHttpApi;
 import dev.cdiff.ingestion.normalize.ImageNormalizer;
 import dev.cdiff.ingestion.validate.SubmissionValidator;
 import dev.cdiff.platform.Topics;
 import dev.cdiff.platform.config.ServiceConfig;
-import dev.cdiff.platform.idempotency.S3IdempotencyStore;
-import dev.cdiff.platform.kafka.DeadLetterEnvelope;
 import dev.cdiff.platform.kafka.EventLoop;
-import dev.cdiff.platform.kafka.KafkaClients;
-import dev.cdiff.platform.kafka.KafkaDeadLetterPublisher;
-import dev.cdiff.platform.registry.SchemaRegistryClient;
-import dev.cdiff.platform.serde.ConfluentAvroDeserializer;
-import dev.cdiff.platform.serde.ConfluentAvroSerializer;
+import dev.cdiff.platform.kafka.ServiceConnections;
 import dev.cdiff.platform.store.ArtifactStore;
 import dev.cdiff.schemas.events.IngestionRequested;
 import io.minio.MinioClient;
-import org.apache.avro.specific.SpecificRecord;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,19 +32,16 @@ public final class IngestionService implements AutoCloseable {
     private final ServiceConfig config;
     private final IngestionSettings settings;
     private final ArtifactStore store;
-    private final KafkaProducer<String, SpecificRecord> producer;
+    private final ServiceConnections connections;
     private final ConceptIngestion ingestion;
     private final EventLoop<IngestionRequested> loop;
     private IngestionHttpApi http;
 
     public IngestionService(ServiceConfig rawConfig) {
-        this.config = rawConfig.optional(ServiceConfig.SERVICE_NAME).isPresent() ? rawConfig
-                : rawConfig.with(ServiceConfig.SERVICE_NAME, DEFAULT_NAME);
-        this.settings = IngestionSettings.from(config);
-        this.store = ArtifactStore.fromConfig(config).ensureBucket();
-        SchemaRegistryClient registry = new SchemaRegistryClient(config.schemaRegistryUrl());
-        KafkaClients clients = new KafkaClients(config);
-        this.producer = clients.producer(new StringSerializer(), new ConfluentAvroSerializer<>(registry, true));
+        this.settings = IngestionSettings.from(rawConfig);
+        this.connections = ServiceConnections.open(rawConfig, DEFAULT_NAME);
+        this.config = connections.config();
+        this.store = connections.store();
         Map<String, ArtifactStore> sourceStores = new ConcurrentHashMap<>();
         this.ingestion = new ConceptIngestion(
                 new ConceptPreparer(new SubmissionValidator(settings.limits()),
@@ -62,18 +49,9 @@ public final class IngestionService implements AutoCloseable {
                 store,
                 bucket -> bucket.equals(store.bucket()) ? store
                         : sourceStores.computeIfAbsent(bucket, b -> sourceStore(config, b)),
-                new EventPublisher(producer, config));
-        this.loop = EventLoop.<IngestionRequested>builder(config.serviceName(),
-                        new ConfluentAvroDeserializer<>(IngestionRequested.class, registry))
-                .config(config)
-                .consumer(clients.rawConsumer())
-                .topics(config.topic(Topics.INGESTION_REQUESTED))
+                connections.publisher());
+        this.loop = connections.eventLoop(IngestionRequested.class, Topics.INGESTION_REQUESTED)
                 .handler(ingestion::onIngestionRequested)
-                .eventId(IngestionRequested::getEventId)
-                .tenantAndJob(IngestionRequested::getTenantId, IngestionRequested::getJobId)
-                .idempotency(new S3IdempotencyStore(store))
-                .deadLetters(new KafkaDeadLetterPublisher<>(producer, config.deadLetterTopic(),
-                        DeadLetterEnvelope::toAvro))
                 .build();
     }
 
@@ -121,6 +99,6 @@ public final class IngestionService implements AutoCloseable {
             http.close();
         }
         loop.close();
-        producer.close();
+        connections.close();
     }
 }

@@ -1,23 +1,12 @@
 package dev.cdiff.training;
 
-import dev.cdiff.platform.kafka.EventPublisher;
 
 import dev.cdiff.platform.Topics;
 import dev.cdiff.platform.config.ServiceConfig;
-import dev.cdiff.platform.idempotency.S3IdempotencyStore;
-import dev.cdiff.platform.kafka.DeadLetterEnvelope;
 import dev.cdiff.platform.kafka.EventLoop;
-import dev.cdiff.platform.kafka.KafkaClients;
-import dev.cdiff.platform.kafka.KafkaDeadLetterPublisher;
-import dev.cdiff.platform.registry.SchemaRegistryClient;
-import dev.cdiff.platform.serde.ConfluentAvroDeserializer;
-import dev.cdiff.platform.serde.ConfluentAvroSerializer;
-import dev.cdiff.platform.store.ArtifactStore;
+import dev.cdiff.platform.kafka.ServiceConnections;
 import dev.cdiff.schemas.events.TrainingRequested;
-import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,41 +28,29 @@ public final class TrainingService implements AutoCloseable {
     static final String MAX_POLL_INTERVAL = "KAFKA_CLIENT_MAX_POLL_INTERVAL_MS";
 
     private final ServiceConfig config;
-    private final KafkaProducer<String, SpecificRecord> producer;
+    private final ServiceConnections connections;
     private final ExecutorService worker;
     private final EventLoop<TrainingRequested> loop;
     private final TrainingJob job;
 
     public TrainingService(ServiceConfig rawConfig) {
-        ServiceConfig c = rawConfig.optional(ServiceConfig.SERVICE_NAME).isPresent() ? rawConfig
-                : rawConfig.with(ServiceConfig.SERVICE_NAME, DEFAULT_NAME);
-        this.config = c.optional(MAX_POLL_INTERVAL).isPresent() ? c : c.with(MAX_POLL_INTERVAL, "300000");
-        TrainingSettings settings = TrainingSettings.from(config);
-        ArtifactStore store = ArtifactStore.fromConfig(config).ensureBucket();
-        this.job = new TrainingJob(settings.baseModelDir(), store, config.workDir());
-        SchemaRegistryClient registry = new SchemaRegistryClient(config.schemaRegistryUrl());
-        KafkaClients clients = new KafkaClients(config);
-        this.producer = clients.producer(new StringSerializer(), new ConfluentAvroSerializer<>(registry, true));
+        ServiceConfig withPollInterval = rawConfig.optional(MAX_POLL_INTERVAL).isPresent() ? rawConfig
+                : rawConfig.with(MAX_POLL_INTERVAL, "300000");
+        TrainingSettings settings = TrainingSettings.from(withPollInterval);
+        this.connections = ServiceConnections.open(withPollInterval, DEFAULT_NAME);
+        this.config = connections.config();
+        this.job = new TrainingJob(settings.baseModelDir(), connections.store(), config.workDir());
         this.worker = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "training-worker");
             t.setDaemon(true);
             return t;
         });
-        KafkaConsumer<byte[], byte[]> consumer = clients.rawConsumer();
+        KafkaConsumer<byte[], byte[]> consumer = connections.clients().rawConsumer();
         TrainingHandler handler = new TrainingHandler(job,
                 new KeepAlivePoller(consumer, settings.keepAlivePoll(), worker),
-                new EventPublisher(producer, config), config.maxAttempts());
-        this.loop = EventLoop.<TrainingRequested>builder(config.serviceName(),
-                        new ConfluentAvroDeserializer<>(TrainingRequested.class, registry))
-                .config(config)
-                .consumer(consumer)
-                .topics(config.topic(Topics.TRAINING_REQUESTED))
+                connections.publisher(), config.maxAttempts());
+        this.loop = connections.eventLoop(TrainingRequested.class, Topics.TRAINING_REQUESTED, consumer)
                 .handler(handler::handle)
-                .eventId(TrainingRequested::getEventId)
-                .tenantAndJob(TrainingRequested::getTenantId, TrainingRequested::getJobId)
-                .idempotency(new S3IdempotencyStore(store))
-                .deadLetters(new KafkaDeadLetterPublisher<>(producer, config.deadLetterTopic(),
-                        DeadLetterEnvelope::toAvro))
                 .build();
     }
 
@@ -96,6 +73,6 @@ public final class TrainingService implements AutoCloseable {
     public synchronized void close() {
         loop.close();
         worker.shutdownNow();
-        producer.close();
+        connections.close();
     }
 }

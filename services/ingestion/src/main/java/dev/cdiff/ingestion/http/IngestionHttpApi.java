@@ -37,6 +37,8 @@ public final class IngestionHttpApi implements AutoCloseable {
     private final HttpServer server;
     private final ExecutorService executor;
     private final ApiKeys apiKeys;
+    /** Oversized bodies are drained (not kept) up to this multiple of the limit before answering 413. */
+    private static final long DISCARD_FACTOR = 4;
     private final long maxBodyBytes;
     private final Function<Submission, IngestionOutcome> handler;
 
@@ -155,28 +157,34 @@ public final class IngestionHttpApi implements AutoCloseable {
                 captions, null, "http", null);
     }
 
-    /** Body bytes, or null when it is longer than the limit (checked while reading, not trusting Content-Length). */
+    /**
+     * Body bytes, or null when it is longer than the limit (checked while reading, not trusting Content-Length).
+     * An oversized body is still read and discarded up to a bound, without keeping it: answering 413 while the
+     * client is mid-upload and closing makes the socket reset, and the client never sees the explanation.
+     */
     private byte[] readBounded(HttpExchange ex) throws IOException {
-        String declared = ex.getRequestHeaders().getFirst("Content-Length");
-        if (declared != null) {
-            try {
-                if (Long.parseLong(declared.strip()) > maxBodyBytes) {
-                    return null;
-                }
-            } catch (NumberFormatException ignored) {
-                // fall through to the counted read
-            }
-        }
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         byte[] buf = new byte[64 * 1024];
+        long discardLimit = maxBodyBytes * DISCARD_FACTOR;
+        long read = 0;
+        boolean tooLarge = false;
         try (InputStream in = ex.getRequestBody()) {
             int n;
             while ((n = in.read(buf)) >= 0) {
-                if (out.size() + (long) n > maxBodyBytes) {
-                    return null;
+                read += n;
+                if (read > maxBodyBytes) {
+                    tooLarge = true;
+                    if (read > discardLimit) {
+                        break;
+                    }
+                } else {
+                    out.write(buf, 0, n);
                 }
-                out.write(buf, 0, n);
             }
+        }
+        if (tooLarge) {
+            ex.getResponseHeaders().set("Connection", "close");
+            return null;
         }
         return out.toByteArray();
     }

@@ -1,0 +1,96 @@
+package dev.cdiff.platform.kafka;
+
+import dev.cdiff.platform.config.ServiceConfig;
+import dev.cdiff.platform.idempotency.S3IdempotencyStore;
+import dev.cdiff.platform.registry.SchemaRegistryClient;
+import dev.cdiff.platform.serde.ConfluentAvroDeserializer;
+import dev.cdiff.platform.serde.ConfluentAvroSerializer;
+import dev.cdiff.platform.store.ArtifactStore;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+/**
+ * What every event-driven service connects to — artifact store, schema registry, one Avro producer — and the
+ * standard way it consumes: an {@link EventLoop} over one event topic with S3-backed idempotency by event id and
+ * Avro dead letters. Services only add their handler.
+ */
+public final class ServiceConnections implements AutoCloseable {
+    private final ServiceConfig config;
+    private final ArtifactStore store;
+    private final SchemaRegistryClient registry;
+    private final KafkaClients clients;
+    private final KafkaProducer<String, SpecificRecord> producer;
+    private final EventPublisher publisher;
+
+    private ServiceConnections(ServiceConfig config) {
+        this.config = config;
+        this.store = ArtifactStore.fromConfig(config).ensureBucket();
+        this.registry = new SchemaRegistryClient(config.schemaRegistryUrl());
+        this.clients = new KafkaClients(config);
+        this.producer = clients.producer(new StringSerializer(), new ConfluentAvroSerializer<>(registry, true));
+        this.publisher = new EventPublisher(producer, config);
+    }
+
+    /** Connects with {@code config}, naming the service {@code defaultName} unless SERVICE_NAME says otherwise. */
+    public static ServiceConnections open(ServiceConfig config, String defaultName) {
+        ServiceConfig named = config.optional(ServiceConfig.SERVICE_NAME).isPresent() ? config
+                : config.with(ServiceConfig.SERVICE_NAME, defaultName);
+        return new ServiceConnections(named);
+    }
+
+    public ServiceConfig config() {
+        return config;
+    }
+
+    public ArtifactStore store() {
+        return store;
+    }
+
+    public KafkaClients clients() {
+        return clients;
+    }
+
+    public EventPublisher publisher() {
+        return publisher;
+    }
+
+    /**
+     * An event loop over the topic of {@code eventType}, pre-wired with this service's consumer group, idempotency
+     * store and dead-letter publisher; event id, tenant and job are read from the envelope fields every event
+     * schema has ({@code eventId}, {@code tenantId}, {@code jobId}). The caller adds the handler before
+     * {@code build()}.
+     */
+    public <V extends SpecificRecord> EventLoop.Builder<V> eventLoop(Class<V> eventType, String logicalTopic) {
+        return eventLoop(eventType, logicalTopic, clients.rawConsumer());
+    }
+
+    /** As {@link #eventLoop(Class, String)}, on a consumer the service also uses itself (e.g. to keep polling). */
+    public <V extends SpecificRecord> EventLoop.Builder<V> eventLoop(Class<V> eventType, String logicalTopic,
+                                                                     Consumer<byte[], byte[]> consumer) {
+        return EventLoop.<V>builder(config.serviceName(), new ConfluentAvroDeserializer<>(eventType, registry))
+                .config(config)
+                .consumer(consumer)
+                .topics(config.topic(logicalTopic))
+                .eventId(v -> envelopeField(v, "eventId"))
+                .tenantAndJob(v -> envelopeField(v, "tenantId"), v -> envelopeField(v, "jobId"))
+                .idempotency(new S3IdempotencyStore(store))
+                .deadLetters(new KafkaDeadLetterPublisher<>(producer, config.deadLetterTopic(),
+                        DeadLetterEnvelope::toAvro));
+    }
+
+    private static String envelopeField(SpecificRecord event, String field) {
+        org.apache.avro.Schema.Field f = event.getSchema().getField(field);
+        if (f == null) {
+            throw new IllegalArgumentException(event.getSchema().getFullName() + " has no envelope field " + field);
+        }
+        Object value = event.get(f.pos());
+        return value == null ? null : value.toString();
+    }
+
+    @Override
+    public void close() {
+        producer.close();
+    }
+}
