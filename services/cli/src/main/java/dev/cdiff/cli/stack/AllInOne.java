@@ -1,5 +1,6 @@
 package dev.cdiff.cli.stack;
 
+import dev.cdiff.diffusion.customize.BaseModelDigest;
 import dev.cdiff.cli.model.DemoBaseModel;
 import dev.cdiff.embedded.EmbeddedStack;
 import dev.cdiff.platform.config.ServiceConfig;
@@ -169,10 +170,13 @@ public final class AllInOne implements AutoCloseable {
         env.put("INGESTION_API_KEYS", options.apiKey() + "=" + options.tenant());
         env.put("ORCHESTRATOR_HTTP_PORT", Integer.toString(options.orchestratorPort()));
         if (service == PipelineService.ORCHESTRATOR) {
-            // Kafka Streams does not leave its group on close, so after a restart the group waits for the old
-            // member's session to expire before it rebalances: keep that wait to seconds, not the default 45 s.
+            // after a crash (no leave-group on close) the group waits for the old member's session to expire
+            // before it rebalances: keep that wait to seconds, not the default 45 s
             env.put("KAFKA_CLIENT_SESSION_TIMEOUT_MS", "10000");
             env.put("KAFKA_CLIENT_HEARTBEAT_INTERVAL_MS", "2000");
+            // every TrainingRequested names the weights its delta will only be valid on; workers check it
+            env.put("ORCHESTRATOR_TRAINING_BASE_MODEL", model.toAbsolutePath().normalize().getFileName().toString());
+            env.put("ORCHESTRATOR_TRAINING_BASE_MODEL_DIGEST", BaseModelDigest.of(model));
         }
         env.putAll(options.settings());
         return ServiceConfig.of(env);
