@@ -17,8 +17,9 @@ import java.util.stream.Stream;
  * The base model of the demo and of a fresh {@code up}: a small, randomly initialised Stable-Diffusion-shaped model
  * (the toy world's architecture: CLIP text encoder, cross-attention UNet, KL autoencoder, DDIM scheduler, CLIP
  * tokenizer; 32 px images) in the diffusers layout. Users have no downloaded checkpoint, so the project makes its
- * own, once per workspace, from a fixed seed. It exercises every code path of the pipeline; its pictures are noise
- * until it is replaced by the pretrained toy-world model (swap {@link #ensure} for that folder).
+ * own, once per workspace, from a fixed seed, unless the project's pretrained toy-world model is present: that
+ * model knows the toy world's shapes and colours, so the demo's samples show something; the random one exercises
+ * every code path of the pipeline but draws noise.
  */
 public final class DemoBaseModel {
     private static final Logger LOG = LoggerFactory.getLogger(DemoBaseModel.class);
@@ -39,8 +40,27 @@ public final class DemoBaseModel {
         return ToyModelFolder.defaultSpec().imageSize();
     }
 
-    /** The model folder, created on first use. */
+    /**
+     * The toy-world base model committed with the project ({@code <cdiff.home>/models/toy-base}, trained by
+     * {@code ./cdiff pretrain-toy}), when the launcher tells us where the project is and the folder is complete.
+     */
+    public static java.util.Optional<Path> pretrained() {
+        String home = System.getProperty("cdiff.home");
+        if (home == null) {
+            return java.util.Optional.empty();
+        }
+        Path dir = Path.of(home, "models", "toy-base");
+        return Files.isRegularFile(dir.resolve("model_index.json"))
+                && Files.isRegularFile(dir.resolve("unet").resolve("diffusion_pytorch_model.safetensors"))
+                ? java.util.Optional.of(dir) : java.util.Optional.empty();
+    }
+
+    /** The pretrained toy-world model if the project has it, else a random one created once in the workspace. */
     public static synchronized Path ensure(Path workspace) {
+        java.util.Optional<Path> toy = pretrained();
+        if (toy.isPresent()) {
+            return toy.get();
+        }
         Path dir = folder(workspace);
         if (Files.exists(dir.resolve(COMPLETE_MARKER))) {
             return dir;

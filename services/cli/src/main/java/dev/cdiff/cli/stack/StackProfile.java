@@ -36,12 +36,11 @@ public final class StackProfile {
     }
 
     /**
-     * Training runs at twice the model's image side (never below 64): Custom Diffusion's shrink augmentation pastes
-     * the image at down to a third of the side and masks the loss to the latent cells strictly inside it; at 32 px
-     * (8x8 latents) that region can be empty and the masked loss becomes 0/0.
+     * Training runs at the model's own image side: the augmentation keeps at least the latent cells the pasted
+     * image covers, so even 32 px images (8x8 latents) never give an empty loss mask.
      */
     static int trainingResolution(int imageSize) {
-        return Math.max(64, 2 * imageSize);
+        return imageSize;
     }
 
     /** The smallest run that still passes every step: for the end-to-end test. */

@@ -128,7 +128,8 @@ class PipelineEndToEndTest {
         }
         assertEquals(List.of(1, 2, 3), progress.stream().map(p -> p.field("step")).toList());
         assertEquals(3, trained.field("steps"));
-        assertEquals(64, ((GenericRecord) trainRequested.field("options")).get("resolution"));
+        assertEquals(dev.cdiff.cli.model.DemoBaseModel.imageSize(),
+                ((GenericRecord) trainRequested.field("options")).get("resolution"), "training at the model's own side");
         assertFalse(((List<?>) regReady.field("images")).isEmpty(), "regularization images were found or made");
 
         ArtifactStore store = ArtifactStore.fromConfig(endpoints.serviceConfig("e2e-test"));

@@ -37,10 +37,10 @@ class StackConfigTest {
     }
 
     @Test
-    void localProfilesTrainAboveThe32PixelSideWhereTheAugmentationMaskCanBeEmpty() {
+    void localProfilesTrainAtTheModelsOwnSide() {
         for (Map<String, String> profile : List.of(StackProfile.demo(32), StackProfile.test(32))) {
             int resolution = Integer.parseInt(profile.get("ORCHESTRATOR_TRAINING_RESOLUTION"));
-            assertTrue(resolution >= 64, "training resolution " + resolution);
+            assertEquals(32, resolution, "training resolution");
             assertEquals(profile.get("INGESTION_IMAGE_SIDE"), Integer.toString(resolution),
                     "uploads are normalised to the training side");
             // regularization needs an even batch (half targets, half class images)
