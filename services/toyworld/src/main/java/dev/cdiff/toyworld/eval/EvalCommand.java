@@ -25,7 +25,8 @@ public final class EvalCommand implements Callable<Integer> {
     @Option(names = "--steps", description = "steps per single-concept run") Integer steps;
     @Option(names = "--joint-steps", description = "steps of the joint two-concept run") Integer jointSteps;
     @Option(names = "--instances", description = "target images per step") Integer instances;
-    @Option(names = "--lr", description = "learning rate of every mode") Double lr;
+    @Option(names = "--lr", description = "learning rate of token-only and Custom Diffusion runs") Double lr;
+    @Option(names = "--full-lr", description = "learning rate of full-UNet runs") Double fullLr;
     @Option(names = "--augment", description = "random shrink/zoom of target images") Boolean augment;
     @Option(names = "--images-per-prompt") Integer imagesPerPrompt;
     @Option(names = "--held-out-prompts", description = "captions per split for the base model's text alignment") Integer heldOut;
@@ -43,7 +44,7 @@ public final class EvalCommand implements Callable<Integer> {
         dev.cdiff.diffusion.tools.DjlSetup.offline();
         EvalSettings d = EvalSettings.defaults();
         EvalSettings s = new EvalSettings(or(steps, d.steps()), or(jointSteps, d.jointSteps()),
-            or(instances, d.instancesPerStep()), or(lr, d.learningRate()), or(augment, d.augment()), d.targetImages(),
+            or(instances, d.instancesPerStep()), or(lr, d.learningRate()), or(fullLr, d.fullLearningRate()), or(augment, d.augment()), d.targetImages(),
             d.regImages(), d.corpusSize(), or(imagesPerPrompt, d.imagesPerPrompt()), or(heldOut, d.heldOutPrompts()),
             or(samplingSteps, d.samplingSteps()), or(guidance, d.guidance()), or(ranks, d.ranks()), or(seed, d.seed()));
         Path scratch = work != null ? work : Files.createTempDirectory("toy-eval");
@@ -62,9 +63,9 @@ public final class EvalCommand implements Callable<Integer> {
 
     private String commandLine(EvalSettings s) {
         return String.format(Locale.ROOT, "cdiff eval --model %s --out %s --steps %d --joint-steps %d --instances %d "
-                + "--lr %s --augment %s --images-per-prompt %d --held-out-prompts %d --sampling-steps %d --guidance %s "
+                + "--lr %s --full-lr %s --augment %s --images-per-prompt %d --held-out-prompts %d --sampling-steps %d --guidance %s "
                 + "--ranks %s --seed %d", model, out, s.steps(), s.jointSteps(), s.instancesPerStep(), s.learningRate(),
-            s.augment(), s.imagesPerPrompt(), s.heldOutPrompts(), s.samplingSteps(), s.guidance(),
+            s.fullLearningRate(), s.augment(), s.imagesPerPrompt(), s.heldOutPrompts(), s.samplingSteps(), s.guidance(),
             String.join(",", s.ranks().stream().map(String::valueOf).toList()), s.seed());
     }
 

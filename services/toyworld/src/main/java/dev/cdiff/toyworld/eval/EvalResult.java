@@ -5,14 +5,16 @@ import java.util.List;
 
 /** Everything one evaluation run measured; every number comes from generated images scored by the detectors. */
 public record EvalResult(EvalSettings settings, String modelDir, List<BaseAlignment> baseAlignment,
-                         VaeCeiling vaeCeiling, List<SingleConcept> single, List<MultiConcept> multi, List<Compression> compression,
+                         VaeCeiling vaeCeiling, VaeCeiling secondVaeCeiling,
+                         List<SingleConcept> single, List<MultiConcept> multi, List<Compression> compression,
                          double totalSeconds) {
 
     /**
      * Image alignment of the concept's target images after a VAE encode/decode round trip: no method that keeps
      * the VAE frozen (all of them) can be expected to exceed it.
      */
-    public record VaeCeiling(double imageSimilarity, double exactMatchRate, List<PromptedImage> images) {}
+    public record VaeCeiling(double imageSimilarity, double exactMatchRate, double presenceThreshold,
+                             List<PromptedImage> images) {}
 
     /** The base model's text alignment on unseen captions of one split. */
     public record BaseAlignment(String split, int prompts, double textAlignment, List<PromptedImage> images) {}
@@ -22,13 +24,13 @@ public record EvalResult(EvalSettings settings, String modelDir, List<BaseAlignm
      * forgetting = base classAlignment minus this one's.
      */
     public record SingleConcept(String method, boolean regularized, double textAlignment, double imageSimilarity,
-                                double exactMatchRate, double classAlignment, double forgetting, long trainedParameters,
+                                double exactMatchRate, double present, double classAlignment, double forgetting, long trainedParameters,
                                 long deltaBytes, double trainSeconds, double finalLoss, List<PromptedImage> conceptImages,
                                 List<PromptedImage> classImages) {}
 
     /** One way of getting two concepts into one model, scored on composition prompts. */
     public record MultiConcept(String method, double bothPresent, double firstPresent, double secondPresent,
-                               double textAlignment, double seconds, List<PromptedImage> images) {}
+                               double bothExact, double textAlignment, double seconds, List<PromptedImage> images) {}
 
     /** The Custom Diffusion delta (with regularization) compressed to a rank; rank 0 = the full delta. */
     public record Compression(int rank, double parameterFraction, long deltaBytes, double imageSimilarity,

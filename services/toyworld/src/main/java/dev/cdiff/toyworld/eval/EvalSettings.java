@@ -9,7 +9,8 @@ import java.util.List;
  * @param steps            optimizer steps of every single-concept run
  * @param jointSteps       optimizer steps of the two-concept joint run
  * @param instancesPerStep target images per step (regularized runs add as many class images)
- * @param learningRate     AdamW learning rate of all modes (not scaled by the batch size)
+ * @param learningRate     AdamW learning rate of token-only and Custom Diffusion runs (not scaled by the batch size)
+ * @param fullLearningRate AdamW learning rate of full-UNet runs (lower, as full fine-tuning recipes use)
  * @param augment          the reference's random shrink/zoom augmentation of target images
  * @param targetImages     target images per concept
  * @param regImages        regularization images per concept, selected by class word from the base corpus
@@ -21,7 +22,8 @@ import java.util.List;
  * @param ranks            ranks of the low-rank compression table (0 = full delta)
  * @param seed             seed of targets, corpus, training and sampling
  */
-public record EvalSettings(int steps, int jointSteps, int instancesPerStep, double learningRate, boolean augment,
+public record EvalSettings(int steps, int jointSteps, int instancesPerStep, double learningRate, double fullLearningRate,
+                           boolean augment,
                            int targetImages, int regImages, int corpusSize, int imagesPerPrompt, int heldOutPrompts,
                            int samplingSteps, float guidance, List<Integer> ranks, long seed) {
     public EvalSettings {
@@ -36,6 +38,9 @@ public record EvalSettings(int steps, int jointSteps, int instancesPerStep, doub
         positive("heldOutPrompts", heldOutPrompts);
         positive("samplingSteps", samplingSteps);
         if (!(learningRate > 0)) throw new IllegalArgumentException("learningRate must be positive, got " + learningRate);
+        if (!(fullLearningRate > 0)) {
+            throw new IllegalArgumentException("fullLearningRate must be positive, got " + fullLearningRate);
+        }
         for (int r : ranks) {
             if (r < 0) throw new IllegalArgumentException("ranks must be >= 0 (0 = full), got " + r);
         }
@@ -45,7 +50,11 @@ public record EvalSettings(int steps, int jointSteps, int instancesPerStep, doub
         if (value < 1) throw new IllegalArgumentException(name + " must be >= 1, got " + value);
     }
 
+    public double learningRate(dev.cdiff.diffusion.customize.TrainingMode mode) {
+        return mode == dev.cdiff.diffusion.customize.TrainingMode.FULL_UNET ? fullLearningRate : learningRate;
+    }
+
     public static EvalSettings defaults() {
-        return new EvalSettings(150, 250, 4, 5e-4, false, 8, 64, 1000, 6, 48, 20, 5f, List.of(1, 4, 16, 0), 7);
+        return new EvalSettings(300, 500, 4, 3e-3, 3e-4, false, 8, 64, 1000, 6, 48, 20, 5f, List.of(1, 4, 16, 0), 7);
     }
 }

@@ -56,6 +56,8 @@ public final class ToyEvaluation {
     private final SceneDetector detector = new SceneDetector();
     private final TextAlignment textAlignment = new TextAlignment();
     private final ModelSampler sampler;
+    private ConceptPresence firstPresence;
+    private ConceptPresence secondPresence;
 
     public ToyEvaluation(Path modelDir, Path workDir, EvalSettings settings, Progress progress) {
         this.modelDir = modelDir;
@@ -79,6 +81,9 @@ public final class ToyEvaluation {
 
         List<EvalResult.BaseAlignment> base = baseAlignment(root);
         EvalResult.VaeCeiling ceiling = vaeCeiling(first, root);
+        EvalResult.VaeCeiling secondCeiling = vaeCeiling(second, root);
+        firstPresence = presence(first, ceiling);
+        secondPresence = presence(second, secondCeiling);
 
         List<EvalResult.SingleConcept> single = new ArrayList<>();
         EvalResult.SingleConcept baseRow = untrained(first, root);
@@ -96,7 +101,7 @@ public final class ToyEvaluation {
         Delta secondDelta = trainDeltaOnly(second, root);
         List<EvalResult.MultiConcept> multi = multiConcept(first, second, customDelta, secondDelta, corpus, root);
         List<EvalResult.Compression> compression = compression(first, customDelta, root);
-        return new EvalResult(settings, modelDir.toString(), base, ceiling, single, multi, compression,
+        return new EvalResult(settings, modelDir.toString(), base, ceiling, secondCeiling, single, multi, compression,
             (System.currentTimeMillis() - start) / 1000.0);
     }
 
@@ -144,10 +149,16 @@ public final class ToyEvaluation {
                 out.add(new PromptedImage(concept.instancePrompt(), ToyImage.fromChw(chw, size, size)));
             }
             ImageAlignmentSummary ia = reference(concept).summarize(images(out));
-            progress.log(String.format(java.util.Locale.ROOT, "VAE round trip of the %d target images: image alignment %.3f "
-                + "(exact %.2f)", out.size(), ia.meanSimilarity(), ia.exactMatchRate()));
-            return new EvalResult.VaeCeiling(ia.meanSimilarity(), ia.exactMatchRate(), out);
+            double threshold = new ConceptPresence(reference(concept), images(out), detector).threshold();
+            progress.log(String.format(java.util.Locale.ROOT, "VAE round trip of the %d %s target images: image alignment "
+                + "%.3f (exact %.2f), presence threshold %.3f", out.size(), concept.token(), ia.meanSimilarity(),
+                ia.exactMatchRate(), threshold));
+            return new EvalResult.VaeCeiling(ia.meanSimilarity(), ia.exactMatchRate(), threshold, out);
         }
+    }
+
+    private ConceptPresence presence(ConceptData concept, EvalResult.VaeCeiling ceiling) {
+        return new ConceptPresence(reference(concept), images(ceiling.images()), detector);
     }
 
     private record Trained(EvalResult.SingleConcept row, Delta delta) {}
@@ -196,14 +207,15 @@ public final class ToyEvaluation {
         List<PromptedImage> classImages = sampler.sample(models, concept.classPrompts(), settings.imagesPerPrompt(),
             settings.seed() + 100, m);
         ImageAlignmentSummary ia = reference(concept).summarize(images(conceptImages));
+        double present = firstPresence.share(images(conceptImages));
         double ta = textAlignment.mean(conceptImages);
         double classTa = textAlignment.mean(classImages);
         double forgetting = base == null ? 0
             : new Forgetting(textAlignment).measure(base.classImages(), classImages).drop();
         progress.log(String.format(java.util.Locale.ROOT,
-            "  %s%s: text %.3f, image %.3f (exact %.2f), class text %.3f, forgetting %.3f, %d params, %.1f s",
-            label, reg ? " +reg" : "", ta, ia.meanSimilarity(), ia.exactMatchRate(), classTa, forgetting, params, seconds));
-        return new EvalResult.SingleConcept(label, reg, ta, ia.meanSimilarity(), ia.exactMatchRate(), classTa,
+            "  %s%s: text %.3f, image %.3f (exact %.2f, present %.2f), class text %.3f, forgetting %.3f, %d params, %.1f s",
+            label, reg ? " +reg" : "", ta, ia.meanSimilarity(), ia.exactMatchRate(), present, classTa, forgetting, params, seconds));
+        return new EvalResult.SingleConcept(label, reg, ta, ia.meanSimilarity(), ia.exactMatchRate(), present, classTa,
             forgetting, params, bytes, seconds, loss, conceptImages, classImages);
     }
 
@@ -270,21 +282,25 @@ public final class ToyEvaluation {
                                                  TrainingModels models, double seconds, NDManager m) {
         List<PromptedImage> images = sampler.sample(models, prompts, settings.imagesPerPrompt(), settings.seed() + 200, m);
         int both = 0;
+        int bothExact = 0;
         int a = 0;
         int b = 0;
         for (PromptedImage p : images) {
             List<DetectedObject> objects = detector.detect(p.image()).objects();
-            boolean hasA = objects.stream().anyMatch(o -> o.matches(first.toy()));
-            boolean hasB = objects.stream().anyMatch(o -> o.matches(second.toy()));
+            boolean hasA = firstPresence.present(objects);
+            boolean hasB = secondPresence.present(objects);
             if (hasA) a++;
             if (hasB) b++;
             if (hasA && hasB) both++;
+            if (objects.stream().anyMatch(o -> o.matches(first.toy())) && objects.stream().anyMatch(o -> o.matches(second.toy()))) {
+                bothExact++;
+            }
         }
         double n = images.size();
         double ta = textAlignment.mean(images);
-        progress.log(String.format(java.util.Locale.ROOT, "  %s: both present %.2f (%s %.2f, %s %.2f), text %.3f",
-            label, both / n, first.token(), a / n, second.token(), b / n, ta));
-        return new EvalResult.MultiConcept(label, both / n, a / n, b / n, ta, seconds, images);
+        progress.log(String.format(java.util.Locale.ROOT, "  %s: both present %.2f (%s %.2f, %s %.2f; both exact %.2f), "
+            + "text %.3f", label, both / n, first.token(), a / n, second.token(), b / n, bothExact / n, ta));
+        return new EvalResult.MultiConcept(label, both / n, a / n, b / n, bothExact / n, ta, seconds, images);
     }
 
     private List<EvalResult.Compression> compression(ConceptData concept, Delta delta, NDManager root) throws IOException {
@@ -329,7 +345,7 @@ public final class ToyEvaluation {
         for (ConceptData c : concepts) cs.add(c.forTraining(reg));
         return TrainingConfig.builder(cs).mode(mode)
             .batchSize(reg ? 2 * settings.instancesPerStep() : settings.instancesPerStep())
-            .steps(steps).learningRate(settings.learningRate()).scaleLearningRate(false)
+            .steps(steps).learningRate(settings.learningRate(mode)).scaleLearningRate(false)
             .augment(settings.augment()).hflip(false).seed(settings.seed()).build();
     }
 

@@ -29,13 +29,13 @@ class EvalReportWriterTest {
         List<PromptedImage> imgs = images(4);
         return new EvalResult(EvalSettings.defaults(), "models/toy-base",
             List.of(new EvalResult.BaseAlignment("TRAIN", 4, 0.85, imgs), new EvalResult.BaseAlignment("HELD_OUT", 4, 0.7, imgs)),
-            new EvalResult.VaeCeiling(0.9, 0.75, imgs),
-            List.of(new EvalResult.SingleConcept("base (no training)", false, 0.6, 0.3, 0, 0.9, 0, 0, 0, 0, Float.NaN, imgs, imgs),
-                new EvalResult.SingleConcept("Custom Diffusion (K/V + token)", false, 0.85, cdImage, 0.5, 0.88, 0.02, 67648, 273456, 30, 0.1, imgs, imgs),
-                new EvalResult.SingleConcept("Custom Diffusion (K/V + token)", true, 0.86, cdImage, 0.5, 0.89, 0.01, 67648, 273456, 40, 0.1, imgs, imgs),
-                new EvalResult.SingleConcept("full UNet + token", false, 0.8, 0.9, 0.7, 0.6, 0.3, 2380580, 9556344, 60, 0.1, imgs, imgs)),
-            List.of(new EvalResult.MultiConcept("joint training", 0.7, 0.8, 0.8, 0.8, 50, imgs),
-                new EvalResult.MultiConcept("closed-form merge", mergeBoth, 0.8, 0.7, 0.8, 1, imgs)),
+            new EvalResult.VaeCeiling(0.9, 0.75, 0.6, imgs), new EvalResult.VaeCeiling(0.8, 0.5, 0.55, imgs),
+            List.of(new EvalResult.SingleConcept("base (no training)", false, 0.6, 0.3, 0, 0.1, 0.9, 0, 0, 0, 0, Float.NaN, imgs, imgs),
+                new EvalResult.SingleConcept("Custom Diffusion (K/V + token)", false, 0.85, cdImage, 0.5, 0.7, 0.88, 0.02, 67648, 273456, 30, 0.1, imgs, imgs),
+                new EvalResult.SingleConcept("Custom Diffusion (K/V + token)", true, 0.86, cdImage, 0.5, 0.75, 0.89, 0.01, 67648, 273456, 40, 0.1, imgs, imgs),
+                new EvalResult.SingleConcept("full UNet + token", false, 0.8, 0.9, 0.7, 0.9, 0.6, 0.3, 2380580, 9556344, 60, 0.1, imgs, imgs)),
+            List.of(new EvalResult.MultiConcept("joint training", 0.7, 0.8, 0.8, 0.1, 0.8, 50, imgs),
+                new EvalResult.MultiConcept("closed-form merge", mergeBoth, 0.8, 0.7, 0.05, 0.8, 1, imgs)),
             List.of(new EvalResult.Compression(4, 0.1, 30000, 0.8, 0.4, 0.85, imgs)), 600);
     }
 
@@ -43,8 +43,8 @@ class EvalReportWriterTest {
     void writesMarkdownHtmlAndGridsWithTheMeasuredNumbers() throws Exception {
         Path md = EvalReportWriter.write(result(0.65, 0.82), dir.resolve("toy-eval.md"), "cdiff eval");
         String text = Files.readString(md);
-        assertTrue(text.contains("|Custom Diffusion (K/V + token)|yes|0.860|0.820|0.50|0.890|0.010|67648|273456|40.0|0.100|"), text);
-        assertTrue(text.contains("|closed-form merge|0.65|0.80|0.70|0.800|1.0|"), text);
+        assertTrue(text.contains("|Custom Diffusion (K/V + token)|yes|0.860|0.820|0.50|0.75|0.890|0.010|67648|273456|40.0|0.100|"), text);
+        assertTrue(text.contains("|closed-form merge|0.65|0.80|0.70|0.05|0.800|1.0|"), text);
         assertTrue(text.contains("|4|10.0%|30000|0.800|0.40|0.850|"), text);
         assertTrue(Files.exists(dir.resolve("toy-eval.html")));
         assertTrue(Files.readString(dir.resolve("toy-eval.html")).contains("&lt;new1&gt;"));
