@@ -69,6 +69,29 @@ abstract class AbstractScheduler implements Scheduler {
         }
     }
 
+    /** The n inference timesteps, descending, by the config's timestep_spacing as DDPM and DDIM define it. */
+    protected int[] spacedTimesteps(int n) {
+        long[] ts;
+        switch (timestepSpacing) {
+            case "linspace":
+                ts = TimestepSpacing.linspaceDescending(numTrainTimesteps - 1, n);
+                break;
+            case "leading":
+                ts = TimestepSpacing.leadingDescending(numTrainTimesteps / n, n);
+                for (int i = 0; i < ts.length; i++) {
+                    ts[i] += stepsOffset;
+                }
+                break;
+            default:
+                ts = TimestepSpacing.trailing(numTrainTimesteps, (double) numTrainTimesteps / n);
+                for (int i = 0; i < ts.length; i++) {
+                    ts[i] -= 1;
+                }
+                break;
+        }
+        return toInts(ts);
+    }
+
     protected static int[] toInts(long[] values) {
         int[] out = new int[values.length];
         for (int i = 0; i < out.length; i++) {

@@ -26,25 +26,7 @@ public final class DDPMScheduler extends AbstractScheduler {
     public void setTimesteps(int n) {
         checkStepCount(n);
         numInferenceSteps = n;
-        long[] ts;
-        switch (timestepSpacing) {
-            case "linspace":
-                ts = TimestepSpacing.linspaceDescending(numTrainTimesteps - 1, n);
-                break;
-            case "leading":
-                ts = TimestepSpacing.leadingDescending(numTrainTimesteps / n, n);
-                for (int i = 0; i < ts.length; i++) {
-                    ts[i] += stepsOffset;
-                }
-                break;
-            default:
-                ts = TimestepSpacing.trailing(numTrainTimesteps, (double) numTrainTimesteps / n);
-                for (int i = 0; i < ts.length; i++) {
-                    ts[i] -= 1;
-                }
-                break;
-        }
-        timesteps = toInts(ts);
+        timesteps = spacedTimesteps(n);
     }
 
     /** Next timestep in the schedule, or -1 after the last; t - 1 before setTimesteps. */
