@@ -193,13 +193,18 @@ public final class SafeTensors implements AutoCloseable {
         }
     }
 
-    public float[] loadFloats(String name) {
-        TensorInfo info = info(name);
+    /** Element count as a Java array length; a tensor too large for one array is a clear error. */
+    private static int arrayLength(String name, TensorInfo info) {
         long count = info.elementCount();
         if (count > Integer.MAX_VALUE - 8) {
             throw new SafeTensorsFormatException("tensor " + name + " has too many elements for one array: " + count);
         }
-        float[] out = new float[(int) count];
+        return (int) count;
+    }
+
+    public float[] loadFloats(String name) {
+        TensorInfo info = info(name);
+        float[] out = new float[arrayLength(name, info)];
         int[] pos = {0};
         forEachChunk(name, info, buf -> {
             switch (info.dtype()) {
@@ -243,11 +248,7 @@ public final class SafeTensors implements AutoCloseable {
 
     public long[] loadLongs(String name) {
         TensorInfo info = info(name);
-        long count = info.elementCount();
-        if (count > Integer.MAX_VALUE - 8) {
-            throw new SafeTensorsFormatException("tensor " + name + " has too many elements for one array: " + count);
-        }
-        long[] out = new long[(int) count];
+        long[] out = new long[arrayLength(name, info)];
         int[] pos = {0};
         forEachChunk(name, info, buf -> {
             switch (info.dtype()) {
