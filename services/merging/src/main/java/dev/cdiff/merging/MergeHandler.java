@@ -3,11 +3,11 @@ package dev.cdiff.merging;
 import dev.cdiff.platform.kafka.EventPublisher;
 
 import ai.djl.ndarray.NDManager;
-import dev.cdiff.diffusion.customize.ClosedFormMerge;
-import dev.cdiff.diffusion.customize.Delta;
-import dev.cdiff.diffusion.customize.RegularizationCaptions;
-import dev.cdiff.diffusion.customize.TokenInfo;
-import dev.cdiff.diffusion.customize.TrainingModels;
+import dev.cdiff.diffusion.merge.ClosedFormMerge;
+import dev.cdiff.diffusion.delta.Delta;
+import dev.cdiff.diffusion.merge.RegularizationCaptions;
+import dev.cdiff.diffusion.training.TokenInfo;
+import dev.cdiff.diffusion.training.TrainingModels;
 import dev.cdiff.platform.kafka.InboundEvent;
 import dev.cdiff.platform.store.ArtifactNotFoundException;
 import dev.cdiff.platform.store.ArtifactStore;

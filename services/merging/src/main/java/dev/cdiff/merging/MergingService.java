@@ -1,7 +1,7 @@
 package dev.cdiff.merging;
 
 
-import dev.cdiff.diffusion.customize.BaseModelDigest;
+import dev.cdiff.diffusion.delta.BaseModelDigest;
 import dev.cdiff.platform.Topics;
 import dev.cdiff.platform.config.ConfigException;
 import dev.cdiff.platform.config.ServiceConfig;

@@ -1,14 +1,15 @@
 package dev.cdiff.merging;
 
+import dev.cdiff.diffusion.golden.GoldenFolder;
 import dev.cdiff.embedded.testing.LoopbackStack;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import dev.cdiff.diffusion.customize.Delta;
-import dev.cdiff.diffusion.customize.DeltaKind;
-import dev.cdiff.diffusion.customize.DeltaMetadata;
-import dev.cdiff.diffusion.customize.LayerWeight;
-import dev.cdiff.diffusion.customize.TokenInfo;
+import dev.cdiff.diffusion.delta.Delta;
+import dev.cdiff.diffusion.delta.DeltaKind;
+import dev.cdiff.diffusion.delta.DeltaMetadata;
+import dev.cdiff.diffusion.delta.LayerWeight;
+import dev.cdiff.diffusion.training.TokenInfo;
 import dev.cdiff.diffusion.models.UNet2DConditionModel;
 import dev.cdiff.platform.Topics;
 import dev.cdiff.platform.config.ServiceConfig;
@@ -55,10 +56,7 @@ class MergingServiceTest {
     @BeforeAll
     static void start() {
         stack = new LoopbackStack(workspace);
-        model = Path.of(System.getProperty("golden.dir", "/work/shared/golden"), "models/tiny-sd");
-        if (!Files.isDirectory(model)) {
-            model = Path.of("/work/shared/golden/models/tiny-sd");
-        }
+        model = GoldenFolder.tinySd();
         Map<String, String> settings = stack.settings("merging");
         settings.put(MergingService.BASE_MODEL_DIR, model.toString());
         settings.put(ServiceConfig.WORK_DIR, workspace.resolve("work").toString());
@@ -121,7 +119,7 @@ class MergingServiceTest {
 
     @Test
     void mergesTwoDeltasOfTheTenant() throws Exception {
-        String digest = dev.cdiff.diffusion.customize.BaseModelDigest.of(model);
+        String digest = dev.cdiff.diffusion.delta.BaseModelDigest.of(model);
         ArtifactRef dog = storeDelta("acme", digest, "dog", 1);
         ArtifactRef cat = storeDelta("acme", digest, "cat", 2);
         MergeCompleted done = answer(request(List.of(dog, cat)), Topics.MERGE_COMPLETED, MergeCompleted.class);
@@ -138,7 +136,7 @@ class MergingServiceTest {
 
     @Test
     void refusesAnotherTenantsDeltaOrAnotherBaseModel() throws Exception {
-        String digest = dev.cdiff.diffusion.customize.BaseModelDigest.of(model);
+        String digest = dev.cdiff.diffusion.delta.BaseModelDigest.of(model);
         ArtifactRef mine = storeDelta("acme", digest, "dog", 3);
         ArtifactRef theirs = storeDelta("other", digest, "cat", 4);
         JobFailed foreign = answer(request(List.of(mine, theirs)), Topics.JOB_FAILED, JobFailed.class);

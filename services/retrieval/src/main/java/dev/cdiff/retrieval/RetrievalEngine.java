@@ -1,6 +1,6 @@
 package dev.cdiff.retrieval;
 
-import dev.cdiff.diffusion.customize.BaseModelDigest;
+import dev.cdiff.diffusion.delta.BaseModelDigest;
 import dev.cdiff.platform.store.ArtifactStore;
 import dev.cdiff.retrieval.classset.ClassSet;
 import dev.cdiff.retrieval.classset.ClassSetBuilder;

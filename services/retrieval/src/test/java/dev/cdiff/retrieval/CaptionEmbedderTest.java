@@ -1,5 +1,7 @@
 package dev.cdiff.retrieval;
 
+import dev.cdiff.diffusion.golden.GoldenFolder;
+
 import dev.cdiff.retrieval.features.CaptionEmbedder;
 import org.junit.jupiter.api.Test;
 
@@ -12,7 +14,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class CaptionEmbedderTest {
     @Test
     void featuresAreUnitLengthDeterministicAndDistinguishCaptions() {
-        try (CaptionEmbedder embedder = CaptionEmbedder.load(GoldenModels.tinySd())) {
+        try (CaptionEmbedder embedder = CaptionEmbedder.load(GoldenFolder.tinySd())) {
             assertEquals(32, embedder.dimension());
             List<String> captions = List.of("a photo of a dog", "a photo of a cat", "a red teapot on a table",
                     "a photo of a dog");

@@ -1,5 +1,7 @@
 package dev.cdiff.retrieval;
 
+import dev.cdiff.diffusion.golden.GoldenFolder;
+
 import dev.cdiff.embedded.testing.LoopbackStack;
 
 import dev.cdiff.platform.Topics;
@@ -57,7 +59,7 @@ class RetrievalServiceTest {
     static void start() throws Exception {
         stack = new LoopbackStack(workspace);
         Map<String, String> settings = stack.settings("retrieval");
-        settings.put(RetrievalSettings.BASE_MODEL_DIR, GoldenModels.tinySd().toString());
+        settings.put(RetrievalSettings.BASE_MODEL_DIR, GoldenFolder.tinySd().toString());
         settings.put(ServiceConfig.WORK_DIR, workspace.resolve("work").toString());
         settings.put(RetrievalSettings.MIN_IMAGES, "3");
         settings.put(RetrievalSettings.GENERATION_STEPS, "2");
@@ -76,7 +78,7 @@ class RetrievalServiceTest {
         assertEquals(CAPTIONS.size(), service.ingestCorpus(corpus));
         service.start();
         producer = stack.producer();
-        embedder = CaptionEmbedder.load(GoldenModels.tinySd());
+        embedder = CaptionEmbedder.load(GoldenFolder.tinySd());
     }
 
     @AfterAll

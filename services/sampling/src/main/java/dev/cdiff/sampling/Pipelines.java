@@ -1,9 +1,9 @@
 package dev.cdiff.sampling;
 
 import ai.djl.ndarray.NDManager;
-import dev.cdiff.diffusion.customize.BaseModelDigest;
-import dev.cdiff.diffusion.customize.Delta;
-import dev.cdiff.diffusion.customize.DeltaApplier;
+import dev.cdiff.diffusion.delta.BaseModelDigest;
+import dev.cdiff.diffusion.delta.Delta;
+import dev.cdiff.diffusion.delta.DeltaApplier;
 import dev.cdiff.diffusion.pipelines.StableDiffusion;
 
 import java.nio.file.Path;

@@ -2,7 +2,7 @@ package dev.cdiff.sampling;
 
 import dev.cdiff.platform.kafka.EventPublisher;
 
-import dev.cdiff.diffusion.customize.Delta;
+import dev.cdiff.diffusion.delta.Delta;
 import dev.cdiff.diffusion.pipelines.SampleRequest;
 import dev.cdiff.diffusion.pipelines.SampleResult;
 import dev.cdiff.diffusion.pipelines.StableDiffusion;

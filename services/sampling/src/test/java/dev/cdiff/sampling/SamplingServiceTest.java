@@ -1,15 +1,16 @@
 package dev.cdiff.sampling;
 
+import dev.cdiff.diffusion.golden.GoldenFolder;
 import dev.cdiff.embedded.testing.LoopbackStack;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import dev.cdiff.diffusion.customize.BaseModelDigest;
-import dev.cdiff.diffusion.customize.Delta;
-import dev.cdiff.diffusion.customize.DeltaKind;
-import dev.cdiff.diffusion.customize.DeltaMetadata;
-import dev.cdiff.diffusion.customize.LayerWeight;
-import dev.cdiff.diffusion.customize.TokenInfo;
+import dev.cdiff.diffusion.delta.BaseModelDigest;
+import dev.cdiff.diffusion.delta.Delta;
+import dev.cdiff.diffusion.delta.DeltaKind;
+import dev.cdiff.diffusion.delta.DeltaMetadata;
+import dev.cdiff.diffusion.delta.LayerWeight;
+import dev.cdiff.diffusion.training.TokenInfo;
 import dev.cdiff.diffusion.models.UNet2DConditionModel;
 import dev.cdiff.platform.Topics;
 import dev.cdiff.platform.config.ServiceConfig;
@@ -61,10 +62,7 @@ class SamplingServiceTest {
     @BeforeAll
     static void start() {
         stack = new LoopbackStack(workspace);
-        model = Path.of(System.getProperty("golden.dir", "/work/shared/golden"), "models/tiny-sd");
-        if (!Files.isDirectory(model)) {
-            model = Path.of("/work/shared/golden/models/tiny-sd");
-        }
+        model = GoldenFolder.tinySd();
         Map<String, String> settings = stack.settings("sampling");
         settings.put(SamplingService.BASE_MODEL_DIR, model.toString());
         settings.put(ServiceConfig.WORK_DIR, workspace.resolve("work").toString());

@@ -1,13 +1,13 @@
 package dev.cdiff.training;
 
 import ai.djl.ndarray.NDManager;
-import dev.cdiff.diffusion.customize.BaseModelDigest;
-import dev.cdiff.diffusion.customize.Concept;
-import dev.cdiff.diffusion.customize.CustomDiffusionTrainer;
-import dev.cdiff.diffusion.customize.Delta;
-import dev.cdiff.diffusion.customize.RgbImage;
-import dev.cdiff.diffusion.customize.TrainingConfig;
-import dev.cdiff.diffusion.customize.TrainingModels;
+import dev.cdiff.diffusion.delta.BaseModelDigest;
+import dev.cdiff.diffusion.training.Concept;
+import dev.cdiff.diffusion.training.CustomDiffusionTrainer;
+import dev.cdiff.diffusion.delta.Delta;
+import dev.cdiff.diffusion.images.RgbImage;
+import dev.cdiff.diffusion.training.TrainingConfig;
+import dev.cdiff.diffusion.training.TrainingModels;
 import dev.cdiff.platform.store.ArtifactNotFoundException;
 import dev.cdiff.platform.store.ArtifactStore;
 import dev.cdiff.platform.store.StoredArtifact;

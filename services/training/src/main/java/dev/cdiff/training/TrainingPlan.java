@@ -1,6 +1,6 @@
 package dev.cdiff.training;
 
-import dev.cdiff.diffusion.customize.TrainingMode;
+import dev.cdiff.diffusion.training.TrainingMode;
 import dev.cdiff.schemas.events.ArtifactRef;
 import dev.cdiff.schemas.events.ConceptSpec;
 import dev.cdiff.schemas.events.TrainingOptions;

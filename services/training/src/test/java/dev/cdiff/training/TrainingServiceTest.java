@@ -1,9 +1,10 @@
 package dev.cdiff.training;
 
+import dev.cdiff.diffusion.golden.GoldenFolder;
 import dev.cdiff.embedded.testing.LoopbackStack;
 
-import dev.cdiff.diffusion.customize.Delta;
-import dev.cdiff.diffusion.customize.LayerWeight;
+import dev.cdiff.diffusion.delta.Delta;
+import dev.cdiff.diffusion.delta.LayerWeight;
 import dev.cdiff.platform.Topics;
 import dev.cdiff.platform.config.ServiceConfig;
 import dev.cdiff.platform.store.ArtifactStore;
@@ -85,8 +86,7 @@ class TrainingServiceTest {
     }
 
     static Path tinySd() {
-        Path p = Path.of(System.getProperty("golden.dir", "/work/shared/golden"), "models/tiny-sd");
-        return Files.isDirectory(p) ? p : Path.of("/work/shared/golden/models/tiny-sd");
+        return GoldenFolder.tinySd();
     }
 
     static byte[] png(int side, int seed) throws Exception {

@@ -1,6 +1,6 @@
 package dev.cdiff.cli.stack;
 
-import dev.cdiff.diffusion.customize.BaseModelDigest;
+import dev.cdiff.diffusion.delta.BaseModelDigest;
 import dev.cdiff.cli.model.DemoBaseModel;
 import dev.cdiff.embedded.EmbeddedStack;
 import dev.cdiff.platform.config.ServiceConfig;

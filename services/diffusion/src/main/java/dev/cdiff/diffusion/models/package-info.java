@@ -13,7 +13,7 @@
  *   <li>Forward passes are differentiable with DJL autograd; {@code setParameter} swaps in caller-owned
  *       arrays (e.g. trainable copies) that forward uses immediately.</li>
  * </ul>
- * Shared layers are in {@code models.nn}, block assemblies in {@code models.unet} and {@code models.vae},
- * golden-case runners in {@code models.golden}.
+ * Shared layers are in {@code models.nn}, block assemblies in {@code models.unet} and {@code models.vae};
+ * reference-case runners in {@code dev.cdiff.diffusion.golden}.
  */
 package dev.cdiff.diffusion.models;

@@ -1,14 +1,13 @@
 package dev.cdiff.diffusion.tools;
 
 import ai.djl.ndarray.NDManager;
-import dev.cdiff.diffusion.customize.CustomDiffusionTrainer;
-import dev.cdiff.diffusion.customize.MergeBenchmark;
-import dev.cdiff.diffusion.customize.ProcessMemory;
-import dev.cdiff.diffusion.customize.RegularizationGram;
-import dev.cdiff.diffusion.customize.SyntheticConcepts;
-import dev.cdiff.diffusion.customize.TrainingConfig;
-import dev.cdiff.diffusion.customize.TrainingMode;
-import dev.cdiff.diffusion.customize.TrainingModels;
+import dev.cdiff.diffusion.training.CustomDiffusionTrainer;
+import dev.cdiff.diffusion.merge.MergeBenchmark;
+import dev.cdiff.diffusion.merge.RegularizationGram;
+import dev.cdiff.diffusion.training.SyntheticConcepts;
+import dev.cdiff.diffusion.training.TrainingConfig;
+import dev.cdiff.diffusion.training.TrainingMode;
+import dev.cdiff.diffusion.training.TrainingModels;
 import dev.cdiff.diffusion.pipelines.SampleRequest;
 import dev.cdiff.diffusion.pipelines.StableDiffusion;
 import picocli.CommandLine;

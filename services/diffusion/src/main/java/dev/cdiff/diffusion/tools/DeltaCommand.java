@@ -2,12 +2,12 @@ package dev.cdiff.diffusion.tools;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import dev.cdiff.diffusion.customize.BaseModelDigest;
-import dev.cdiff.diffusion.customize.Delta;
-import dev.cdiff.diffusion.customize.DeltaKind;
-import dev.cdiff.diffusion.customize.DiffusersExport;
-import dev.cdiff.diffusion.customize.LayerWeight;
-import dev.cdiff.diffusion.customize.LowRankDelta;
+import dev.cdiff.diffusion.delta.BaseModelDigest;
+import dev.cdiff.diffusion.delta.Delta;
+import dev.cdiff.diffusion.delta.DeltaKind;
+import dev.cdiff.diffusion.delta.DiffusersExport;
+import dev.cdiff.diffusion.delta.LayerWeight;
+import dev.cdiff.diffusion.delta.LowRankDelta;
 import dev.cdiff.diffusion.io.ModelFolder;
 import dev.cdiff.diffusion.models.UNet2DConditionModel;
 import picocli.CommandLine;

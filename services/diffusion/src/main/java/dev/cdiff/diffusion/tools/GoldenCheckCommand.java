@@ -1,6 +1,6 @@
 package dev.cdiff.diffusion.tools;
 
-import dev.cdiff.diffusion.tools.golden.GoldenCheck;
+import dev.cdiff.diffusion.golden.GoldenCheck;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;

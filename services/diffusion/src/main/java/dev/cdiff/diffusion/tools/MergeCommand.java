@@ -1,11 +1,11 @@
 package dev.cdiff.diffusion.tools;
 
 import ai.djl.ndarray.NDManager;
-import dev.cdiff.diffusion.customize.ClosedFormMerge;
-import dev.cdiff.diffusion.customize.Delta;
-import dev.cdiff.diffusion.customize.RegularizationCaptions;
-import dev.cdiff.diffusion.customize.RegularizationGram;
-import dev.cdiff.diffusion.customize.TrainingModels;
+import dev.cdiff.diffusion.merge.ClosedFormMerge;
+import dev.cdiff.diffusion.delta.Delta;
+import dev.cdiff.diffusion.merge.RegularizationCaptions;
+import dev.cdiff.diffusion.merge.RegularizationGram;
+import dev.cdiff.diffusion.training.TrainingModels;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 

@@ -3,7 +3,7 @@ package dev.cdiff.diffusion.io;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import dev.cdiff.diffusion.GoldenDir;
+import dev.cdiff.diffusion.golden.GoldenFolder;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -37,7 +37,7 @@ class WeightMapTest {
 
     @Test
     void legacyAndCurrentGoldenCheckpointsGiveTheSameWeights() {
-        Path golden = GoldenDir.path();
+        Path golden = GoldenFolder.configured();
         try (NDManager m = NDManager.newBaseManager()) {
             for (String component : new String[] {"text_encoder", "vae"}) {
                 WeightMap current = WeightMap.load(golden.resolve("models/tiny-sd/" + component), m);

@@ -4,7 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.cdiff.diffusion.GoldenDir;
+import dev.cdiff.diffusion.golden.GoldenFolder;
 import dev.cdiff.diffusion.io.ConfigReader;
 import dev.cdiff.diffusion.io.SafeTensors;
 
@@ -17,15 +17,15 @@ final class ModelFixtures {
     }
 
     static Path tinySd() {
-        return GoldenDir.path().resolve("models/tiny-sd");
+        return GoldenFolder.configured().resolve("models/tiny-sd");
     }
 
     static Path tinySdLegacy() {
-        return GoldenDir.path().resolve("models/tiny-sd-legacy");
+        return GoldenFolder.configured().resolve("models/tiny-sd-legacy");
     }
 
     static Path unetCase() {
-        return GoldenDir.path().resolve("cases/unet.safetensors");
+        return GoldenFolder.configured().resolve("cases/unet.safetensors");
     }
 
     static ObjectNode unetConfig() {

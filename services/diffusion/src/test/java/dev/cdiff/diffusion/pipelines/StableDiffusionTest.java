@@ -1,7 +1,7 @@
 package dev.cdiff.diffusion.pipelines;
 
 import ai.djl.ndarray.NDManager;
-import dev.cdiff.diffusion.GoldenDir;
+import dev.cdiff.diffusion.golden.GoldenFolder;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -30,7 +30,7 @@ class StableDiffusionTest {
     @BeforeAll
     static void load() {
         manager = NDManager.newBaseManager();
-        sd = StableDiffusion.load(GoldenDir.path().resolve("models/tiny-sd"), manager);
+        sd = StableDiffusion.load(GoldenFolder.configured().resolve("models/tiny-sd"), manager);
     }
 
     @AfterAll

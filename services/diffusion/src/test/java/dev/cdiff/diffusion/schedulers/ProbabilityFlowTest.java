@@ -3,7 +3,7 @@ package dev.cdiff.diffusion.schedulers;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.cdiff.diffusion.GoldenDir;
+import dev.cdiff.diffusion.golden.GoldenFolder;
 import dev.cdiff.diffusion.io.ModelFolder;
 import org.junit.jupiter.api.Test;
 
@@ -27,7 +27,7 @@ class ProbabilityFlowTest {
 
     /** [max error, then the samples] after all but the last step. */
     private static double[] run(String name, int order, int steps) {
-        ObjectNode cfg = ((ObjectNode) ModelFolder.readConfig(GoldenDir.path().resolve("models/tiny-sd/scheduler"))).deepCopy();
+        ObjectNode cfg = ((ObjectNode) ModelFolder.readConfig(GoldenFolder.configured().resolve("models/tiny-sd/scheduler"))).deepCopy();
         cfg.put("timestep_spacing", "trailing");
         cfg.put("steps_offset", 0);
         cfg.put("set_alpha_to_one", true);

@@ -5,7 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.cdiff.diffusion.GoldenDir;
+import dev.cdiff.diffusion.golden.GoldenFolder;
 import dev.cdiff.diffusion.io.ModelFolder;
 import dev.cdiff.diffusion.io.UnsupportedConfigException;
 import org.junit.jupiter.api.Test;
@@ -20,7 +20,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class SchedulersTest {
     private static final JsonNode DDIM_CONFIG =
-            ModelFolder.readConfig(GoldenDir.path().resolve("models/tiny-sd/scheduler"));
+            ModelFolder.readConfig(GoldenFolder.configured().resolve("models/tiny-sd/scheduler"));
 
     private static ObjectNode config(String spacing, int offset) {
         ObjectNode c = ((ObjectNode) DDIM_CONFIG).deepCopy();
@@ -126,7 +126,7 @@ class SchedulersTest {
     void classNameSelectsSchedulerAndUnsupportedOptionsAreNamed() {
         assertInstanceOf(DDIMScheduler.class, Schedulers.fromConfig(DDIM_CONFIG));
         assertInstanceOf(DDPMScheduler.class,
-                Schedulers.fromConfig(GoldenDir.path().resolve("models/tiny-sd/scheduler_ddpm")));
+                Schedulers.fromConfig(GoldenFolder.configured().resolve("models/tiny-sd/scheduler_ddpm")));
         ObjectNode c = config("leading", 1);
         c.put("thresholding", true);
         UnsupportedConfigException e = assertThrows(UnsupportedConfigException.class, () -> Schedulers.create("ddim", c));

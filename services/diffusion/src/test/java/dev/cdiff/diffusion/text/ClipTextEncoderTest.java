@@ -6,7 +6,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.cdiff.diffusion.GoldenDir;
+import dev.cdiff.diffusion.golden.GoldenFolder;
 import dev.cdiff.diffusion.io.ModelFolder;
 import dev.cdiff.diffusion.io.UnsupportedConfigException;
 import org.junit.jupiter.api.Test;
@@ -21,7 +21,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class ClipTextEncoderTest {
-    private static final Path MODEL = GoldenDir.path().resolve("models/tiny-sd");
+    private static final Path MODEL = GoldenFolder.configured().resolve("models/tiny-sd");
 
     @TempDir
     Path tmp;
@@ -92,7 +92,7 @@ class ClipTextEncoderTest {
         try (NDManager m = NDManager.newBaseManager();
              ClipTextEncoder enc = ClipTextEncoder.load(MODEL.resolve("text_encoder"), m);
              dev.cdiff.diffusion.io.SafeTensors t = dev.cdiff.diffusion.io.SafeTensors.open(
-                     GoldenDir.path().resolve("cases/text_encoder.safetensors"))) {
+                     GoldenFolder.configured().resolve("cases/text_encoder.safetensors"))) {
             NDArray ids = t.load("in.input_ids", m);
             NDArray layer0 = t.load("dbg.encoder.layers.0", m);
             NDArray expected = ai.djl.nn.norm.LayerNorm.layerNorm(layer0, new Shape(enc.hiddenSize()),

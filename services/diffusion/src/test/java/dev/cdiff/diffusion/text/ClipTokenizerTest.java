@@ -2,7 +2,7 @@ package dev.cdiff.diffusion.text;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.cdiff.diffusion.GoldenDir;
+import dev.cdiff.diffusion.golden.GoldenFolder;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -16,13 +16,13 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class ClipTokenizerTest {
-    private static final Path DIR = GoldenDir.path().resolve("models/tiny-sd/tokenizer");
+    private static final Path DIR = GoldenFolder.configured().resolve("models/tiny-sd/tokenizer");
 
     @TempDir
     Path tmp;
 
     private static void assertManifestExamples(Function<Path, ClipTokenizer> loader, Path dir) throws Exception {
-        JsonNode manifest = new ObjectMapper().readTree(GoldenDir.path().resolve("manifest.json").toFile());
+        JsonNode manifest = new ObjectMapper().readTree(GoldenFolder.configured().resolve("manifest.json").toFile());
         int n = 0;
         for (JsonNode c : manifest.path("cases")) {
             if (!c.path("kind").asText().equals("tokenizer")) {

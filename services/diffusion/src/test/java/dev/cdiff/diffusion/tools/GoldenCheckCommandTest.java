@@ -3,9 +3,9 @@ package dev.cdiff.diffusion.tools;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.cdiff.diffusion.GoldenDir;
-import dev.cdiff.diffusion.tools.golden.CaseResult;
-import dev.cdiff.diffusion.tools.golden.ToleranceCheck;
+import dev.cdiff.diffusion.golden.GoldenFolder;
+import dev.cdiff.diffusion.golden.CaseResult;
+import dev.cdiff.diffusion.golden.ToleranceCheck;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -29,7 +29,7 @@ class GoldenCheckCommandTest {
     private Path manifest(ObjectNode... cases) throws Exception {
         ObjectNode root = JSON.createObjectNode();
         root.putObject("models").putObject("tiny-sd")
-                .put("path", GoldenDir.path().resolve("models/tiny-sd").toAbsolutePath().toString());
+                .put("path", GoldenFolder.configured().resolve("models/tiny-sd").toAbsolutePath().toString());
         ArrayNode arr = root.putArray("cases");
         for (ObjectNode c : cases) {
             arr.add(c);

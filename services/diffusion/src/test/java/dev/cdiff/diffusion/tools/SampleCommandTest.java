@@ -1,6 +1,6 @@
 package dev.cdiff.diffusion.tools;
 
-import dev.cdiff.diffusion.GoldenDir;
+import dev.cdiff.diffusion.golden.GoldenFolder;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -23,7 +23,7 @@ class SampleCommandTest {
     void writesOnePngPerImage() throws Exception {
         Path out = tmp.resolve("out");
         int code = new CommandLine(new SampleCommand()).execute("a dog", "a cat",
-                "--model", GoldenDir.path().resolve("models/tiny-sd").toString(),
+                "--model", GoldenFolder.configured().resolve("models/tiny-sd").toString(),
                 "--steps", "2", "--guidance", "3", "--scheduler", "dpm", "--seed", "5", "--out", out.toString());
         assertEquals(0, code);
         List<Path> pngs;

@@ -1,7 +1,7 @@
 package dev.cdiff.toyworld.eval;
 
-import dev.cdiff.diffusion.customize.Concept;
-import dev.cdiff.diffusion.customize.RgbImage;
+import dev.cdiff.diffusion.training.Concept;
+import dev.cdiff.diffusion.images.RgbImage;
 import dev.cdiff.toyworld.image.ToyImage;
 import dev.cdiff.toyworld.world.Sample;
 import dev.cdiff.toyworld.world.ToyWorld;

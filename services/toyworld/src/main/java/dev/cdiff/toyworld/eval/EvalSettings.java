@@ -50,8 +50,8 @@ public record EvalSettings(int steps, int jointSteps, int instancesPerStep, doub
         if (value < 1) throw new IllegalArgumentException(name + " must be >= 1, got " + value);
     }
 
-    public double learningRate(dev.cdiff.diffusion.customize.TrainingMode mode) {
-        return mode == dev.cdiff.diffusion.customize.TrainingMode.FULL_UNET ? fullLearningRate : learningRate;
+    public double learningRate(dev.cdiff.diffusion.training.TrainingMode mode) {
+        return mode == dev.cdiff.diffusion.training.TrainingMode.FULL_UNET ? fullLearningRate : learningRate;
     }
 
     public static EvalSettings defaults() {

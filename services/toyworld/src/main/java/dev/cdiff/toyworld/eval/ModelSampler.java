@@ -2,7 +2,7 @@ package dev.cdiff.toyworld.eval;
 
 import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.cdiff.diffusion.customize.TrainingModels;
+import dev.cdiff.diffusion.training.TrainingModels;
 import dev.cdiff.diffusion.pipelines.SampleRequest;
 import dev.cdiff.diffusion.pipelines.SampleResult;
 import dev.cdiff.diffusion.pipelines.StableDiffusion;

@@ -3,15 +3,15 @@ package dev.cdiff.toyworld.eval;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.cdiff.diffusion.customize.ClosedFormMerge;
-import dev.cdiff.diffusion.customize.CustomDiffusionTrainer;
-import dev.cdiff.diffusion.customize.Delta;
-import dev.cdiff.diffusion.customize.DeltaApplier;
-import dev.cdiff.diffusion.customize.LayerWeight;
-import dev.cdiff.diffusion.customize.LowRankDelta;
-import dev.cdiff.diffusion.customize.TrainingConfig;
-import dev.cdiff.diffusion.customize.TrainingMode;
-import dev.cdiff.diffusion.customize.TrainingModels;
+import dev.cdiff.diffusion.merge.ClosedFormMerge;
+import dev.cdiff.diffusion.training.CustomDiffusionTrainer;
+import dev.cdiff.diffusion.delta.Delta;
+import dev.cdiff.diffusion.delta.DeltaApplier;
+import dev.cdiff.diffusion.delta.LayerWeight;
+import dev.cdiff.diffusion.delta.LowRankDelta;
+import dev.cdiff.diffusion.training.TrainingConfig;
+import dev.cdiff.diffusion.training.TrainingMode;
+import dev.cdiff.diffusion.training.TrainingModels;
 import dev.cdiff.diffusion.io.ModelFolder;
 import dev.cdiff.toyworld.corpus.CorpusWriter;
 import dev.cdiff.toyworld.detect.DetectedObject;
@@ -341,7 +341,7 @@ public final class ToyEvaluation {
     }
 
     private TrainingConfig config(List<ConceptData> concepts, TrainingMode mode, boolean reg, int steps) {
-        List<dev.cdiff.diffusion.customize.Concept> cs = new ArrayList<>();
+        List<dev.cdiff.diffusion.training.Concept> cs = new ArrayList<>();
         for (ConceptData c : concepts) cs.add(c.forTraining(reg));
         return TrainingConfig.builder(cs).mode(mode)
             .batchSize(reg ? 2 * settings.instancesPerStep() : settings.instancesPerStep())

@@ -5,10 +5,10 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.cdiff.diffusion.customize.CustomDiffusionTrainer;
-import dev.cdiff.diffusion.customize.TrainingConfig;
-import dev.cdiff.diffusion.customize.TrainingMode;
-import dev.cdiff.diffusion.customize.TrainingModels;
+import dev.cdiff.diffusion.training.CustomDiffusionTrainer;
+import dev.cdiff.diffusion.training.TrainingConfig;
+import dev.cdiff.diffusion.training.TrainingMode;
+import dev.cdiff.diffusion.training.TrainingModels;
 import dev.cdiff.diffusion.io.ModelFolder;
 import dev.cdiff.toyworld.detect.SceneDetector;
 import dev.cdiff.toyworld.metrics.ConceptReference;

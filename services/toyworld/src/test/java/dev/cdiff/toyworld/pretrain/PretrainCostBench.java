@@ -1,5 +1,6 @@
 package dev.cdiff.toyworld.pretrain;
 
+import dev.cdiff.diffusion.golden.GoldenFolder;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -76,7 +77,7 @@ class PretrainCostBench {
     }
 
     static String golden() {
-        return System.getProperty("golden.dir", "/work/shared/golden");
+        return GoldenFolder.configured().toString();
     }
 
     static long count(Map<String, NDArray> params) {

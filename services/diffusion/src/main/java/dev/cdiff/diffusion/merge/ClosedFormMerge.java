@@ -1,0 +1,294 @@
+package dev.cdiff.diffusion.merge;
+
+import dev.cdiff.diffusion.delta.Delta;
+import dev.cdiff.diffusion.delta.DeltaKind;
+import dev.cdiff.diffusion.delta.DeltaMetadata;
+import dev.cdiff.diffusion.delta.LayerWeight;
+import dev.cdiff.diffusion.delta.Matrices;
+import dev.cdiff.diffusion.training.TokenInfo;
+import dev.cdiff.diffusion.training.TrainingModels;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.cdiff.diffusion.models.UNet2DConditionModel;
+import dev.cdiff.diffusion.text.ClipTextEncoder;
+import dev.cdiff.diffusion.text.ClipTokenizer;
+import org.ejml.data.DMatrixRMaj;
+import org.ejml.dense.row.CommonOps_DDRM;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+/**
+ * Merges N single-concept deltas into one model by the paper's constrained optimisation (section 3.3, eq. 4) for
+ * every cross-attention K/V layer, with {@link MergeProjector} doing the float64 algebra.
+ *
+ * <ul>
+ *   <li>Tokens are renumbered {@code <new1>..<newN>} in delta order (a delta with several tokens takes several
+ *       numbers) and added, with their learned rows, to the given tokenizer and text encoder.</li>
+ *   <li>Target features C: for every token, the text features of {@code "<newK> class"} and
+ *       {@code "photo of a <newK> class"} (or {@code "painting in the style of ..."} for class words naming art or a
+ *       style), keeping the tokens from {@code <newK>} through EOS, as the authors' merge script does. Their values
+ *       V = C W_n^T come from the token's own fine-tuned layer W_n.</li>
+ *   <li>Regularization features C_reg: every token after BOS up to and including EOS of each caption (padding
+ *       excluded).</li>
+ * </ul>
+ * After {@link #merge} the given models hold the merged result (new tokens and merged K/V), ready to sample.
+ */
+public final class ClosedFormMerge {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private ClosedFormMerge() {
+    }
+
+    public record Options(List<String> regularizationCaptions, double ridgeFraction, RegularizationGram.Backend backend,
+                          int captionBatch) {
+        public Options {
+            regularizationCaptions = List.copyOf(regularizationCaptions);
+            if (regularizationCaptions.isEmpty()) {
+                throw new IllegalArgumentException("the merge needs regularization captions");
+            }
+            if (captionBatch < 1) {
+                throw new IllegalArgumentException("captionBatch must be >= 1");
+            }
+        }
+
+        public static Options defaults() {
+            return new Options(RegularizationCaptions.generated(RegularizationCaptions.DEFAULT_COUNT, 0),
+                    MergeProjector.DEFAULT_RIDGE_FRACTION, RegularizationGram.Backend.DJL, 32);
+        }
+
+        public Options withCaptions(List<String> captions) {
+            return new Options(captions, ridgeFraction, backend, captionBatch);
+        }
+    }
+
+    /**
+     * @param regularizationRows   token features that entered C_reg
+     * @param targetRows           distinct target feature rows (after removing duplicates)
+     * @param maxConstraintError   max |W C^T - V^T| over all layers (should be ~0)
+     */
+    public record Report(long regularizationRows, int targetRows, boolean usedPseudoInverse, double maxConstraintError,
+                         long featureMillis, long solveMillis) {
+    }
+
+    public record Result(Delta merged, Report report) {
+    }
+
+    public static Result merge(List<Delta> deltas, TrainingModels models, Options options) {
+        return merge(deltas, models.tokenizer(), models.textEncoder(), models.unet(), models.baseModelDigest(), options);
+    }
+
+    public static Result merge(List<Delta> deltas, ClipTokenizer tokenizer, ClipTextEncoder textEncoder,
+                               UNet2DConditionModel unet, String baseModelDigest, Options options) {
+        if (deltas.isEmpty()) {
+            throw new IllegalArgumentException("nothing to merge: no deltas given");
+        }
+        Map<String, NDArray> kv = unet.crossAttentionKv();
+        Map<String, float[]> w0 = new TreeMap<>();
+        kv.forEach((k, v) -> w0.put(k, v.toFloatArray()));
+        TreeSet<String> layerKeys = new TreeSet<>();
+        for (int i = 0; i < deltas.size(); i++) {
+            Delta d = deltas.get(i);
+            String digest = d.metadata().baseModelDigest();
+            if (!digest.isEmpty() && !digest.equals(baseModelDigest)) {
+                throw new IllegalArgumentException("delta " + (i + 1) + " was trained on base model " + digest
+                        + " but the base model given to the merge is " + baseModelDigest);
+            }
+            for (String k : d.layers().keySet()) {
+                if (!kv.containsKey(k)) {
+                    throw new IllegalArgumentException("delta " + (i + 1) + " changes " + k
+                            + ", which is not a cross-attention K/V weight; only Custom Diffusion deltas can be merged");
+                }
+                layerKeys.add(k);
+            }
+        }
+        // renumber tokens and install the learned rows
+        List<TokenInfo> mergedTokens = new ArrayList<>();
+        List<Integer> tokenDelta = new ArrayList<>();
+        Map<String, float[]> mergedRows = new LinkedHashMap<>();
+        for (int i = 0; i < deltas.size(); i++) {
+            for (TokenInfo t : deltas.get(i).metadata().tokens()) {
+                String renamed = "<new" + (mergedTokens.size() + 1) + ">";
+                if (tokenizer.tokenId(renamed).isPresent()) {
+                    throw new IllegalArgumentException("the base tokenizer already contains " + renamed
+                            + "; merge on a freshly loaded base model");
+                }
+                mergedTokens.add(t.withToken(renamed));
+                tokenDelta.add(i);
+                mergedRows.put(renamed, deltas.get(i).tokenEmbeddings().get(t.token()));
+            }
+        }
+        if (mergedTokens.isEmpty()) {
+            throw new IllegalArgumentException("the deltas carry no tokens, so there are no target phrases to preserve");
+        }
+        if (tokenizer.size() != textEncoder.vocabSize()) {
+            throw new IllegalStateException("tokenizer has " + tokenizer.size() + " tokens but the text encoder has "
+                    + textEncoder.vocabSize() + " rows");
+        }
+        for (TokenInfo t : mergedTokens) {
+            tokenizer.addToken(t.token());
+        }
+        textEncoder.addTokenRows(mergedRows.values().toArray(new float[0][]));
+
+        long t0 = System.currentTimeMillis();
+        int d = textEncoder.hiddenSize();
+        RegularizationGram gram = new RegularizationGram(d, options.backend());
+        List<String> captions = options.regularizationCaptions();
+        for (int s = 0; s < captions.size(); s += options.captionBatch()) {
+            List<String> chunk = captions.subList(s, Math.min(captions.size(), s + options.captionBatch()));
+            float[] rows = features(tokenizer, textEncoder, chunk, null);
+            gram.add(rows, rows.length / d);
+        }
+        // target features per token (rows of the concept's phrases)
+        List<float[]> targetChunks = new ArrayList<>();
+        List<Integer> targetOwner = new ArrayList<>();
+        int prefixLen = 0;
+        for (int k = 0; k < mergedTokens.size(); k++) {
+            TokenInfo t = mergedTokens.get(k);
+            String phrase = t.classWord().isBlank() ? t.token() : t.token() + " " + t.classWord();
+            String framing = isStyle(t.classWord()) ? "painting in the style of" : "photo of a";
+            float[] a = features(tokenizer, textEncoder, List.of(phrase), 0);
+            prefixLen = tokenizer.tokenize(framing).size();
+            float[] b = features(tokenizer, textEncoder, List.of(framing + " " + phrase), prefixLen);
+            for (float[] f : new float[][] {a, b}) {
+                targetChunks.add(f);
+                for (int r = 0; r < f.length / d; r++) {
+                    targetOwner.add(k);
+                }
+            }
+        }
+        int m = targetOwner.size();
+        float[] cFlat = new float[m * d];
+        int pos = 0;
+        for (float[] f : targetChunks) {
+            System.arraycopy(f, 0, cFlat, pos, f.length);
+            pos += f.length;
+        }
+        DMatrixRMaj c = Matrices.fromFloats(cFlat, m, d);
+        long t1 = System.currentTimeMillis();
+        MergeProjector projector = MergeProjector.build(gram.gram(), c, options.ridgeFraction());
+
+        Map<String, LayerWeight> merged = new TreeMap<>();
+        double maxErr = 0;
+        List<Map<String, float[]>> materialized = new ArrayList<>();
+        for (Delta delta : deltas) {
+            materialized.add(delta.materialize(w0::get));
+        }
+        for (String key : layerKeys) {
+            float[] base = w0.get(key);
+            long[] shape = kv.get(key).getShape().getShape();
+            int out = (int) shape[0];
+            DMatrixRMaj w0m = Matrices.fromFloats(base, out, d);
+            DMatrixRMaj values = new DMatrixRMaj(m, out);
+            for (int r = 0; r < m; r++) {
+                float[] wn = materialized.get(tokenDelta.get(targetOwner.get(r))).getOrDefault(key, base);
+                for (int o = 0; o < out; o++) {
+                    double s = 0;
+                    for (int j = 0; j < d; j++) {
+                        s += (double) wn[o * d + j] * cFlat[r * d + j];
+                    }
+                    values.set(r, o, s);
+                }
+            }
+            DMatrixRMaj w = projector.merge(w0m, values);
+            DMatrixRMaj check = new DMatrixRMaj(m, out);
+            CommonOps_DDRM.multTransB(c, w, check);
+            CommonOps_DDRM.subtractEquals(check, values);
+            if (!projector.usedPseudoInverse()) {
+                maxErr = Math.max(maxErr, maxAbsOnRows(check, projector.keptRowIndices()));
+            }
+            merged.put(key, new LayerWeight.Full(out, d, Matrices.toFloats(w)));
+        }
+        long t2 = System.currentTimeMillis();
+        for (var e : merged.entrySet()) {
+            LayerWeight.Full f = (LayerWeight.Full) e.getValue();
+            unet.setParameter(e.getKey(), unet.manager().create(f.weight(), new Shape(f.rows(), f.cols())));
+        }
+
+        ObjectNode cfg = JSON.createObjectNode();
+        cfg.put("method", "closed_form");
+        cfg.put("regularization_captions", captions.size());
+        cfg.put("regularization_rows", gram.rows());
+        cfg.put("ridge_fraction", options.ridgeFraction());
+        cfg.put("target_rows", projector.targetRowsKept());
+        ArrayNode sources = cfg.putArray("merged_from");
+        for (Delta delta : deltas) {
+            ObjectNode o = sources.addObject();
+            o.put("kind", delta.kind().id());
+            o.put("seed", delta.metadata().seed());
+            ArrayNode toks = o.putArray("tokens");
+            delta.metadata().tokens().forEach(t -> toks.add(t.token()));
+        }
+        DeltaMetadata meta = DeltaMetadata.of(DeltaKind.FULL, baseModelDigest, mergedTokens, cfg, 0)
+                .withExtra("merged_concepts", Integer.toString(deltas.size()));
+        Report report = new Report(gram.rows(), projector.targetRowsKept(), projector.usedPseudoInverse(), maxErr,
+                t1 - t0, t2 - t1);
+        return new Result(new Delta(merged, mergedRows, meta), report);
+    }
+
+    private static boolean isStyle(String classWord) {
+        String w = classWord.toLowerCase(java.util.Locale.ROOT);
+        return w.contains("art") || w.contains("style") || w.contains("painting");
+    }
+
+    private static double maxAbsOnRows(DMatrixRMaj m, int[] rows) {
+        double max = 0;
+        for (int r : rows) {
+            for (int c = 0; c < m.numCols; c++) {
+                max = Math.max(max, Math.abs(m.get(r, c)));
+            }
+        }
+        return max;
+    }
+
+    /**
+     * Row-major features of the given texts: positions {@code skip + 1} through EOS of each (BOS and a
+     * {@code skip}-token prefix dropped; null skip = 0 for captions).
+     */
+    static float[] features(ClipTokenizer tokenizer, ClipTextEncoder textEncoder, List<String> texts, Integer skip) {
+        int len = tokenizer.maxLength();
+        int d = textEncoder.hiddenSize();
+        long[] ids = new long[texts.size() * len];
+        int[] eos = new int[texts.size()];
+        for (int i = 0; i < texts.size(); i++) {
+            int[] row = tokenizer.encode(texts.get(i));
+            eos[i] = Math.min(len - 1, tokenizer.tokenize(texts.get(i)).size() + 1);
+            for (int j = 0; j < len; j++) {
+                ids[i * len + j] = row[j];
+            }
+        }
+        int from = 1 + (skip == null ? 0 : skip);
+        List<float[]> parts = new ArrayList<>();
+        int total = 0;
+        try (NDManager m = NDManager.newBaseManager()) {
+            NDArray hidden = textEncoder.encode(m.create(ids, new Shape(texts.size(), len)));
+            float[] all = hidden.toFloatArray();
+            for (int i = 0; i < texts.size(); i++) {
+                int rows = eos[i] - from + 1;
+                if (rows <= 0) {
+                    continue;
+                }
+                float[] part = new float[rows * d];
+                System.arraycopy(all, (i * len + from) * d, part, 0, rows * d);
+                parts.add(part);
+                total += part.length;
+            }
+        }
+        float[] out = new float[total];
+        int p = 0;
+        for (float[] part : parts) {
+            System.arraycopy(part, 0, out, p, part.length);
+            p += part.length;
+        }
+        return out;
+    }
+}

@@ -1,0 +1,200 @@
+package dev.cdiff.diffusion.merge;
+
+import dev.cdiff.diffusion.golden.GoldenFolder;
+
+import dev.cdiff.diffusion.delta.Delta;
+import dev.cdiff.diffusion.delta.DeltaApplier;
+import dev.cdiff.diffusion.delta.DeltaKind;
+import dev.cdiff.diffusion.delta.DeltaMetadata;
+import dev.cdiff.diffusion.delta.LayerWeight;
+import dev.cdiff.diffusion.delta.Matrices;
+import dev.cdiff.diffusion.training.TokenInfo;
+import dev.cdiff.diffusion.training.TrainingModels;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import org.junit.jupiter.api.Test;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.TreeMap;
+import org.ejml.data.DMatrixRMaj;
+import org.ejml.dense.row.CommonOps_DDRM;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class ClosedFormMergeTest {
+
+    /** A single-concept delta: every K/V layer moved densely from the base, a token row near the initializer. */
+    static Delta fakeDelta(TrainingModels models, String token, String classWord, long seed, String digest) {
+        Random rnd = new Random(seed);
+        Map<String, LayerWeight> layers = new TreeMap<>();
+        for (Map.Entry<String, NDArray> e : models.unet().crossAttentionKv().entrySet()) {
+            float[] w = e.getValue().toFloatArray();
+            for (int i = 0; i < w.length; i++) {
+                w[i] += (float) (rnd.nextGaussian() * 0.05);
+            }
+            long[] s = e.getValue().getShape().getShape();
+            layers.put(e.getKey(), new LayerWeight.Full((int) s[0], (int) s[1], w));
+        }
+        float[] row = models.textEncoder().tokenRow(models.tokenizer().tokenize("ktn").get(0));
+        for (int i = 0; i < row.length; i++) {
+            row[i] += (float) (rnd.nextGaussian() * 0.1);
+        }
+        Map<String, float[]> rows = new LinkedHashMap<>();
+        rows.put(token, row);
+        return new Delta(layers, rows, DeltaMetadata.of(DeltaKind.FULL, digest,
+                List.of(new TokenInfo(token, classWord + "-concept", classWord, "ktn")), null, seed));
+    }
+
+    @Test
+    void mergesTwoConceptsRenumberingTokensAndKeepingBothConstraints() {
+        try (NDManager m = NDManager.newBaseManager();
+             TrainingModels models = TrainingModels.load(GoldenFolder.tinySd(), m)) {
+            Delta a = fakeDelta(models, "<new1>", "dog", 1, models.baseModelDigest());
+            Delta b = fakeDelta(models, "<new1>", "cat", 2, models.baseModelDigest());
+            Map<String, float[]> w0 = new TreeMap<>();
+            models.unet().crossAttentionKv().forEach((k, v) -> w0.put(k, v.toFloatArray()));
+            ClosedFormMerge.Options opts = ClosedFormMerge.Options.defaults()
+                    .withCaptions(RegularizationCaptions.generated(200, 5));
+            ClosedFormMerge.Result r = ClosedFormMerge.merge(List.of(a, b), models, opts);
+            Delta merged = r.merged();
+            System.out.println("merge report " + r.report());
+            assertEquals(List.of("<new1>", "<new2>"), List.copyOf(merged.tokenEmbeddings().keySet()));
+            assertEquals("cat", merged.metadata().tokens().get(1).classWord());
+            assertTrue(models.tokenizer().tokenId("<new2>").isPresent());
+            assertEquals(w0.keySet(), merged.layers().keySet());
+            assertFalse(r.report().usedPseudoInverse());
+            assertTrue(r.report().maxConstraintError() < 1e-3, "constraint error " + r.report().maxConstraintError());
+            assertTrue(r.report().regularizationRows() > 1000);
+
+            // concept phrases map as each concept's own layer maps them; captions stay closer to the base than either concept
+            int d = models.textEncoder().hiddenSize();
+            float[] dogFeat = ClosedFormMerge.features(models.tokenizer(), models.textEncoder(), List.of("<new1> dog"), 0);
+            float[] capFeat = ClosedFormMerge.features(models.tokenizer(), models.textEncoder(),
+                    RegularizationCaptions.generated(200, 5), null);
+            String key = w0.keySet().iterator().next();
+            float[] wm = ((LayerWeight.Full) merged.layers().get(key)).weight();
+            float[] wa = ((LayerWeight.Full) a.layers().get(key)).weight();
+            assertTrue(maxOutDiff(wm, wa, dogFeat, d) < 1e-3 * (1 + maxAbs(apply(wa, dogFeat, d))),
+                    "merged layer does not reproduce concept A on its phrase");
+            // optimality: any other weight meeting the same constraints (merged + Z projected off the target rows)
+            // changes the caption outputs more
+            DMatrixRMaj c = targetRows(models, d);
+            double mergedDrift = sqDiff(apply(wm, capFeat, d), apply(w0.get(key), capFeat, d));
+            Random rnd = new Random(9);
+            for (int trial = 0; trial < 5; trial++) {
+                float[] other = perturbInNullSpace(wm, c, d, rnd);
+                assertTrue(maxOutDiff(other, wm, Matrices.toFloats(c), d) < 1e-4, "perturbation broke the constraints");
+                double otherDrift = sqDiff(apply(other, capFeat, d), apply(w0.get(key), capFeat, d));
+                assertTrue(mergedDrift < otherDrift, "merged drift " + mergedDrift + " not minimal vs " + otherDrift);
+            }
+            // the merged weights are live in the UNet
+            float[] live = models.unet().crossAttentionKv().get(key).toFloatArray();
+            assertEquals(wm[0], live[0], 0f);
+        }
+    }
+
+    @Test
+    void rejectsDeltaOfAnotherBaseModel() {
+        try (NDManager m = NDManager.newBaseManager();
+             TrainingModels models = TrainingModels.load(GoldenFolder.tinySd(), m)) {
+            Delta a = fakeDelta(models, "<new1>", "dog", 1, "0000");
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> ClosedFormMerge.merge(List.of(a), models, ClosedFormMerge.Options.defaults()));
+            assertTrue(e.getMessage().contains("base model"), e.getMessage());
+            IllegalArgumentException e2 = assertThrows(IllegalArgumentException.class,
+                    () -> DeltaApplier.apply(a, models));
+            assertTrue(e2.getMessage().contains("0000"), e2.getMessage());
+        }
+    }
+
+    /** The merge's target rows, recomputed as the merge builds them. */
+    private static DMatrixRMaj targetRows(TrainingModels models, int d) {
+        List<float[]> parts = List.of(
+                ClosedFormMerge.features(models.tokenizer(), models.textEncoder(), List.of("<new1> dog"), 0),
+                ClosedFormMerge.features(models.tokenizer(), models.textEncoder(), List.of("photo of a <new1> dog"), 3),
+                ClosedFormMerge.features(models.tokenizer(), models.textEncoder(), List.of("<new2> cat"), 0),
+                ClosedFormMerge.features(models.tokenizer(), models.textEncoder(), List.of("photo of a <new2> cat"), 3));
+        int n = parts.stream().mapToInt(p -> p.length).sum();
+        float[] all = new float[n];
+        int pos = 0;
+        for (float[] p : parts) {
+            System.arraycopy(p, 0, all, pos, p.length);
+            pos += p.length;
+        }
+        return Matrices.fromFloats(all, n / d, d);
+    }
+
+    /** w + Z (I - C^T (C C^T)^+ C) for a random Z: leaves W C^T unchanged. */
+    private static float[] perturbInNullSpace(float[] w, DMatrixRMaj c, int d, Random rnd) {
+        int out = w.length / d;
+        DMatrixRMaj z = new DMatrixRMaj(out, d);
+        for (int i = 0; i < z.data.length; i++) {
+            z.data[i] = rnd.nextGaussian() * 0.01;
+        }
+        DMatrixRMaj cct = new DMatrixRMaj(c.numRows, c.numRows);
+        CommonOps_DDRM.multTransB(c, c, cct);
+        DMatrixRMaj inv = new DMatrixRMaj(c.numRows, c.numRows);
+        CommonOps_DDRM.pinv(cct, inv);
+        DMatrixRMaj zct = new DMatrixRMaj(out, c.numRows);
+        CommonOps_DDRM.multTransB(z, c, zct);
+        DMatrixRMaj tmp = new DMatrixRMaj(out, c.numRows);
+        CommonOps_DDRM.mult(zct, inv, tmp);
+        DMatrixRMaj proj = new DMatrixRMaj(out, d);
+        CommonOps_DDRM.mult(tmp, c, proj);
+        CommonOps_DDRM.subtractEquals(z, proj);
+        float[] r = w.clone();
+        for (int i = 0; i < r.length; i++) {
+            r[i] += (float) z.data[i];
+        }
+        return r;
+    }
+
+    private static float[] apply(float[] w, float[] feats, int d) {
+        int out = w.length / d;
+        int n = feats.length / d;
+        float[] r = new float[n * out];
+        for (int i = 0; i < n; i++) {
+            for (int o = 0; o < out; o++) {
+                double s = 0;
+                for (int j = 0; j < d; j++) {
+                    s += w[o * d + j] * feats[i * d + j];
+                }
+                r[i * out + o] = (float) s;
+            }
+        }
+        return r;
+    }
+
+    private static double maxOutDiff(float[] w1, float[] w2, float[] feats, int d) {
+        float[] a = apply(w1, feats, d);
+        float[] b = apply(w2, feats, d);
+        double m = 0;
+        for (int i = 0; i < a.length; i++) {
+            m = Math.max(m, Math.abs(a[i] - b[i]));
+        }
+        return m;
+    }
+
+    private static double sqDiff(float[] a, float[] b) {
+        double s = 0;
+        for (int i = 0; i < a.length; i++) {
+            s += (a[i] - b[i]) * (double) (a[i] - b[i]);
+        }
+        return s;
+    }
+
+    private static double maxAbs(float[] a) {
+        double m = 0;
+        for (float x : a) {
+            m = Math.max(m, Math.abs(x));
+        }
+        return m;
+    }
+}

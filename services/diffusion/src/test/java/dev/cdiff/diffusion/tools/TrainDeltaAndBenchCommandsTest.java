@@ -1,0 +1,87 @@
+package dev.cdiff.diffusion.tools;
+
+import dev.cdiff.diffusion.golden.GoldenFolder;
+import dev.cdiff.diffusion.delta.Delta;
+import dev.cdiff.diffusion.delta.DeltaKind;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class TrainDeltaAndBenchCommandsTest {
+    @TempDir
+    Path tmp;
+
+    private static Path tinySd() {
+        return GoldenFolder.tinySd();
+    }
+
+    private static String run(Object command, String... args) {
+        PrintStream old = System.out;
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(buf, true));
+        int code;
+        try {
+            code = new CommandLine(command).execute(args);
+        } finally {
+            System.setOut(old);
+        }
+        String out = buf.toString();
+        System.out.print(out);
+        assertEquals(0, code, "exit code of " + List.of(args));
+        return out;
+    }
+
+    private static String lastLine(String s) {
+        String[] lines = s.strip().split("\n");
+        return lines[lines.length - 1];
+    }
+
+    @Test
+    void benchMergePrintsFiguresLast() {
+        String out = run(new BenchCommand(), "merge", "--shapes", "tiny", "--captions", "40");
+        String last = lastLine(out);
+        assertTrue(last.startsWith("bench merge:") && last.contains("total_ms=") && last.contains("layers=12"), last);
+    }
+
+    @Test
+    void trainThenCompressExportImportAndInspect() throws Exception {
+        Path images = Files.createDirectories(tmp.resolve("imgs"));
+        for (int i = 0; i < 2; i++) {
+            var img = new java.awt.image.BufferedImage(32, 32, java.awt.image.BufferedImage.TYPE_INT_RGB);
+            var g = img.createGraphics();
+            g.setColor(java.awt.Color.BLUE);
+            g.fillRect(0, 0, 32, 32);
+            g.setColor(java.awt.Color.RED);
+            g.fillOval(6 + 3 * i, 8, 16, 16);
+            g.dispose();
+            javax.imageio.ImageIO.write(img, "png", images.resolve("img" + i + ".png").toFile());
+        }
+        Path delta = tmp.resolve("d.safetensors");
+        Path ckpt = tmp.resolve("ckpt.safetensors");
+        run(new TrainCommand(), "--model", tinySd().toString(), "--out", delta.toString(), "--instance-dir", images.toString(),
+                "--instance-prompt", "photo of a <new1> dog", "--class-word", "dog", "--steps", "2", "--batch", "2",
+                "--checkpoint", ckpt.toString());
+        assertTrue(Files.isRegularFile(ckpt));
+        assertEquals(DeltaKind.FULL, Delta.read(delta).kind());
+        Path lr = tmp.resolve("lr.safetensors");
+        run(new DeltaCommand(), "compress", "--model", tinySd().toString(), "--energy", "0.9", delta.toString(), lr.toString());
+        assertEquals(DeltaKind.LOWRANK, Delta.read(lr).kind());
+        Path dir = tmp.resolve("diffusers");
+        run(new DeltaCommand(), "export-diffusers", "--model", tinySd().toString(), lr.toString(), dir.toString());
+        assertTrue(Files.isRegularFile(dir.resolve("pytorch_custom_diffusion_weights.safetensors")));
+        assertTrue(Files.isRegularFile(dir.resolve("<new1>.safetensors")));
+        Path back = tmp.resolve("back.safetensors");
+        run(new DeltaCommand(), "import-diffusers", "--model", tinySd().toString(), dir.toString(), back.toString());
+        String info = run(new DeltaCommand(), "info", back.toString());
+        assertTrue(info.contains("token: <new1>") && info.contains("kind: full"), info);
+    }
+}
