@@ -1,0 +1,94 @@
+package dev.cdiff.diffusion.backend;
+
+import ai.djl.engine.Engine;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * What decides the floating-point result of a training run besides its inputs: the engine and its version, the oneDNN
+ * instruction set its kernels take, the thread count and the device. Two runs with equal inputs and an equal
+ * fingerprint are expected to agree to the bit; a delta or a TrainingCompleted event carries it so an audit can tell
+ * "bit-identical" from "different machine".
+ *
+ * @param engine        engine name and version, e.g. {@code PyTorch 2.5.1}
+ * @param djl           DJL version
+ * @param isa           the oneDNN ISA the kernels take: the CPU's best level, capped by {@code ONEDNN_MAX_CPU_ISA}
+ * @param isaCap        the {@code ONEDNN_MAX_CPU_ISA} setting, or {@code unset}
+ * @param threads       intra-op threads ({@code ai.djl.pytorch.num_threads}), or {@code default}
+ * @param device        the engine's default device
+ * @param cpu           the CPU model name
+ */
+public record BackendFingerprint(String engine, String djl, String isa, String isaCap, String threads, String device,
+                                 String cpu) {
+
+    /** The fingerprint of this process. Starts the engine if it has not started. */
+    public static BackendFingerprint current() {
+        Engine e = Engine.getInstance();
+        String cap = isaCapSetting();
+        String cpuIsa = OneDnnIsa.ofThisCpu();
+        return new BackendFingerprint(e.getEngineName() + " " + e.getVersion(), Engine.getDjlVersion(),
+                OneDnnIsa.effective(cpuIsa, cap), cap == null ? "unset" : cap,
+                System.getProperty("ai.djl.pytorch.num_threads", "default"), deviceName(e.defaultDevice()),
+                cpuModel());
+    }
+
+    /** One line for logs and error messages. */
+    public String describe() {
+        return engine + " (DJL " + djl + "), oneDNN ISA " + isa + " (ONEDNN_MAX_CPU_ISA " + isaCap + "), "
+                + threads + " threads, device " + device + ", CPU " + cpu;
+    }
+
+    /** Ordered key/value form, as stored in delta metadata and events. */
+    public Map<String, String> toMap() {
+        Map<String, String> m = new LinkedHashMap<>();
+        m.put("engine", engine);
+        m.put("djl", djl);
+        m.put("isa", isa);
+        m.put("isa_cap", isaCap);
+        m.put("threads", threads);
+        m.put("device", device);
+        m.put("cpu", cpu);
+        return m;
+    }
+
+    /** Compact single-string form ({@code key=value;...}), stable for equality checks. */
+    public String encode() {
+        StringBuilder sb = new StringBuilder();
+        toMap().forEach((k, v) -> {
+            if (sb.length() > 0) {
+                sb.append(';');
+            }
+            sb.append(k).append('=').append(v.replace(';', ',').replace('=', ':'));
+        });
+        return sb.toString();
+    }
+
+    private static String deviceName(ai.djl.Device d) {
+        return d.isGpu() ? "gpu:" + d.getDeviceId() : d.getDeviceType();
+    }
+
+    static String isaCapSetting() {
+        String v = System.getenv("ONEDNN_MAX_CPU_ISA");
+        if (v == null || v.isBlank()) {
+            v = System.getenv("DNNL_MAX_CPU_ISA");
+        }
+        return v == null || v.isBlank() ? null : v.trim();
+    }
+
+    private static String cpuModel() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
+                if (line.startsWith("model name")) {
+                    return line.substring(line.indexOf(':') + 1).trim();
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // not Linux, or /proc unreadable: the architecture still tells something
+        }
+        return System.getProperty("os.arch");
+    }
+}
