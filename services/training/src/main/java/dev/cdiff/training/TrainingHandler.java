@@ -64,7 +64,7 @@ final class TrainingHandler {
                 .setTenantId(request.getTenantId()).setJobId(request.getJobId()).setOccurredAt(Instant.now())
                 .setCausationId(request.getEventId()).setDelta(result.delta().toRef()).setTokens(result.tokens())
                 .setClassWords(result.classWords()).setSteps(result.steps()).setFinalLoss(result.finalLoss())
-                .setDurationMillis(result.durationMillis()).build());
+                .setDurationMillis(result.durationMillis()).setBackend(result.backend()).build());
         LOG.info("job {}: trained {} steps (resumed at {}), delta {}", request.getJobId(), result.steps(),
                 result.resumedFromStep(), result.delta().key());
     }

@@ -136,7 +136,7 @@ final class TrainingJob {
                     classWords.add(c.classWord());
                 }
                 return new TrainingResult(stored, tokens, classWords, trainer.stepsDone(), finalLoss,
-                        System.currentTimeMillis() - start, resumedFrom);
+                        System.currentTimeMillis() - start, resumedFrom, trainer.backend().encode());
             }
         }
     }

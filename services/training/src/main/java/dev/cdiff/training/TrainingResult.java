@@ -6,5 +6,5 @@ import java.util.List;
 
 /** A finished run: the stored delta and what TrainingCompleted reports about it. */
 record TrainingResult(StoredArtifact delta, List<String> tokens, List<String> classWords, int steps, double finalLoss,
-                      long durationMillis, int resumedFromStep) {
+                      long durationMillis, int resumedFromStep, String backend) {
 }

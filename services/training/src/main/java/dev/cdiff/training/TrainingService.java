@@ -1,6 +1,7 @@
 package dev.cdiff.training;
 
-
+import dev.cdiff.diffusion.backend.BackendGradientException;
+import dev.cdiff.diffusion.backend.GradientSelfCheck;
 import dev.cdiff.platform.Topics;
 import dev.cdiff.platform.config.ServiceConfig;
 import dev.cdiff.platform.kafka.EventLoop;
@@ -54,7 +55,13 @@ public final class TrainingService implements AutoCloseable {
                 .build();
     }
 
+    /**
+     * Starts consuming, after the gradient self-check: a worker whose engine computes wrong gradients on this machine
+     * throws {@link BackendGradientException} here and never joins the group, so its jobs wait in Kafka for a sound
+     * worker instead of being trained into wrong deltas.
+     */
     public synchronized TrainingService start() {
+        LOG.info("{}", GradientSelfCheck.requirePassing().summary());
         loop.start();
         LOG.info("training started on base model {}", job.baseModelDigest().substring(0, 12));
         return this;

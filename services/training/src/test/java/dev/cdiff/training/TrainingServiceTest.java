@@ -11,6 +11,7 @@ import dev.cdiff.platform.store.ArtifactStore;
 import dev.cdiff.platform.store.StoredArtifact;
 import dev.cdiff.schemas.events.ArtifactRef;
 import dev.cdiff.schemas.events.ConceptSpec;
+import dev.cdiff.diffusion.backend.BackendFingerprint;
 import dev.cdiff.schemas.events.TrainingCompleted;
 import dev.cdiff.schemas.events.TrainingFailed;
 import dev.cdiff.schemas.events.TrainingOptions;
@@ -141,6 +142,8 @@ class TrainingServiceTest {
             assertTrue(Double.isFinite(resumed.getFinalLoss()));
             assertTrue(resumed.getDelta().getKey().startsWith("tenants/acme/deltas/"));
             assertTrue(resumed.getDurationMillis() > 3000, "the run outlasted max.poll.interval.ms");
+            assertEquals(BackendFingerprint.current().encode(), resumed.getBackend(),
+                    "TrainingCompleted names the backend that computed the delta");
 
             // the same request under another job id, uninterrupted, must give the same delta (within CPU tolerance)
             String refJob = "job-" + UUID.randomUUID();

@@ -70,10 +70,8 @@ public final class GradientSelfCheck {
         return r;
     }
 
-    /** Runs the check now (no caching). */
+    /** Runs the check now on the bundled reference step (no caching). */
     public static Result run() {
-        long start = System.nanoTime();
-        BackendFingerprint backend = BackendFingerprint.current();
         Path dir = null;
         try {
             dir = Files.createTempDirectory("cdiff-selfcheck-");
@@ -88,24 +86,7 @@ public final class GradientSelfCheck {
                     Files.copy(in, target);
                 }
             }
-            JsonNode spec = null;
-            for (JsonNode c : GoldenCases.manifest(dir).path("cases")) {
-                if (CASE.equals(c.path("name").asText())) {
-                    spec = c;
-                }
-            }
-            if (spec == null) {
-                throw new IllegalStateException("the bundled reference set has no case " + CASE);
-            }
-            CaseResult cr;
-            try {
-                cr = new TrainStepCaseRunner().run(spec, dir);
-            } catch (RuntimeException e) {
-                // non-finite gradients surface as exceptions from the loss: a failed check, not a crash
-                cr = new CaseResult(Double.NaN, false, e.getMessage());
-            }
-            long ms = (System.nanoTime() - start) / 1_000_000;
-            return new Result(cr.passed(), cr.maxAbsErr(), cr.detail(), backend, ms);
+            return run(dir);
         } catch (IOException e) {
             throw new UncheckedIOException("gradient self-check could not unpack its reference case", e);
         } finally {
@@ -113,6 +94,30 @@ public final class GradientSelfCheck {
                 deleteQuietly(dir);
             }
         }
+    }
+
+    /** Runs the check on the train-step case of another reference set (a folder with {@code manifest.json}). */
+    public static Result run(Path referenceSet) {
+        long start = System.nanoTime();
+        BackendFingerprint backend = BackendFingerprint.current();
+        JsonNode spec = null;
+        for (JsonNode c : GoldenCases.manifest(referenceSet).path("cases")) {
+            if ("train_step".equals(c.path("kind").asText()) && (spec == null || CASE.equals(c.path("name").asText()))) {
+                spec = c;
+            }
+        }
+        if (spec == null) {
+            throw new IllegalStateException("the reference set " + referenceSet + " has no train_step case");
+        }
+        CaseResult cr;
+        try {
+            cr = new TrainStepCaseRunner().run(spec, referenceSet);
+        } catch (RuntimeException e) {
+            // non-finite gradients surface as exceptions from the loss: a failed check, not a crash
+            cr = new CaseResult(Double.NaN, false, String.valueOf(e.getMessage()));
+        }
+        long ms = (System.nanoTime() - start) / 1_000_000;
+        return new Result(cr.passed(), cr.maxAbsErr(), cr.detail(), backend, ms);
     }
 
     private static void deleteQuietly(Path dir) {

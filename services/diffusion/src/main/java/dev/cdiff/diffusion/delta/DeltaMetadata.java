@@ -18,7 +18,7 @@ import java.util.Map;
  * safetensors tool can read it.
  */
 public record DeltaMetadata(int formatVersion, DeltaKind kind, String baseModelDigest, List<TokenInfo> tokens,
-                            JsonNode trainingConfig, long seed, Map<String, String> extra) {
+                            JsonNode trainingConfig, long seed, Map<String, String> extra, String backend) {
     public static final int FORMAT_VERSION = 1;
     public static final String FORMAT_TAG = "cdiff-delta";
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -28,25 +28,34 @@ public record DeltaMetadata(int formatVersion, DeltaKind kind, String baseModelD
         extra = Map.copyOf(extra == null ? Map.of() : extra);
         trainingConfig = trainingConfig == null ? JSON.createObjectNode() : trainingConfig;
         baseModelDigest = baseModelDigest == null ? "" : baseModelDigest;
+        backend = backend == null ? "" : backend;
     }
 
     public static DeltaMetadata of(DeltaKind kind, String baseModelDigest, List<TokenInfo> tokens,
                                    JsonNode trainingConfig, long seed) {
-        return new DeltaMetadata(FORMAT_VERSION, kind, baseModelDigest, tokens, trainingConfig, seed, Map.of());
+        return new DeltaMetadata(FORMAT_VERSION, kind, baseModelDigest, tokens, trainingConfig, seed, Map.of(), "");
     }
 
     public DeltaMetadata withKind(DeltaKind newKind) {
-        return new DeltaMetadata(formatVersion, newKind, baseModelDigest, tokens, trainingConfig, seed, extra);
+        return new DeltaMetadata(formatVersion, newKind, baseModelDigest, tokens, trainingConfig, seed, extra, backend);
     }
 
     public DeltaMetadata withTokens(List<TokenInfo> newTokens) {
-        return new DeltaMetadata(formatVersion, kind, baseModelDigest, newTokens, trainingConfig, seed, extra);
+        return new DeltaMetadata(formatVersion, kind, baseModelDigest, newTokens, trainingConfig, seed, extra, backend);
     }
 
     public DeltaMetadata withExtra(String key, String value) {
         Map<String, String> m = new LinkedHashMap<>(extra);
         m.put(key, value);
-        return new DeltaMetadata(formatVersion, kind, baseModelDigest, tokens, trainingConfig, seed, m);
+        return new DeltaMetadata(formatVersion, kind, baseModelDigest, tokens, trainingConfig, seed, m, backend);
+    }
+
+    /**
+     * The same metadata recording the backend that computed the delta ({@code BackendFingerprint#encode}): two deltas
+     * from equal inputs are expected to be bit-identical only when their backends are equal.
+     */
+    public DeltaMetadata withBackend(String newBackend) {
+        return new DeltaMetadata(formatVersion, kind, baseModelDigest, tokens, trainingConfig, seed, extra, newBackend);
     }
 
     public Map<String, String> toHeader() {
@@ -69,6 +78,9 @@ public record DeltaMetadata(int formatVersion, DeltaKind kind, String baseModelD
         ObjectNode ex = JSON.createObjectNode();
         extra.forEach(ex::put);
         h.put("extra", ex.toString());
+        if (!backend.isEmpty()) {
+            h.put("backend", backend);
+        }
         return h;
     }
 
@@ -94,7 +106,7 @@ public record DeltaMetadata(int formatVersion, DeltaKind kind, String baseModelD
                     .forEachRemaining(e -> extra.put(e.getKey(), e.getValue().asText()));
             return new DeltaMetadata(version, DeltaKind.parse(require(h, "kind", source)),
                     h.getOrDefault("base_model_digest", ""), tokens, cfg,
-                    Long.parseLong(h.getOrDefault("seed", "0")), extra);
+                    Long.parseLong(h.getOrDefault("seed", "0")), extra, h.getOrDefault("backend", ""));
         } catch (JsonProcessingException e) {
             throw new IllegalArgumentException(source + " has malformed delta metadata: " + e.getOriginalMessage(), e);
         }

@@ -1,5 +1,6 @@
 package dev.cdiff.diffusion.merge;
 
+import dev.cdiff.diffusion.backend.BackendFingerprint;
 import dev.cdiff.diffusion.delta.Delta;
 import dev.cdiff.diffusion.delta.DeltaKind;
 import dev.cdiff.diffusion.delta.DeltaMetadata;
@@ -229,7 +230,8 @@ public final class ClosedFormMerge {
             delta.metadata().tokens().forEach(t -> toks.add(t.token()));
         }
         DeltaMetadata meta = DeltaMetadata.of(DeltaKind.FULL, baseModelDigest, mergedTokens, cfg, 0)
-                .withExtra("merged_concepts", Integer.toString(deltas.size()));
+                .withExtra("merged_concepts", Integer.toString(deltas.size()))
+                .withBackend(BackendFingerprint.current().encode());
         Report report = new Report(gram.rows(), projector.targetRowsKept(), projector.usedPseudoInverse(), maxErr,
                 t1 - t0, t2 - t1);
         return new Result(new Delta(merged, mergedRows, meta), report);

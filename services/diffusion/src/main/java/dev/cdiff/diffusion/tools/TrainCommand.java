@@ -1,5 +1,7 @@
 package dev.cdiff.diffusion.tools;
 
+import dev.cdiff.diffusion.backend.BackendGradientException;
+import dev.cdiff.diffusion.backend.GradientSelfCheck;
 import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -74,9 +76,18 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--resume", description = "Resume from this checkpoint (same settings).")
     Path resume;
 
+    /** Exit code when the gradient self-check refuses this machine. */
+    static final int REFUSED_EXIT_CODE = 3;
+
     @Override
     public Integer call() throws IOException {
         DjlSetup.offline();
+        try {
+            System.err.println(GradientSelfCheck.requirePassing().summary());
+        } catch (BackendGradientException e) {
+            System.err.println(e.getMessage());
+            return REFUSED_EXIT_CODE;
+        }
         List<Concept> concepts = conceptsFile != null ? readConcepts(conceptsFile) : List.of(singleConcept());
         TrainingConfig cfg = TrainingConfig.builder(concepts).mode(mode).steps(steps).batchSize(batch).learningRate(lr)
                 .scaleLearningRate(!noScaleLr).resolution(resolution).seed(seed).augment(!noAug).hflip(!noHflip).build();

@@ -1,5 +1,8 @@
 package dev.cdiff.diffusion.training;
 
+import dev.cdiff.diffusion.backend.BackendFingerprint;
+import dev.cdiff.diffusion.backend.BackendGradientException;
+import dev.cdiff.diffusion.backend.GradientSelfCheck;
 import dev.cdiff.diffusion.delta.Delta;
 import dev.cdiff.diffusion.delta.DeltaKind;
 import dev.cdiff.diffusion.delta.DeltaMetadata;
@@ -47,13 +50,19 @@ public final class CustomDiffusionTrainer implements AutoCloseable {
     private final List<TokenInfo> tokens = new ArrayList<>();
     private final int latentChannels;
     private final boolean previousDetach;
+    private final BackendFingerprint backend;
     private int step;
     private float lastLoss = Float.NaN;
 
     private record Sample(RgbImage image, String prompt) {
     }
 
+    /**
+     * @throws BackendGradientException when this machine's engine fails the gradient self-check: training on it would
+     *                                  silently produce wrong deltas
+     */
     public CustomDiffusionTrainer(TrainingModels models, TrainingConfig config, NDManager parent) {
+        this.backend = GradientSelfCheck.requirePassing().backend();
         this.models = models;
         this.config = config;
         UNet2DConditionModel unet = models.unet();
@@ -286,8 +295,14 @@ public final class CustomDiffusionTrainer implements AutoCloseable {
         }
         DeltaMetadata meta = DeltaMetadata.of(DeltaKind.FULL, models.baseModelDigest(), tokens, config.toJson(),
                 config.seed()).withExtra("steps_done", Integer.toString(step))
-                .withExtra("mode", config.mode().name().toLowerCase(java.util.Locale.ROOT));
+                .withExtra("mode", config.mode().name().toLowerCase(java.util.Locale.ROOT))
+                .withBackend(backend.encode());
         return new Delta(layers, rows, meta);
+    }
+
+    /** The backend this trainer computes on (checked by the gradient self-check before any step). */
+    public BackendFingerprint backend() {
+        return backend;
     }
 
     /** Trainable tensors, AdamW moments, step and seed (the RNG state; see {@link StepRandom}). */

@@ -2,6 +2,7 @@ package dev.cdiff.diffusion.training;
 
 import dev.cdiff.diffusion.golden.GoldenFolder;
 
+import dev.cdiff.diffusion.backend.BackendFingerprint;
 import dev.cdiff.diffusion.delta.Delta;
 import dev.cdiff.diffusion.delta.DeltaApplier;
 import dev.cdiff.diffusion.delta.LayerWeight;
@@ -49,6 +50,11 @@ class CustomDiffusionTrainerTest {
                 Delta d = t.toDelta();
                 assertEquals(2 * 6, d.layers().size()); // 6 attn2 blocks in tiny-sd (2 down, 1 mid, 3 up), to_k + to_v each
                 assertEquals(List.of("<new1>"), List.copyOf(d.tokenEmbeddings().keySet()));
+                assertEquals(BackendFingerprint.current().encode(), d.metadata().backend(),
+                        "a trained delta records the backend that computed it");
+                Path file = tmp.resolve("fingerprinted.safetensors");
+                d.write(file);
+                assertEquals(d.metadata().backend(), Delta.read(file).metadata().backend());
             }
             assertEquals(50, losses.size());
             double first = losses.subList(0, 10).stream().mapToDouble(Float::doubleValue).average().orElseThrow();
