@@ -1,6 +1,8 @@
 package dev.cdiff.embedded;
 
 import dev.cdiff.platform.config.ServiceConfig;
+import dev.cdiff.platform.idempotency.HandledEvent;
+import dev.cdiff.platform.idempotency.IdempotencyConflictException;
 import dev.cdiff.platform.idempotency.S3IdempotencyStore;
 import dev.cdiff.platform.store.ArtifactIntegrityException;
 import dev.cdiff.platform.store.ArtifactNotFoundException;
@@ -144,15 +146,24 @@ class ArtifactStoreS3Test {
     }
 
     @Test
-    void idempotencyMarkersPersistPerServiceAndEvent() {
+    void idempotencyMarkersPersistPerServiceTenantAndEvent() {
         S3IdempotencyStore markers = new S3IdempotencyStore(store);
-        assertFalse(markers.isProcessed("training", "evt-1"));
-        markers.markProcessed("training", "evt-1", "training-requested-0@4");
-        assertTrue(markers.isProcessed("training", "evt-1"));
-        assertFalse(markers.isProcessed("sampling", "evt-1"), "markers are per service");
-        markers.markProcessed("training", "odd id/with:chars", "");
-        assertTrue(markers.isProcessed("training", "odd id/with:chars"));
-        assertTrue(new String(store.getBytes(S3IdempotencyStore.markerKey("training", "evt-1")), StandardCharsets.UTF_8)
-                .contains("training-requested-0@4"));
+        HandledEvent event = new HandledEvent("acme", "evt-1", "a".repeat(64));
+        assertFalse(markers.isProcessed("training", event));
+        markers.markProcessed("training", event, "training-requested-0@4");
+        assertTrue(markers.isProcessed("training", event));
+        assertFalse(markers.isProcessed("sampling", event), "markers are per service");
+        assertFalse(markers.isProcessed("training", new HandledEvent("other", "evt-1", "a".repeat(64))),
+                "markers are per tenant: another tenant's event with the same id is not a duplicate");
+        IdempotencyConflictException conflict = assertThrows(IdempotencyConflictException.class,
+                () -> markers.isProcessed("training", new HandledEvent("acme", "evt-1", "b".repeat(64))));
+        assertTrue(conflict.getMessage().contains("another payload"), conflict.getMessage());
+        assertThrows(IllegalArgumentException.class,
+                () -> markers.markProcessed("training", new HandledEvent("acme", "odd id/with:chars", "c"), ""));
+        assertThrows(IllegalArgumentException.class,
+                () -> markers.isProcessed("training", new HandledEvent("../acme", "evt-1", "c")));
+        String marker = new String(store.getBytes(S3IdempotencyStore.markerKey("training", "acme", "evt-1")),
+                StandardCharsets.UTF_8);
+        assertTrue(marker.contains("training-requested-0@4") && marker.contains("a".repeat(64)), marker);
     }
 }

@@ -1,6 +1,8 @@
 package dev.cdiff.embedded;
 
 import dev.cdiff.platform.config.ServiceConfig;
+import dev.cdiff.platform.idempotency.EventPayloads;
+import dev.cdiff.platform.idempotency.HandledEvent;
 import dev.cdiff.platform.idempotency.S3IdempotencyStore;
 import dev.cdiff.platform.kafka.EventLoop;
 import dev.cdiff.platform.kafka.InboundEvent;
@@ -294,7 +296,8 @@ class EventLoopKafkaTest {
         assertEquals(2, h.loop.stats().handled());
         assertEquals(0, h.loop.stats().deadLettered());
         assertTrue(readTopic("flaky-dlq", 0).isEmpty(), "nothing was dead-lettered");
-        assertTrue(new S3IdempotencyStore(store).isProcessed("flaky-svc", "f1"));
+        assertTrue(new S3IdempotencyStore(store).isProcessed("flaky-svc",
+                new HandledEvent("tenant-t", "f1", EventPayloads.sha256(evt("f1", "flaky")))));
     }
 
     @Test

@@ -1,25 +1,23 @@
 package dev.cdiff.platform.idempotency;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.cdiff.platform.store.ArtifactKeys;
+import dev.cdiff.platform.ids.Ids;
+import dev.cdiff.platform.store.ArtifactNotFoundException;
 import dev.cdiff.platform.store.ArtifactStore;
-import dev.cdiff.platform.store.Sha256;
 
-import java.nio.charset.StandardCharsets;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.regex.Pattern;
 
 /**
- * One small marker object per (service, event id) at {@code idempotency/<service>/<event id>} in the artifact
- * bucket. Survives restarts and is shared by every replica of a service. Event ids that are not plain
- * identifiers are hashed to keep keys safe.
+ * One small JSON marker per (service, tenant, event id) at {@code idempotency/<service>/<tenant>/<event id>} in the
+ * artifact bucket, holding the payload digest the event was handled with. Survives restarts and is shared by every
+ * replica of a service. Tenant and event id are checked by the platform's id grammar before they become a key.
  */
 public final class S3IdempotencyStore implements IdempotencyStore {
-
-    private static final Pattern PLAIN_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,199}");
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -29,31 +27,49 @@ public final class S3IdempotencyStore implements IdempotencyStore {
         this.store = store;
     }
 
-    public static String markerKey(String service, String eventId) {
-        if (eventId == null || eventId.isEmpty()) {
-            throw new IllegalArgumentException("event id must not be empty");
+    public static String markerKey(String service, String tenantId, String eventId) {
+        return "idempotency/" + Ids.keySegment("service", service) + "/" + Ids.tenantId("tenantId", tenantId) + "/"
+                + Ids.eventId("eventId", eventId);
+    }
+
+    @Override
+    public boolean isProcessed(String service, HandledEvent event) {
+        String key = markerKey(service, event.tenantId(), event.eventId());
+        byte[] marker;
+        try {
+            marker = store.getBytes(key);
+        } catch (ArtifactNotFoundException e) {
+            return false;
         }
-        String name = PLAIN_ID.matcher(eventId).matches() ? eventId
-                : "sha256-" + Sha256.hex(eventId.getBytes(StandardCharsets.UTF_8));
-        return "idempotency/" + ArtifactKeys.segment("service", service) + "/" + name;
+        String handledWith;
+        try {
+            JsonNode node = JSON.readTree(marker);
+            handledWith = node.path("payloadSha256").asText("");
+        } catch (IOException e) {
+            throw new UncheckedIOException("idempotency marker " + key + " is not valid JSON", e);
+        }
+        if (!handledWith.equals(event.payloadSha256())) {
+            throw new IdempotencyConflictException("event " + event.eventId() + " of tenant " + event.tenantId()
+                    + " was already handled by " + service + " with another payload (sha256 " + handledWith
+                    + ", this one " + event.payloadSha256() + "); an event id may not be reused for other content");
+        }
+        return true;
     }
 
     @Override
-    public boolean isProcessed(String service, String eventId) {
-        return store.exists(markerKey(service, eventId));
-    }
-
-    @Override
-    public void markProcessed(String service, String eventId, String note) {
+    public void markProcessed(String service, HandledEvent event, String note) {
         Map<String, String> marker = new LinkedHashMap<>();
         marker.put("service", service);
-        marker.put("eventId", eventId);
+        marker.put("tenantId", event.tenantId());
+        marker.put("eventId", event.eventId());
+        marker.put("payloadSha256", event.payloadSha256());
         marker.put("processedAt", Instant.now().toString());
         marker.put("note", note == null ? "" : note);
         try {
-            store.putAt(markerKey(service, eventId), JSON.writeValueAsBytes(marker), "application/json");
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("cannot encode idempotency marker", e);
+            store.putAt(markerKey(service, event.tenantId(), event.eventId()), JSON.writeValueAsBytes(marker),
+                    "application/json");
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot encode idempotency marker", e);
         }
     }
 }

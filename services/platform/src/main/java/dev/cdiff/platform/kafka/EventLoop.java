@@ -1,6 +1,8 @@
 package dev.cdiff.platform.kafka;
 
 import dev.cdiff.platform.config.ServiceConfig;
+import dev.cdiff.platform.idempotency.EventPayloads;
+import dev.cdiff.platform.idempotency.HandledEvent;
 import dev.cdiff.platform.idempotency.IdempotencyStore;
 import org.apache.kafka.clients.consumer.CommitFailedException;
 import org.apache.kafka.clients.consumer.Consumer;
@@ -32,7 +34,7 @@ import java.util.function.Predicate;
 
 /**
  * The consumer loop every service runs. For each record, in order: decode (a record that cannot be decoded is
- * dead-lettered), skip it if its event id is already marked processed, call the handler with bounded retries,
+ * dead-lettered), skip it if the tenant's event (id and payload) is already marked processed, call the handler with bounded retries,
  * mark the event processed, and only then commit the record's offset. A record that fails for good (after the
  * last retry, or at once when the failure is not retryable) goes to the dead-letter publisher, and the loop
  * moves on. A crash at any point therefore leads to redelivery, never to loss, and the idempotency marker
@@ -54,6 +56,7 @@ public final class EventLoop<V> implements AutoCloseable {
     private final Function<V, String> tenantIdOf;
     private final Function<V, String> jobIdOf;
     private final IdempotencyStore idempotency;
+    private final Function<V, String> payloadDigestOf;
     private final DeadLetterPublisher deadLetters;
     private final RetryPolicy retryPolicy;
     private final Predicate<Throwable> retryable;
@@ -78,14 +81,16 @@ public final class EventLoop<V> implements AutoCloseable {
         this.tenantIdOf = b.tenantIdOf;
         this.jobIdOf = b.jobIdOf;
         this.idempotency = b.idempotency;
+        this.payloadDigestOf = b.payloadDigestOf;
         this.retryPolicy = b.retryPolicy;
         this.retryable = b.retryable;
         this.pollTimeout = b.pollTimeout;
         if (topics.isEmpty()) {
             throw new IllegalArgumentException("EventLoop for " + service + " needs at least one topic");
         }
-        if (idempotency != null && eventIdOf == null) {
-            throw new IllegalArgumentException("EventLoop for " + service + ": an idempotency store needs eventId(...)");
+        if (idempotency != null && (eventIdOf == null || tenantIdOf == null)) {
+            throw new IllegalArgumentException("EventLoop for " + service
+                    + ": an idempotency store needs eventId(...) and tenantAndJob(...)");
         }
     }
 
@@ -193,7 +198,7 @@ public final class EventLoop<V> implements AutoCloseable {
         for (int attempt = 1; ; attempt++) {
             try {
                 if (!handled) {
-                    if (idempotency != null && idempotency.isProcessed(service, eventId)) {
+                    if (idempotency != null && idempotency.isProcessed(service, handledEvent(record, value, eventId))) {
                         stats.duplicates.incrementAndGet();
                         LOG.info("{}: event {} already processed, skipping {}-{}@{}", service, eventId,
                                 record.topic(), record.partition(), record.offset());
@@ -204,7 +209,7 @@ public final class EventLoop<V> implements AutoCloseable {
                     handled = true;
                 }
                 if (idempotency != null) {
-                    idempotency.markProcessed(service, eventId,
+                    idempotency.markProcessed(service, handledEvent(record, value, eventId),
                             record.topic() + "-" + record.partition() + "@" + record.offset());
                 }
                 stats.handled.incrementAndGet();
@@ -230,6 +235,12 @@ public final class EventLoop<V> implements AutoCloseable {
                 }
             }
         }
+    }
+
+    /** Markers are per tenant and bound to the payload, so a reused or predicted event id skips nothing foreign. */
+    private HandledEvent handledEvent(ConsumerRecord<byte[], byte[]> record, V value, String eventId) {
+        String digest = payloadDigestOf != null ? payloadDigestOf.apply(value) : EventPayloads.sha256(record.value());
+        return new HandledEvent(tenantIdOf.apply(value), eventId, digest);
     }
 
     private boolean isRetryable(Throwable e) {
@@ -402,6 +413,7 @@ public final class EventLoop<V> implements AutoCloseable {
         private Function<V, String> tenantIdOf;
         private Function<V, String> jobIdOf;
         private IdempotencyStore idempotency;
+        private Function<V, String> payloadDigestOf;
         private DeadLetterPublisher deadLetters;
         private RetryPolicy retryPolicy = new RetryPolicy(3, Duration.ofMillis(500), Duration.ofSeconds(10));
         private Predicate<Throwable> retryable = e -> true;
@@ -463,6 +475,15 @@ public final class EventLoop<V> implements AutoCloseable {
 
         public Builder<V> idempotency(IdempotencyStore store) {
             this.idempotency = store;
+            return this;
+        }
+
+        /**
+         * The digest an idempotency marker binds the event to (default: SHA-256 of the record's bytes); see
+         * {@link EventPayloads#sha256(org.apache.avro.specific.SpecificRecord)} for Avro events.
+         */
+        public Builder<V> payloadDigest(Function<V, String> payloadDigestOf) {
+            this.payloadDigestOf = payloadDigestOf;
             return this;
         }
 

@@ -2,6 +2,8 @@ package dev.cdiff.platform.kafka;
 
 import dev.cdiff.platform.Topics;
 import dev.cdiff.platform.config.ServiceConfig;
+import dev.cdiff.platform.ids.EventIds;
+import dev.cdiff.platform.ids.Ids;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -22,7 +24,10 @@ public final class EventPublisher {
         this.config = config;
     }
 
+    /** Publishes {@code event}; an id or artifact key in it that breaks the platform's grammar is refused first. */
     public void publish(String jobId, SpecificRecord event) {
+        Ids.jobId("record key", jobId);
+        EventIds.check(event);
         String topic = config.topic(Topics.of(event.getClass()));
         try {
             producer.send(new ProducerRecord<>(topic, jobId, event)).get(60, TimeUnit.SECONDS);

@@ -1,7 +1,9 @@
 package dev.cdiff.platform.kafka;
 
 import dev.cdiff.platform.config.ServiceConfig;
+import dev.cdiff.platform.idempotency.EventPayloads;
 import dev.cdiff.platform.idempotency.S3IdempotencyStore;
+import dev.cdiff.platform.ids.EventIds;
 import dev.cdiff.platform.registry.SchemaRegistryClient;
 import dev.cdiff.platform.serde.ConfluentAvroDeserializer;
 import dev.cdiff.platform.serde.ConfluentAvroSerializer;
@@ -9,12 +11,15 @@ import dev.cdiff.platform.store.ArtifactStore;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
  * What every event-driven service connects to — artifact store, schema registry, one Avro producer — and the
- * standard way it consumes: an {@link EventLoop} over one event topic with S3-backed idempotency by event id and
- * Avro dead letters. Services only add their handler.
+ * standard way it consumes: an {@link EventLoop} over one event topic whose every id and artifact key is checked
+ * by the platform's grammar ({@link EventIds}) as it is decoded, with S3-backed idempotency per tenant and event id
+ * bound to the payload, and Avro dead letters. Services only add their handler.
  */
 public final class ServiceConnections implements AutoCloseable {
     private final ServiceConfig config;
@@ -59,8 +64,9 @@ public final class ServiceConnections implements AutoCloseable {
     /**
      * An event loop over the topic of {@code eventType}, pre-wired with this service's consumer group, idempotency
      * store and dead-letter publisher; event id, tenant and job are read from the envelope fields every event
-     * schema has ({@code eventId}, {@code tenantId}, {@code jobId}). The caller adds the handler before
-     * {@code build()}.
+     * schema has ({@code eventId}, {@code tenantId}, {@code jobId}). An event with an id or key outside the
+     * grammar fails to decode, so it is dead-lettered before any handler, marker or store sees it. The caller adds
+     * the handler before {@code build()}.
      */
     public <V extends SpecificRecord> EventLoop.Builder<V> eventLoop(Class<V> eventType, String logicalTopic) {
         return eventLoop(eventType, logicalTopic, clients.rawConsumer());
@@ -69,13 +75,15 @@ public final class ServiceConnections implements AutoCloseable {
     /** As {@link #eventLoop(Class, String)}, on a consumer the service also uses itself (e.g. to keep polling). */
     public <V extends SpecificRecord> EventLoop.Builder<V> eventLoop(Class<V> eventType, String logicalTopic,
                                                                      Consumer<byte[], byte[]> consumer) {
-        return EventLoop.<V>builder(config.serviceName(), new ConfluentAvroDeserializer<>(eventType, registry))
+        return EventLoop.<V>builder(config.serviceName(), new GrammarCheckedDeserializer<>(
+                        new ConfluentAvroDeserializer<>(eventType, registry)))
                 .config(config)
                 .consumer(consumer)
                 .topics(config.topic(logicalTopic))
                 .eventId(v -> envelopeField(v, "eventId"))
                 .tenantAndJob(v -> envelopeField(v, "tenantId"), v -> envelopeField(v, "jobId"))
                 .idempotency(new S3IdempotencyStore(store))
+                .payloadDigest(EventPayloads::sha256)
                 .deadLetters(new KafkaDeadLetterPublisher<>(producer, config.deadLetterTopic(),
                         DeadLetterEnvelope::toAvro));
     }
@@ -92,5 +100,28 @@ public final class ServiceConnections implements AutoCloseable {
     @Override
     public void close() {
         producer.close();
+    }
+
+    /** Decodes, then refuses the event when any id or artifact key in it breaks the grammar. */
+    private static final class GrammarCheckedDeserializer<V extends SpecificRecord> implements Deserializer<V> {
+        private final Deserializer<V> decoder;
+
+        GrammarCheckedDeserializer(Deserializer<V> decoder) {
+            this.decoder = decoder;
+        }
+
+        @Override
+        public V deserialize(String topic, byte[] data) {
+            return checked(decoder.deserialize(topic, data));
+        }
+
+        @Override
+        public V deserialize(String topic, Headers headers, byte[] data) {
+            return checked(decoder.deserialize(topic, headers, data));
+        }
+
+        private static <V extends SpecificRecord> V checked(V event) {
+            return event == null ? null : EventIds.check(event);
+        }
     }
 }

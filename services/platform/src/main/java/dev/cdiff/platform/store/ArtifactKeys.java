@@ -1,12 +1,12 @@
 package dev.cdiff.platform.store;
 
+import dev.cdiff.platform.ids.Ids;
+
 import java.util.regex.Pattern;
 
 /** Builds and checks object keys of the form {@code tenants/<tenant>/<kind>/<sha256>[.ext]}. */
 public final class ArtifactKeys {
 
-    private static final Pattern SEGMENT = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
-    private static final Pattern KIND = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}(/[A-Za-z0-9][A-Za-z0-9._-]{0,127})*");
     private static final Pattern EXTENSION = Pattern.compile("[A-Za-z0-9]{1,16}");
     private static final Pattern SHA256 = Pattern.compile("[0-9a-f]{64}");
 
@@ -23,30 +23,26 @@ public final class ArtifactKeys {
 
     /** {@code tenants/<tenant>/} — everything a tenant owns lives below it. */
     public static String tenantPrefix(String tenant) {
-        return "tenants/" + segment("tenant", tenant) + "/";
+        return Ids.TENANTS_AREA + Ids.tenantId("tenant", tenant) + "/";
     }
 
+    /** One key segment, checked by the platform's id grammar ({@link Ids#keySegment}). */
     public static String segment(String what, String value) {
-        if (value == null || !SEGMENT.matcher(value).matches() || value.equals(".") || value.equals("..")) {
-            throw new IllegalArgumentException(what + " must be 1-128 characters of letters, digits, '.', '_' or '-' "
-                    + "starting with a letter or digit, got '" + value + "'");
-        }
-        return value;
+        return Ids.keySegment(what, value);
     }
 
     static String checkedKind(String kind) {
-        if (kind == null || !KIND.matcher(kind).matches() || kind.contains("/../") || kind.endsWith("/..")) {
-            throw new IllegalArgumentException("artifact kind must be '/'-separated segments of letters, digits, "
-                    + "'.', '_' or '-', got '" + kind + "'");
+        if (kind == null) {
+            throw new IllegalArgumentException("artifact kind must be '/'-separated key segments, got null");
+        }
+        for (String segment : kind.split("/", -1)) {
+            Ids.keySegment("artifact kind '" + Ids.printable(kind) + "'", segment);
         }
         return kind;
     }
 
     static String checkedSha(String sha256) {
-        if (sha256 == null || !SHA256.matcher(sha256).matches()) {
-            throw new IllegalArgumentException("sha256 must be 64 lower-case hex digits, got '" + sha256 + "'");
-        }
-        return sha256;
+        return Ids.sha256("sha256", sha256);
     }
 
     static String suffix(String extension) {

@@ -65,6 +65,11 @@ public final class ArtifactStore {
         return bucket;
     }
 
+    /** The tenant-ownership check of this store's bucket; every read a tenant's request causes goes through it. */
+    public ArtifactOwnership ownership() {
+        return new ArtifactOwnership(bucket);
+    }
+
     /** Creates the bucket if it does not exist yet; safe to call from every service at start. */
     public ArtifactStore ensureBucket() {
         try {
