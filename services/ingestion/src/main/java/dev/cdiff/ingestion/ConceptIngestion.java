@@ -7,7 +7,9 @@ import dev.cdiff.ingestion.validate.SubmissionRejected;
 import dev.cdiff.ingestion.validate.SubmissionValidator;
 import dev.cdiff.ingestion.validate.SubmittedImage;
 import dev.cdiff.platform.kafka.InboundEvent;
+import dev.cdiff.platform.store.ArtifactOwnership;
 import dev.cdiff.platform.store.ArtifactStore;
+import dev.cdiff.platform.store.ForeignArtifactException;
 import dev.cdiff.platform.store.ObjectSummary;
 import dev.cdiff.platform.store.StoredArtifact;
 import dev.cdiff.schemas.events.ArtifactRef;
@@ -21,7 +23,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.function.Function;
 
 /**
  * The ingestion use case behind both entry points (HTTP upload and IngestionRequested): prepare (validate and
@@ -34,17 +35,13 @@ public final class ConceptIngestion {
 
     private final ConceptPreparer preparer;
     private final ArtifactStore store;
-    private final Function<String, ArtifactStore> sourceStores;
+    private final ArtifactOwnership ownership;
     private final EventPublisher publisher;
 
-    /**
-     * @param sourceStores the store reading a given bucket (IngestionRequested may name another bucket than ours)
-     */
-    public ConceptIngestion(ConceptPreparer preparer, ArtifactStore store, Function<String, ArtifactStore> sourceStores,
-                            EventPublisher publisher) {
+    public ConceptIngestion(ConceptPreparer preparer, ArtifactStore store, EventPublisher publisher) {
         this.preparer = preparer;
         this.store = store;
-        this.sourceStores = sourceStores;
+        this.ownership = store.ownership();
         this.publisher = publisher;
     }
 
@@ -82,7 +79,11 @@ public final class ConceptIngestion {
         return new IngestionOutcome.Accepted(submission.jobId(), concept.conceptId(), refs.size());
     }
 
-    /** Handler of IngestionRequested: reads the named objects (bounded), then ingests them like an upload. */
+    /**
+     * Handler of IngestionRequested: reads the named objects (bounded), then ingests them like an upload. Only the
+     * tenant's own prefix of the configured bucket is read, with the store's credentials; a request naming another
+     * bucket or another prefix is rejected before anything is read.
+     */
     public void onIngestionRequested(InboundEvent<IngestionRequested> inbound) {
         IngestionRequested request = inbound.value();
         String causation = request.getEventId();
@@ -102,22 +103,22 @@ public final class ConceptIngestion {
         SubmissionValidator validator = preparer.validator();
         List<String> keys = request.getSourceKeys();
         validator.checkCount(keys.size(), keys);
-        String tenantPrefix = "tenants/" + request.getTenantId() + "/";
-        ArtifactStore source = sourceStores.apply(request.getSourceBucket());
+        for (String key : keys) {
+            try {
+                ownership.ownedKey(request.getTenantId(), request.getSourceBucket(), key, "source image");
+            } catch (ForeignArtifactException e) {
+                throw new SubmissionRejected(RejectionReason.FOREIGN_SOURCE, e.getMessage(), List.of(key));
+            }
+        }
         List<SubmittedImage> images = new ArrayList<>(keys.size());
         for (String key : keys) {
-            // a tenant may only ingest from the shared bucket's own prefix; other buckets are the tenant's own
-            if (request.getSourceBucket().equals(store.bucket()) && !key.startsWith(tenantPrefix)) {
-                throw new SubmissionRejected(RejectionReason.SOURCE_NOT_FOUND, "'" + key + "' is outside tenant "
-                        + request.getTenantId() + "'s prefix " + tenantPrefix, List.of(key));
-            }
-            Optional<ObjectSummary> stat = source.stat(key);
+            Optional<ObjectSummary> stat = store.stat(key);
             if (stat.isEmpty()) {
                 throw new SubmissionRejected(RejectionReason.SOURCE_NOT_FOUND,
                         "'" + key + "' does not exist in bucket " + request.getSourceBucket(), List.of(key));
             }
             validator.checkSize(key, stat.get().sizeBytes());
-            images.add(new SubmittedImage(key, source.getBytes(key)));
+            images.add(new SubmittedImage(key, store.getBytes(key)));
         }
         return images;
     }

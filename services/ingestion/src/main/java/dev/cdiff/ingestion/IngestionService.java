@@ -10,15 +10,12 @@ import dev.cdiff.platform.kafka.EventLoop;
 import dev.cdiff.platform.kafka.ServiceConnections;
 import dev.cdiff.platform.store.ArtifactStore;
 import dev.cdiff.schemas.events.IngestionRequested;
-import io.minio.MinioClient;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The ingestion service: the HTTP upload API and the IngestionRequested consumer (group {@code ingestion} unless
@@ -42,23 +39,13 @@ public final class IngestionService implements AutoCloseable {
         this.connections = ServiceConnections.open(rawConfig, DEFAULT_NAME);
         this.config = connections.config();
         this.store = connections.store();
-        Map<String, ArtifactStore> sourceStores = new ConcurrentHashMap<>();
         this.ingestion = new ConceptIngestion(
                 new ConceptPreparer(new SubmissionValidator(settings.limits()),
                         new ImageNormalizer(settings.limits().outputSide()), settings.defaultInitializerWord()),
-                store,
-                bucket -> bucket.equals(store.bucket()) ? store
-                        : sourceStores.computeIfAbsent(bucket, b -> sourceStore(config, b)),
-                connections.publisher());
+                store, connections.publisher());
         this.loop = connections.eventLoop(IngestionRequested.class, Topics.INGESTION_REQUESTED)
                 .handler(ingestion::onIngestionRequested)
                 .build();
-    }
-
-    private static ArtifactStore sourceStore(ServiceConfig config, String bucket) {
-        MinioClient client = MinioClient.builder().endpoint(config.s3Endpoint())
-                .credentials(config.s3AccessKey(), config.s3SecretKey()).region(config.s3Region()).build();
-        return new ArtifactStore(client, bucket, config.s3Endpoint());
     }
 
     public synchronized IngestionService start() {

@@ -9,9 +9,10 @@ import dev.cdiff.diffusion.merge.RegularizationCaptions;
 import dev.cdiff.diffusion.training.TokenInfo;
 import dev.cdiff.diffusion.training.TrainingModels;
 import dev.cdiff.platform.kafka.InboundEvent;
-import dev.cdiff.platform.store.ArtifactNotFoundException;
+import dev.cdiff.platform.store.ArtifactRefused;
 import dev.cdiff.platform.store.ArtifactStore;
 import dev.cdiff.platform.store.StoredArtifact;
+import dev.cdiff.platform.store.TenantArtifactReader;
 import dev.cdiff.schemas.events.ArtifactRef;
 import dev.cdiff.schemas.events.JobFailed;
 import dev.cdiff.schemas.events.MergeCompleted;
@@ -39,6 +40,7 @@ final class MergeHandler {
     private final String baseModelDigest;
     private final ArtifactStore store;
     private final EventPublisher publisher;
+    private final TenantArtifactReader deltas;
     private final Path workDir;
 
     MergeHandler(Path baseModelDir, String baseModelDigest, ArtifactStore store, EventPublisher publisher,
@@ -47,17 +49,19 @@ final class MergeHandler {
         this.baseModelDigest = baseModelDigest;
         this.store = store;
         this.publisher = publisher;
+        this.deltas = new TenantArtifactReader(store, workDir);
         this.workDir = workDir;
     }
 
     void handle(InboundEvent<MergeRequested> inbound) throws IOException {
         MergeRequested request = inbound.value();
         long start = System.currentTimeMillis();
-        Path dir = Files.createDirectories(workDir.resolve(request.getTenantId() + "-" + request.getJobId()));
+        // a random name under the work dir: nothing from the request becomes part of a path
+        Path file = Files.createTempFile(Files.createDirectories(workDir), "merged-", ".safetensors");
         StoredArtifact merged;
         ClosedFormMerge.Result result;
         try {
-            List<Delta> deltas = load(request, dir);
+            List<Delta> deltas = load(request);
             int captions = request.getRegularizationCaptions();
             if (captions < 1 || captions > MAX_CAPTIONS) {
                 throw new MergeRejected("INVALID_REQUEST", "regularizationCaptions must be 1.." + MAX_CAPTIONS
@@ -71,7 +75,6 @@ final class MergeHandler {
             } catch (IllegalArgumentException e) {
                 throw new MergeRejected("INVALID_DELTA", e.getMessage(), e);
             }
-            Path file = dir.resolve("merged.safetensors");
             Delta output = result.merged();
             output = new Delta(output.layers(), output.tokenEmbeddings(),
                     output.metadata().withExtra("name", request.getOutputName()));
@@ -86,7 +89,7 @@ final class MergeHandler {
                     .setErrorClass(e.code()).build());
             return;
         } finally {
-            deleteTree(dir);
+            Files.deleteIfExists(file);
         }
         List<String> tokens = result.merged().metadata().tokens().stream().map(TokenInfo::token).toList();
         List<String> classWords = result.merged().metadata().tokens().stream().map(TokenInfo::classWord).toList();
@@ -102,49 +105,20 @@ final class MergeHandler {
     }
 
     /** Reads every named delta, refusing any that is not the tenant's or not trained on this base model. */
-    private List<Delta> load(MergeRequested request, Path dir) throws IOException {
+    private List<Delta> load(MergeRequested request) {
         if (request.getDeltas().size() < 2) {
             throw new MergeRejected("INVALID_REQUEST", "a merge needs at least two deltas, got "
                     + request.getDeltas().size());
         }
-        String prefix = "tenants/" + request.getTenantId() + "/";
-        List<Delta> deltas = new ArrayList<>();
+        List<Delta> loaded = new ArrayList<>();
         for (int i = 0; i < request.getDeltas().size(); i++) {
-            ArtifactRef ref = request.getDeltas().get(i);
-            if (!ref.getKey().startsWith(prefix)) {
-                throw new MergeRejected("FOREIGN_ARTIFACT", "delta " + (i + 1) + " (" + ref.getKey()
-                        + ") does not belong to tenant " + request.getTenantId());
-            }
-            Path file = dir.resolve("delta-" + i + ".safetensors");
             try {
-                Files.write(file, store.getVerified(StoredArtifact.fromRef(ref)));
-            } catch (ArtifactNotFoundException e) {
-                throw new MergeRejected("ARTIFACT_NOT_FOUND", "delta " + (i + 1) + " (" + ref.getKey()
-                        + ") does not exist", e);
+                loaded.add(deltas.readForBaseModel(request.getTenantId(), request.getDeltas().get(i), "delta " + (i + 1),
+                        Delta::read, d -> d.metadata().baseModelDigest(), baseModelDigest));
+            } catch (ArtifactRefused e) {
+                throw new MergeRejected(e.code(), e.getMessage(), e);
             }
-            Delta delta;
-            try {
-                delta = Delta.read(file);
-            } catch (RuntimeException e) {
-                throw new MergeRejected("INVALID_DELTA", "delta " + (i + 1) + " (" + ref.getKey()
-                        + ") is not a readable delta: " + e.getMessage(), e);
-            }
-            String digest = delta.metadata().baseModelDigest();
-            if (!digest.equals(baseModelDigest)) {
-                throw new MergeRejected("BASE_MODEL_MISMATCH", "delta " + (i + 1) + " (" + ref.getKey()
-                        + ") was trained on base model " + (digest.isEmpty() ? "(unrecorded)" : digest)
-                        + " but this merger has " + baseModelDigest);
-            }
-            deltas.add(delta);
         }
-        return deltas;
-    }
-
-    private static void deleteTree(Path dir) {
-        try (var files = Files.walk(dir)) {
-            files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        } catch (IOException ignored) {
-            // scratch folder
-        }
+        return loaded;
     }
 }

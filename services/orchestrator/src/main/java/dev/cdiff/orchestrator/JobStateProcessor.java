@@ -1,5 +1,8 @@
 package dev.cdiff.orchestrator;
 
+import dev.cdiff.platform.ids.EventIds;
+import dev.cdiff.platform.ids.Ids;
+import dev.cdiff.platform.ids.InvalidIdException;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -37,6 +40,14 @@ final class JobStateProcessor implements Processor<String, SpecificRecord, Strin
     public void process(Record<String, SpecificRecord> record) {
         SpecificRecord event = record.value();
         if (event == null) {
+            return;
+        }
+        try {
+            EventIds.check(event);
+        } catch (InvalidIdException e) {
+            // a poison record: it must not create or touch a job, and what it would emit would be refused downstream
+            LOG.warn("dropping {} keyed '{}': {}", event.getSchema().getName(),
+                    record.key() == null ? null : Ids.printable(record.key()), e.getMessage());
             return;
         }
         EventEnvelope in;

@@ -4,6 +4,7 @@ import dev.cdiff.schemas.events.ConceptSpec;
 import dev.cdiff.schemas.events.ConceptSubmitted;
 import dev.cdiff.schemas.events.JobFailed;
 import dev.cdiff.schemas.events.RegularizationReady;
+import dev.cdiff.schemas.events.MergeRequested;
 import dev.cdiff.schemas.events.RegularizationRequested;
 import dev.cdiff.schemas.events.SampleRequested;
 import dev.cdiff.schemas.events.TrainingCompleted;
@@ -39,7 +40,7 @@ class JobTopologyTest {
     static final OrchestratorSettings SETTINGS = OrchestratorSettings.fromMap(Map.of(
             "orchestrator.training.resolution", "64",
             "orchestrator.training.base-model", "tiny-sd",
-            "orchestrator.training.base-model-digest", "base-digest",
+            "orchestrator.training.base-model-digest", TestEvents.sha("base-model"),
             "orchestrator.sampling.steps", "25"));
 
     @TempDir
@@ -99,7 +100,7 @@ class JobTopologyTest {
         assertEquals("ev-reg", training.getCausationId());
         assertEquals("acme", training.getTenantId());
         assertEquals("tiny-sd", training.getBaseModel());
-        assertEquals("base-digest", training.getBaseModelDigest());
+        assertEquals(TestEvents.sha("base-model"), training.getBaseModelDigest());
         ConceptSpec concept = training.getConcepts().get(0);
         assertEquals(1, training.getConcepts().size());
         assertEquals("<new1>", concept.getModifierToken());
@@ -128,7 +129,7 @@ class JobTopologyTest {
         assertEquals(50, progress.step);
         assertEquals(250, progress.totalSteps);
         assertEquals(0.25, progress.loss);
-        assertEquals("tenants/acme/checkpoints/c50", progress.checkpointKey);
+        assertEquals("tenants/acme/jobs/job-1/checkpoints/" + TestEvents.sha("c50") + ".safetensors", progress.checkpointKey);
 
         driver.pipe(job.trainingCompleted("ev-trained", training.getEventId()));
         SampleRequested sample = single(driver.drain(), SampleRequested.class);
@@ -153,12 +154,13 @@ class JobTopologyTest {
         assertEquals("my-dog", status.concept.conceptName);
         assertEquals("dog", status.concept.classWord);
         assertEquals("<new1>", status.concept.modifierToken);
-        assertEquals("tenants/acme/deltas/d1.safetensors", status.delta.artifact.key);
-        assertEquals("d1", status.delta.artifact.sha256);
+        assertEquals("tenants/acme/deltas/" + TestEvents.sha("d1") + ".safetensors", status.delta.artifact.key);
+        assertEquals(TestEvents.sha("d1"), status.delta.artifact.sha256);
         assertEquals(0.123, status.delta.finalLoss);
-        assertEquals(List.of("tenants/acme/samples/s1.png", "tenants/acme/samples/s2.png"),
+        assertEquals(List.of("tenants/acme/samples/" + TestEvents.sha("s1") + ".png",
+                        "tenants/acme/samples/" + TestEvents.sha("s2") + ".png"),
                 status.samples.images.stream().map(a -> a.key).toList());
-        assertEquals("classset-digest", status.regularization.classSetDigest);
+        assertEquals(TestEvents.sha("classset"), status.regularization.classSetDigest);
         assertEquals(List.of("INGESTING", "REGULARIZING", "TRAINING", "SAMPLING", "DONE"),
                 List.copyOf(status.stageEnteredAt.keySet()));
         assertNull(status.error);
@@ -348,16 +350,36 @@ class JobTopologyTest {
     }
 
     @Test
+    void eventsWithIdsOrKeysOutsideTheGrammarCreateNothingAndEmitNothing() {
+        driver.pipe(new TestEvents("../../etc", "job-x").mergeRequested("ev-1"));
+        driver.pipe(new TestEvents("acme", "../../../canary").sampleRequested("ev-2"));
+        driver.pipe(new TestEvents("acme", "job-y").sampleRequested("ev 3/.."));
+        MergeRequested traversal = new TestEvents("acme", "job-z").mergeRequested("ev-4");
+        traversal.getDeltas().get(0).setKey("tenants/acme/../other/deltas/" + traversal.getDeltas().get(0).getSha256());
+        driver.pipe(traversal);
+        assertEquals(List.of(), driver.drain());
+        assertEquals(0, driver.jobCount());
+
+        driver.pipe(job.submitted("ev-submit", List.of(), null));
+        driver.drain();
+        ConceptSubmitted again = job.submitted("ev-again", List.of(), null);
+        again.setConceptName("../../name\\with/slashes");
+        driver.pipe(again);
+        assertEquals(List.of(), driver.drain());
+        assertEquals(2, driver.status("job-1").history.size(), "the poison event is not even recorded as ignored");
+    }
+
+    @Test
     void mergeAndStandaloneSampleJobsAreTrackedByStatusOnly() {
         TestEvents merge = new TestEvents("acme", "merge-1");
         driver.pipe(merge.mergeRequested("ev-merge"));
         assertEquals(JobStage.MERGING, driver.status("merge-1").stage);
         assertEquals(JobKind.MERGE, driver.status("merge-1").kind);
-        assertEquals(List.of("da", "db"), driver.status("merge-1").merge.sourceDigests);
+        assertEquals(List.of(TestEvents.sha("da"), TestEvents.sha("db")), driver.status("merge-1").merge.sourceDigests);
         driver.pipe(merge.mergeCompleted("ev-merged", "ev-merge"));
         JobStatus merged = driver.status("merge-1");
         assertEquals(JobStage.DONE, merged.stage);
-        assertEquals("tenants/t/deltas/merged", merged.merge.merged.key);
+        assertEquals("tenants/acme/deltas/" + TestEvents.sha("dm") + ".safetensors", merged.merge.merged.key);
         assertEquals(List.of("<new1>", "<new2>"), merged.merge.tokens);
 
         TestEvents sample = new TestEvents("acme", "sample-1");

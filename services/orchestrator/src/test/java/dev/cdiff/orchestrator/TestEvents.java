@@ -31,15 +31,27 @@ final class TestEvents {
         this.jobId = jobId;
     }
 
-    static ArtifactRef artifact(String key, String sha, String mediaType) {
-        return ArtifactRef.newBuilder().setBucket("cdiff").setKey(key).setSha256(sha).setSizeBytes(1000 + key.length())
-                .setMediaType(mediaType).build();
+    /** A stand-in digest: the SHA-256 of {@code name}, so each named artifact has its own valid digest. */
+    static String sha(String name) {
+        try {
+            return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(name.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** A content-addressed reference, as the artifact store writes it: {@code <area>/<sha256 of name><ext>}. */
+    static ArtifactRef artifact(String area, String name, String extension, String mediaType) {
+        String key = area + sha(name) + extension;
+        return ArtifactRef.newBuilder().setBucket("cdiff").setKey(key).setSha256(sha(name))
+                .setSizeBytes(1000 + name.length()).setMediaType(mediaType).build();
     }
 
     List<ArtifactRef> images(int count) {
         List<ArtifactRef> images = new ArrayList<>();
         for (int i = 0; i < count; i++) {
-            images.add(artifact("tenants/" + tenantId + "/images/sha" + i + ".png", "sha" + i, "image/png"));
+            images.add(artifact("tenants/" + tenantId + "/images/", "img" + i, ".png", "image/png"));
         }
         return images;
     }
@@ -54,7 +66,9 @@ final class TestEvents {
     IngestionRequested ingestionRequested(String eventId) {
         return IngestionRequested.newBuilder().setEventId(eventId).setTenantId(tenantId).setJobId(jobId)
                 .setOccurredAt(T0.minusSeconds(30)).setConceptName("my-dog").setClassWord("dog")
-                .setSourceBucket("uploads").setSourceKeys(List.of("a.png", "b.png", "c.png", "d.png"))
+                .setSourceBucket("cdiff").setSourceKeys(List.of("tenants/" + tenantId + "/uploads/a.png",
+                        "tenants/" + tenantId + "/uploads/b.png", "tenants/" + tenantId + "/uploads/c.png",
+                        "tenants/" + tenantId + "/uploads/d.png"))
                 .setCaptions(List.of()).build();
     }
 
@@ -68,17 +82,18 @@ final class TestEvents {
         return RegularizationReady.newBuilder().setEventId(eventId).setTenantId(tenantId).setJobId(jobId)
                 .setOccurredAt(T0.plusSeconds(5)).setCausationId(causationId).setConceptId("concept-" + jobId)
                 .setClassPrompt("photo of a dog")
-                .setImages(List.of(artifact("shared/reg/dog/r1.png", "r1", "image/png"),
-                        artifact("shared/reg/dog/r2.png", "r2", "image/png")))
+                .setImages(List.of(artifact("shared/class-images/", "r1", ".png", "image/png"),
+                        artifact("shared/class-images/", "r2", ".png", "image/png")))
                 .setCaptions(List.of("a dog in a park", "a small dog")).setOrigin("RETRIEVED")
-                .setClassSetDigest("classset-digest").build();
+                .setClassSetDigest(sha("classset")).build();
     }
 
     TrainingProgress progress(String eventId, int step, double loss) {
         return TrainingProgress.newBuilder().setEventId(eventId).setTenantId(tenantId).setJobId(jobId)
                 .setOccurredAt(T0.plusSeconds(10 + step)).setStep(step).setTotalSteps(250).setLoss(loss)
                 .setElapsedMillis(step * 100L).setCheckpoint(step % 50 == 0
-                        ? artifact("tenants/" + tenantId + "/checkpoints/c" + step, "c" + step, "application/octet-stream")
+                        ? artifact("tenants/" + tenantId + "/jobs/" + jobId + "/checkpoints/", "c" + step, ".safetensors",
+                        "application/octet-stream")
                         : null)
                 .build();
     }
@@ -86,7 +101,7 @@ final class TestEvents {
     TrainingCompleted trainingCompleted(String eventId, String causationId) {
         return TrainingCompleted.newBuilder().setEventId(eventId).setTenantId(tenantId).setJobId(jobId)
                 .setOccurredAt(T0.plusSeconds(400)).setCausationId(causationId)
-                .setDelta(artifact("tenants/" + tenantId + "/deltas/d1.safetensors", "d1", "application/vnd.safetensors"))
+                .setDelta(artifact("tenants/" + tenantId + "/deltas/", "d1", ".safetensors", "application/vnd.safetensors"))
                 .setTokens(List.of("<new1>")).setClassWords(List.of("dog")).setSteps(250).setFinalLoss(0.123)
                 .setDurationMillis(390_000L).build();
     }
@@ -100,8 +115,8 @@ final class TestEvents {
     SamplesGenerated samplesGenerated(String eventId, String causationId) {
         return SamplesGenerated.newBuilder().setEventId(eventId).setTenantId(tenantId).setJobId(jobId)
                 .setOccurredAt(T0.plusSeconds(500)).setCausationId(causationId)
-                .setImages(List.of(artifact("tenants/" + tenantId + "/samples/s1.png", "s1", "image/png"),
-                        artifact("tenants/" + tenantId + "/samples/s2.png", "s2", "image/png")))
+                .setImages(List.of(artifact("tenants/" + tenantId + "/samples/", "s1", ".png", "image/png"),
+                        artifact("tenants/" + tenantId + "/samples/", "s2", ".png", "image/png")))
                 .setPrompts(List.of("photo of a <new1> dog", "a <new1> dog on the beach")).setSeed(7L)
                 .setDurationMillis(20_000L).build();
     }
@@ -115,17 +130,17 @@ final class TestEvents {
     MergeRequested mergeRequested(String eventId) {
         return MergeRequested.newBuilder().setEventId(eventId).setTenantId(tenantId).setJobId(jobId)
                 .setOccurredAt(T0)
-                .setDeltas(List.of(artifact("tenants/t/deltas/a", "da", "application/vnd.safetensors"),
-                        artifact("tenants/t/deltas/b", "db", "application/vnd.safetensors")))
+                .setDeltas(List.of(artifact("tenants/" + tenantId + "/deltas/", "da", ".safetensors", "application/vnd.safetensors"),
+                        artifact("tenants/" + tenantId + "/deltas/", "db", ".safetensors", "application/vnd.safetensors")))
                 .setRegularizationCaptions(1000).setOutputName("dog+cat").build();
     }
 
     MergeCompleted mergeCompleted(String eventId, String causationId) {
         return MergeCompleted.newBuilder().setEventId(eventId).setTenantId(tenantId).setJobId(jobId)
                 .setOccurredAt(T0.plusSeconds(30)).setCausationId(causationId)
-                .setMerged(artifact("tenants/t/deltas/merged", "dm", "application/vnd.safetensors"))
+                .setMerged(artifact("tenants/" + tenantId + "/deltas/", "dm", ".safetensors", "application/vnd.safetensors"))
                 .setTokens(List.of("<new1>", "<new2>")).setClassWords(List.of("dog", "cat"))
-                .setSourceDigests(List.of("da", "db")).setDurationMillis(1500L).build();
+                .setSourceDigests(List.of(sha("da"), sha("db"))).setDurationMillis(1500L).build();
     }
 
     JobFailed jobFailed(String eventId, String stage) {

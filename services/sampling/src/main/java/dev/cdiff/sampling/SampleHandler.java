@@ -7,9 +7,9 @@ import dev.cdiff.diffusion.pipelines.SampleRequest;
 import dev.cdiff.diffusion.pipelines.SampleResult;
 import dev.cdiff.diffusion.pipelines.StableDiffusion;
 import dev.cdiff.platform.kafka.InboundEvent;
-import dev.cdiff.platform.store.ArtifactNotFoundException;
+import dev.cdiff.platform.store.ArtifactRefused;
 import dev.cdiff.platform.store.ArtifactStore;
-import dev.cdiff.platform.store.StoredArtifact;
+import dev.cdiff.platform.store.TenantArtifactReader;
 import dev.cdiff.schemas.events.ArtifactRef;
 import dev.cdiff.schemas.events.JobFailed;
 import dev.cdiff.schemas.events.SampleRequested;
@@ -22,7 +22,6 @@ import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -40,13 +39,13 @@ final class SampleHandler {
     private final Pipelines pipelines;
     private final ArtifactStore store;
     private final EventPublisher publisher;
-    private final Path workDir;
+    private final TenantArtifactReader deltas;
 
     SampleHandler(Pipelines pipelines, ArtifactStore store, EventPublisher publisher, Path workDir) {
         this.pipelines = pipelines;
         this.store = store;
         this.publisher = publisher;
-        this.workDir = workDir;
+        this.deltas = new TenantArtifactReader(store, workDir);
     }
 
     void handle(InboundEvent<SampleRequested> inbound) throws IOException {
@@ -112,31 +111,12 @@ final class SampleHandler {
         }
     }
 
-    private Delta delta(SampleRequested request) throws IOException {
-        ArtifactRef ref = request.getDelta();
-        if (!ref.getKey().startsWith("tenants/" + request.getTenantId() + "/")) {
-            throw new SampleRejected("FOREIGN_ARTIFACT", "delta " + ref.getKey() + " does not belong to tenant "
-                    + request.getTenantId());
-        }
-        Path file = Files.createDirectories(workDir).resolve("delta-" + ref.getSha256() + ".safetensors");
+    private Delta delta(SampleRequested request) {
         try {
-            Files.write(file, store.getVerified(StoredArtifact.fromRef(ref)));
-        } catch (ArtifactNotFoundException e) {
-            throw new SampleRejected("ARTIFACT_NOT_FOUND", "delta " + ref.getKey() + " does not exist", e);
-        }
-        try {
-            Delta delta = Delta.read(file);
-            String digest = delta.metadata().baseModelDigest();
-            if (!digest.isEmpty() && !digest.equals(pipelines.baseModelDigest())) {
-                throw new SampleRejected("BASE_MODEL_MISMATCH", "delta " + ref.getKey() + " was trained on base model "
-                        + digest + " but this sampler has " + pipelines.baseModelDigest());
-            }
-            return delta;
-        } catch (IllegalArgumentException e) {
-            throw new SampleRejected("INVALID_DELTA", "delta " + ref.getKey() + " is not a valid delta: "
-                    + e.getMessage(), e);
-        } finally {
-            Files.deleteIfExists(file);
+            return deltas.readForBaseModel(request.getTenantId(), request.getDelta(), "delta", Delta::read,
+                    d -> d.metadata().baseModelDigest(), pipelines.baseModelDigest());
+        } catch (ArtifactRefused e) {
+            throw new SampleRejected(e.code(), e.getMessage(), e);
         }
     }
 

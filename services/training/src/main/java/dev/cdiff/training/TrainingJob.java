@@ -8,6 +8,7 @@ import dev.cdiff.diffusion.delta.Delta;
 import dev.cdiff.diffusion.images.RgbImage;
 import dev.cdiff.diffusion.training.TrainingConfig;
 import dev.cdiff.diffusion.training.TrainingModels;
+import dev.cdiff.platform.scratch.ScratchFolders;
 import dev.cdiff.platform.store.ArtifactNotFoundException;
 import dev.cdiff.platform.store.ArtifactStore;
 import dev.cdiff.platform.store.StoredArtifact;
@@ -61,7 +62,7 @@ final class TrainingJob {
 
     TrainingResult run(TrainingRequested request, ProgressSink sink, AtomicBoolean abort) throws IOException {
         long start = System.currentTimeMillis();
-        TrainingPlan.check(request);
+        TrainingPlan.check(request, store.ownership());
         String wanted = request.getBaseModelDigest();
         if (wanted != null && !wanted.isBlank() && !wanted.equals(baseModelDigest)) {
             throw new JobRejected("BASE_MODEL_MISMATCH", "the request is for base model " + wanted
@@ -83,7 +84,8 @@ final class TrainingJob {
             throw new JobRejected("INVALID_OPTIONS", e.getMessage(), e);
         }
         String runKey = TrainingPlan.runKey(request);
-        Path dir = Files.createDirectories(workDir.resolve("jobs").resolve(tenant + "-" + jobId));
+        // a random name under the work dir: nothing from the request becomes part of a path
+        Path dir = ScratchFolders.create(workDir.resolve("jobs"), "run-");
         int total = config.effectiveSteps();
         try (NDManager manager = NDManager.newBaseManager();
              TrainingModels models = TrainingModels.load(baseModelDir, manager)) {
@@ -138,6 +140,8 @@ final class TrainingJob {
                 return new TrainingResult(stored, tokens, classWords, trainer.stepsDone(), finalLoss,
                         System.currentTimeMillis() - start, resumedFrom, trainer.backend().encode());
             }
+        } finally {
+            ScratchFolders.delete(dir);
         }
     }
 

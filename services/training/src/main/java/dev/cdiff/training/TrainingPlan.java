@@ -1,6 +1,8 @@
 package dev.cdiff.training;
 
 import dev.cdiff.diffusion.training.TrainingMode;
+import dev.cdiff.platform.store.ArtifactOwnership;
+import dev.cdiff.platform.store.ForeignArtifactException;
 import dev.cdiff.schemas.events.ArtifactRef;
 import dev.cdiff.schemas.events.ConceptSpec;
 import dev.cdiff.schemas.events.TrainingOptions;
@@ -27,8 +29,11 @@ final class TrainingPlan {
         };
     }
 
-    /** Checks what the core would otherwise reject mid-way, with messages naming the option. */
-    static void check(TrainingRequested request) {
+    /**
+     * Checks what the core would otherwise reject mid-way, with messages naming the option, and that every image is
+     * the tenant's own (regularization images may also be shared class images) before any of them is read.
+     */
+    static void check(TrainingRequested request, ArtifactOwnership ownership) {
         TrainingOptions o = request.getOptions();
         if (o.getSteps() <= 0) {
             throw new JobRejected("INVALID_OPTIONS", "options.steps must be positive, got " + o.getSteps());
@@ -61,26 +66,21 @@ final class TrainingPlan {
                         + c.getRegularizationImages().size() + " regularization images but "
                         + c.getRegularizationCaptions().size() + " captions");
             }
-            for (ArtifactRef ref : c.getImages()) {
-                requireTenant(request.getTenantId(), ref);
-            }
-            for (ArtifactRef ref : c.getRegularizationImages()) {
-                if (!ref.getKey().startsWith("shared/")) {
-                    requireTenant(request.getTenantId(), ref);
+            try {
+                for (ArtifactRef ref : c.getImages()) {
+                    ownership.owned(request.getTenantId(), ref, "image");
                 }
+                for (ArtifactRef ref : c.getRegularizationImages()) {
+                    ownership.ownedOrShared(request.getTenantId(), ref, "regularization image");
+                }
+            } catch (ForeignArtifactException e) {
+                throw new JobRejected("FOREIGN_ARTIFACT", e.getMessage(), e);
             }
             regularized |= !c.getRegularizationImages().isEmpty();
         }
         if (regularized && o.getBatchSize() % 2 != 0) {
             throw new JobRejected("INVALID_OPTIONS", "options.batchSize must be even with regularization images (half"
                     + " targets, half regularization), got " + o.getBatchSize());
-        }
-    }
-
-    /** Images must belong to the requesting tenant (or be shared class images); others' are never read. */
-    static void requireTenant(String tenant, ArtifactRef ref) {
-        if (!ref.getKey().startsWith("tenants/" + tenant + "/")) {
-            throw new JobRejected("FOREIGN_ARTIFACT", "image " + ref.getKey() + " does not belong to tenant " + tenant);
         }
     }
 

@@ -16,5 +16,7 @@ public enum RejectionReason {
     INVALID_CAPTIONS,
     UNREADABLE_IMAGE,
     SOURCE_NOT_FOUND,
+    /** An IngestionRequested names another bucket, or a key outside the tenant's own prefix; nothing was read. */
+    FOREIGN_SOURCE,
     UNAUTHORIZED
 }

@@ -1,21 +1,20 @@
 package dev.cdiff.platform.store;
 
+import dev.cdiff.platform.scratch.ScratchFolders;
 import dev.cdiff.schemas.events.ArtifactRef;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.function.Function;
-import java.util.stream.Stream;
 
 /**
  * Fetch-and-check of an artifact a tenant's request names, written once for every service that loads one (a delta
  * for sampling or merging): ownership ({@link ArtifactOwnership}), existence, digest, parse, and for artifacts
  * trained on a base model, that base model. Every refusal is an {@link ArtifactRefused} with a code and a sentence.
  *
- * <p>The file is fetched into a folder made by {@link Files#createTempDirectory} under the service's scratch root,
+ * <p>The file is fetched into a {@link ScratchFolders scratch folder} under the service's scratch root,
  * under a constant name, and removed before this returns: nothing of the request ever becomes part of a path.
  *
  * <p>An artifact that records no base model is refused ({@link ArtifactRefused#BASE_MODEL_UNRECORDED}). Weights
@@ -51,7 +50,7 @@ public final class TenantArtifactReader {
         }
         Path dir = null;
         try {
-            dir = Files.createTempDirectory(Files.createDirectories(scratchRoot), "artifact-");
+            dir = ScratchFolders.create(scratchRoot, "artifact-");
             Path file = dir.resolve("artifact");
             try {
                 Files.write(file, store.getVerified(artifact));
@@ -71,7 +70,7 @@ public final class TenantArtifactReader {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot fetch " + what + " into a scratch folder under " + scratchRoot, e);
         } finally {
-            deleteTree(dir);
+            ScratchFolders.delete(dir);
         }
     }
 
@@ -93,16 +92,5 @@ public final class TenantArtifactReader {
                     + ") was trained on base model " + recorded + " but this service has " + baseModelDigest, null);
         }
         return artifact;
-    }
-
-    private static void deleteTree(Path dir) {
-        if (dir == null) {
-            return;
-        }
-        try (Stream<Path> files = Files.walk(dir)) {
-            files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        } catch (IOException ignored) {
-            // a leftover temporary folder is harmless; the outcome of the read is what matters
-        }
     }
 }
