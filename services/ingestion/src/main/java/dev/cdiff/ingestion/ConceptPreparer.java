@@ -1,6 +1,7 @@
 package dev.cdiff.ingestion;
 
 import dev.cdiff.ingestion.normalize.ImageNormalizer;
+import dev.cdiff.ingestion.normalize.IncompleteImageException;
 import dev.cdiff.ingestion.validate.ClassWords;
 import dev.cdiff.ingestion.validate.RejectionReason;
 import dev.cdiff.ingestion.validate.SubmissionRejected;
@@ -49,6 +50,10 @@ public final class ConceptPreparer {
             byte[] png;
             try {
                 png = normalizer.normalize(image);
+            } catch (IncompleteImageException e) {
+                throw new SubmissionRejected(RejectionReason.TRUNCATED_IMAGE,
+                        "'" + image.source().name() + "' is not a complete " + image.header().format() + " image: "
+                                + e.getMessage() + "; upload the whole file", List.of(image.source().name()), e);
             } catch (IOException | RuntimeException e) {
                 throw new SubmissionRejected(RejectionReason.UNREADABLE_IMAGE,
                         "'" + image.source().name() + "' could not be decoded as " + image.header().format() + ": "

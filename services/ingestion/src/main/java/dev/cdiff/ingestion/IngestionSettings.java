@@ -11,7 +11,8 @@ import dev.cdiff.platform.config.ServiceConfig;
  * <li>{@code INGESTION_HTTP_HOST} (127.0.0.1), {@code INGESTION_HTTP_PORT} (8080; 0 = any free port, -1 = no HTTP)</li>
  * <li>{@code INGESTION_API_KEYS}: {@code key=tenant,key2=tenant2}</li>
  * <li>{@code INGESTION_MIN_IMAGES} (4), {@code INGESTION_MAX_IMAGES} (20), {@code INGESTION_MAX_IMAGE_BYTES}
- * (20 MiB), {@code INGESTION_MAX_IMAGE_PIXELS} (40,000,000), {@code INGESTION_IMAGE_SIDE} (512)</li>
+ * (20 MiB), {@code INGESTION_MAX_IMAGE_PIXELS} (40,000,000), {@code INGESTION_IMAGE_SIDE} (512),
+ * {@code INGESTION_MIN_IMAGE_SIDE} (64: smaller uploads are refused, see {@link ImageLimits})</li>
  * <li>{@code INGESTION_DEFAULT_INITIALIZER} (ktn): initializer word when a submission names none</li>
  * </ul>
  */
@@ -25,6 +26,7 @@ public record IngestionSettings(String httpHost, int httpPort, ApiKeys apiKeys, 
     public static final String MAX_IMAGE_BYTES = "INGESTION_MAX_IMAGE_BYTES";
     public static final String MAX_IMAGE_PIXELS = "INGESTION_MAX_IMAGE_PIXELS";
     public static final String IMAGE_SIDE = "INGESTION_IMAGE_SIDE";
+    public static final String MIN_IMAGE_SIDE = "INGESTION_MIN_IMAGE_SIDE";
     public static final String DEFAULT_INITIALIZER = "INGESTION_DEFAULT_INITIALIZER";
 
     public static IngestionSettings from(ServiceConfig config) {
@@ -34,7 +36,8 @@ public record IngestionSettings(String httpHost, int httpPort, ApiKeys apiKeys, 
                 (int) number(config, MAX_IMAGES, d.maxImages()),
                 number(config, MAX_IMAGE_BYTES, d.maxBytes()),
                 number(config, MAX_IMAGE_PIXELS, d.maxPixels()),
-                (int) number(config, IMAGE_SIDE, d.outputSide()));
+                (int) number(config, IMAGE_SIDE, d.outputSide()),
+                (int) number(config, MIN_IMAGE_SIDE, d.minSide()));
         ApiKeys keys;
         try {
             keys = ApiKeys.parse(config.optional(API_KEYS).orElse(""));

@@ -17,13 +17,14 @@ import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class ConceptPreparerTest {
     private static final int SIDE = 32;
     private final ConceptPreparer preparer = new ConceptPreparer(
-            new SubmissionValidator(new ImageLimits(4, 20, 1_000_000, 4_000_000, SIDE)), new ImageNormalizer(SIDE),
+            new SubmissionValidator(new ImageLimits(4, 20, 1_000_000, 4_000_000, SIDE, 16)), new ImageNormalizer(SIDE),
             "ktn");
 
     private static Submission submission(List<SubmittedImage> images, String classWord, List<String> captions) {
@@ -94,7 +95,7 @@ class ConceptPreparerTest {
         images.add(new SubmittedImage("again.png", TestImages.encode(
                 upscale(TestImages.picture(20, 20, 1, BufferedImage.TYPE_INT_RGB)), "png")));
         SubmissionRejected e = assertThrows(SubmissionRejected.class,
-                () -> new ConceptPreparer(new SubmissionValidator(new ImageLimits(4, 20, 1_000_000, 4_000_000, 10)),
+                () -> new ConceptPreparer(new SubmissionValidator(new ImageLimits(4, 20, 1_000_000, 4_000_000, 10, 16)),
                         new ImageNormalizer(10), "ktn").prepare(submission(images, "dog", List.of())));
         // either identical after normalisation, or at least never silently accepted as 5 distinct images
         assertEquals(RejectionReason.DUPLICATE_IMAGE, e.reason(), e.getMessage());
@@ -118,6 +119,24 @@ class ConceptPreparerTest {
         assertEquals(RejectionReason.INVALID_CAPTIONS, e.reason());
         assertEquals(List.of("a", "b", "c", "d"),
                 preparer.prepare(submission(images, "dog", List.of(" a", "b ", "c", "d"))).captions());
+    }
+
+    @Test
+    void aTruncatedJpegIsRefusedInsteadOfTrainedOnHalfGrey() {
+        byte[] whole = TestImages.jpeg(96, 96, 5);
+        for (byte[] cut : List.of(java.util.Arrays.copyOf(whole, whole.length / 2),
+                java.util.Arrays.copyOf(whole, whole.length - 2))) {
+            List<SubmittedImage> images = new ArrayList<>(TestImages.distinctPngs(3, 20, 20));
+            images.add(new SubmittedImage("cut.jpg", cut));
+            SubmissionRejected e = assertThrows(SubmissionRejected.class,
+                    () -> preparer.prepare(submission(images, "dog", List.of())));
+            assertEquals(RejectionReason.TRUNCATED_IMAGE, e.reason(), e.getMessage());
+            assertEquals(List.of("cut.jpg"), e.offendingItems());
+            assertTrue(e.getMessage().contains("not a complete JPEG"), e.getMessage());
+        }
+        List<SubmittedImage> complete = new ArrayList<>(TestImages.distinctPngs(3, 20, 20));
+        complete.add(new SubmittedImage("whole.jpg", whole));
+        assertDoesNotThrow(() -> preparer.prepare(submission(complete, "dog", List.of())));
     }
 
     @Test

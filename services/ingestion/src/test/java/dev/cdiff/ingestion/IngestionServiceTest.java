@@ -107,7 +107,7 @@ class IngestionServiceTest {
     private static List<byte[]> pngs(int n, int seed) {
         List<byte[]> out = new ArrayList<>();
         for (int i = 0; i < n; i++) {
-            out.add(TestImages.png(80, 60, seed + i));
+            out.add(TestImages.png(96, 72, seed + i));
         }
         return out;
     }
@@ -226,7 +226,7 @@ class IngestionServiceTest {
         List<String> keys = List.of("tenants/acme/uploads/a.png", "tenants/acme/uploads/b.png",
                 "tenants/acme/uploads/c.png", "tenants/acme/uploads/missing.png");
         for (int i = 0; i < 3; i++) {
-            store.putAt(keys.get(i), TestImages.png(20, 20, 200 + i), "image/png");
+            store.putAt(keys.get(i), TestImages.png(64, 64, 200 + i), "image/png");
         }
         IngestionRequested request = IngestionRequested.newBuilder()
                 .setEventId(UUID.randomUUID().toString()).setTenantId("acme").setJobId(jobId)

@@ -15,6 +15,9 @@ import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
 
 /**
  * Turns an accepted upload into the training input: decoded, flattened to opaque RGB (transparency over white),
@@ -42,7 +45,8 @@ public final class ImageNormalizer {
     }
 
     /**
-     * Decodes with the sniffed format's reader. Very large images are decoded subsampled (every n-th pixel) so the
+     * Decodes with the sniffed format's reader, refusing a truncated or damaged file (which decoders fill in rather
+     * than fail on). Very large images are decoded subsampled (every n-th pixel) so the
      * pixel buffer stays near twice the output side; the smooth downscale afterwards removes the aliasing.
      */
     BufferedImage decode(ValidatedImage image) throws IOException {
@@ -55,9 +59,19 @@ public final class ImageNormalizer {
             if (subsample > 1) {
                 param.setSourceSubsampling(subsample, subsample, 0, 0);
             }
+            List<String> warnings = new ArrayList<>();
+            reader.addIIOReadWarningListener((source, warning) -> warnings.add(warning));
             BufferedImage decoded = reader.read(0, param);
             if (decoded == null) {
                 throw new IOException("decoder returned no image");
+            }
+            for (String warning : warnings) {
+                // a warning the decoder says it ignored is about metadata (a bad ICC profile, a thumbnail); any other
+                // means pixel data is missing or damaged, and the decoder filled the rest in with grey
+                if (warning == null || !warning.toLowerCase(Locale.ROOT).contains("ignored")) {
+                    throw new IncompleteImageException("the file ends or breaks off before the picture does (decoder: "
+                            + warning + ")");
+                }
             }
             return decoded;
         } finally {

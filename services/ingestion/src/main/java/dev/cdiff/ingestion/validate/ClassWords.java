@@ -1,5 +1,8 @@
 package dev.cdiff.ingestion.validate;
 
+import dev.cdiff.platform.ids.Ids;
+import dev.cdiff.platform.ids.InvalidIdException;
+
 import java.util.List;
 import java.util.regex.Pattern;
 
@@ -14,7 +17,6 @@ public final class ClassWords {
     public static final int MAX_CONCEPT_NAME_CHARS = 64;
 
     private static final Pattern CLASS_WORD = Pattern.compile("[\\p{L}\\p{N}][\\p{L}\\p{N}' -]*");
-    private static final Pattern CONCEPT_NAME = Pattern.compile("[\\p{L}\\p{N}][\\p{L}\\p{N} ._-]*");
 
     private ClassWords() {
     }
@@ -53,12 +55,13 @@ public final class ClassWords {
                     "the concept name is missing: give the concept a name, e.g. 'my-dog'", List.of());
         }
         String name = raw.strip();
-        if (name.length() > MAX_CONCEPT_NAME_CHARS || !CONCEPT_NAME.matcher(name).matches()) {
+        try {
+            return Ids.conceptName("concept name", name);
+        } catch (InvalidIdException e) {
             throw new SubmissionRejected(RejectionReason.INVALID_CONCEPT_NAME,
-                    "the concept name '" + abbreviate(name) + "' must be at most " + MAX_CONCEPT_NAME_CHARS
+                    "the concept name '" + Ids.printable(name) + "' must be at most " + MAX_CONCEPT_NAME_CHARS
                             + " characters of letters, digits, spaces, dots, underscores and hyphens", List.of());
         }
-        return name;
     }
 
     private static String abbreviate(String s) {

@@ -6,6 +6,8 @@ public enum RejectionReason {
     TOO_MANY_IMAGES,
     UNSUPPORTED_FORMAT,
     IMAGE_TOO_LARGE,
+    /** Width or height below the minimum side. */
+    IMAGE_TOO_SMALL,
     DUPLICATE_IMAGE,
     MISSING_CLASS_WORD,
     /** A class word is present but is not a plain word or short phrase (e.g. contains markup or is too long). */
@@ -15,6 +17,8 @@ public enum RejectionReason {
     /** Captions given but not one per image, or one is too long. */
     INVALID_CAPTIONS,
     UNREADABLE_IMAGE,
+    /** The file ends, or its data breaks off, before the picture does: decoding would invent the missing part. */
+    TRUNCATED_IMAGE,
     SOURCE_NOT_FOUND,
     /** An IngestionRequested names another bucket, or a key outside the tenant's own prefix; nothing was read. */
     FOREIGN_SOURCE,

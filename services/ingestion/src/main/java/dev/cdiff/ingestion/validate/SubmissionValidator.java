@@ -11,8 +11,8 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * Checks a submission's images without decoding any pixels: count, byte size, format by magic bytes, pixel count from
- * the header, duplicates by sha256. The first failing check rejects the whole submission.
+ * Checks a submission's images without decoding any pixels: count, byte size, format by magic bytes, pixel count and
+ * minimum side from the header, duplicates by sha256. The first failing check rejects the whole submission.
  */
 public final class SubmissionValidator {
     private final ImageLimits limits;
@@ -76,6 +76,12 @@ public final class SubmissionValidator {
                         "'" + image.name() + "' is " + header.width() + "x" + header.height() + " = "
                                 + header.pixels() + " pixels; the limit is " + limits.maxPixels() + " pixels per image",
                         List.of(image.name()));
+            }
+            if (Math.min(header.width(), header.height()) < limits.minSide()) {
+                throw new SubmissionRejected(RejectionReason.IMAGE_TOO_SMALL,
+                        "'" + image.name() + "' is " + header.width() + "x" + header.height() + " pixels; each side"
+                                + " must be at least " + limits.minSide() + " pixels, a smaller picture holds too little"
+                                + " of the concept and is only blurred by scaling it up", List.of(image.name()));
             }
             String digest = sha256Hex(image.bytes());
             String earlier = nameByDigest.putIfAbsent(digest, image.name());

@@ -12,7 +12,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class SubmissionValidatorTest {
-    private final SubmissionValidator validator = new SubmissionValidator(new ImageLimits(4, 20, 200_000, 1_000_000, 64));
+    private final SubmissionValidator validator = new SubmissionValidator(new ImageLimits(4, 20, 200_000, 1_000_000, 64, 8));
 
     @Test
     void sniffsFormatsByContentOnly() {
@@ -35,6 +35,23 @@ class SubmissionValidatorTest {
         assertEquals(new ImageHeader(ImageFormat.JPEG, 50, 40), ok.get(2).header());
         assertEquals(new ImageHeader(ImageFormat.WEBP, 96, 64), ok.get(3).header());
         assertEquals(64, ok.get(0).sourceSha256().length());
+    }
+
+    @Test
+    void rejectsAnImageBelowTheMinimumSide() throws Exception {
+        SubmissionValidator defaults = new SubmissionValidator(ImageLimits.defaults());
+        List<SubmittedImage> images = new ArrayList<>(TestImages.distinctPngs(3, 64, 64));
+        images.add(new SubmittedImage("tiny.png", TestImages.png(8, 8, 77)));
+        SubmissionRejected e = assertThrows(SubmissionRejected.class, () -> defaults.validate(images));
+        assertEquals(RejectionReason.IMAGE_TOO_SMALL, e.reason());
+        assertEquals(List.of("tiny.png"), e.offendingItems());
+        assertTrue(e.getMessage().contains("8x8") && e.getMessage().contains("at least 64"), e.getMessage());
+
+        images.set(3, new SubmittedImage("strip.png", TestImages.png(640, 63, 78)));
+        assertEquals(RejectionReason.IMAGE_TOO_SMALL, assertThrows(SubmissionRejected.class,
+                () -> defaults.validate(images)).reason(), "the shorter side counts");
+        images.set(3, new SubmittedImage("edge.png", TestImages.png(64, 200, 79)));
+        assertEquals(4, defaults.validate(images).size(), "exactly the minimum is enough");
     }
 
     @Test
