@@ -149,5 +149,11 @@ class MergingServiceTest {
         JobFailed mismatch = answer(request(List.of(mine, elsewhere)), Topics.JOB_FAILED, JobFailed.class);
         assertEquals("BASE_MODEL_MISMATCH", mismatch.getErrorClass());
         assertTrue(mismatch.getReason().contains("e".repeat(64)), mismatch.getReason());
+
+        ArtifactRef unrecorded = storeDelta("acme", "", "cat", 6);
+        JobFailed unknown = answer(request(List.of(mine, unrecorded)), Topics.JOB_FAILED, JobFailed.class);
+        assertEquals("BASE_MODEL_UNRECORDED", unknown.getErrorClass());
+        assertTrue(unknown.getReason().contains("delta 2") && unknown.getReason().contains("does not record"),
+                unknown.getReason());
     }
 }

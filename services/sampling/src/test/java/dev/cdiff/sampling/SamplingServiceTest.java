@@ -166,6 +166,11 @@ class SamplingServiceTest {
         assertEquals("BASE_MODEL_MISMATCH", mismatch.getErrorClass());
         assertTrue(mismatch.getReason().contains("f".repeat(64)), mismatch.getReason());
 
+        // the same rule as merging: a delta that does not say which base model it was trained on is not guessed to fit
+        JobFailed unrecorded = failure(request(storeDelta("acme", ""), "ddim"));
+        assertEquals("BASE_MODEL_UNRECORDED", unrecorded.getErrorClass());
+        assertTrue(unrecorded.getReason().contains("does not record"), unrecorded.getReason());
+
         JobFailed scheduler = failure(request(null, "euler"));
         assertEquals("INVALID_REQUEST", scheduler.getErrorClass());
         assertTrue(scheduler.getReason().contains("euler"), scheduler.getReason());
