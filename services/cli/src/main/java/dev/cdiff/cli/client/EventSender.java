@@ -2,6 +2,8 @@ package dev.cdiff.cli.client;
 
 import dev.cdiff.cli.stack.Endpoints;
 import dev.cdiff.platform.Topics;
+import dev.cdiff.platform.ids.EventIds;
+import dev.cdiff.platform.ids.Ids;
 import dev.cdiff.platform.kafka.KafkaClients;
 import dev.cdiff.platform.registry.SchemaRegistryClient;
 import dev.cdiff.platform.serde.ConfluentAvroSerializer;
@@ -30,8 +32,13 @@ public final class EventSender implements AutoCloseable {
                 .producer(new StringSerializer(), new ConfluentAvroSerializer<>(registry, true));
     }
 
-    /** Sends and waits for the broker's acknowledgement. */
+    /**
+     * Sends and waits for the broker's acknowledgement. An id or key outside the platform's grammar is refused here
+     * with the field named, rather than dead-lettered by the service that would read it.
+     */
     public void send(String jobId, SpecificRecord event) throws InterruptedException {
+        Ids.jobId("record key", jobId);
+        EventIds.check(event);
         String topic = endpoints.topicPrefix() + Topics.of(event.getClass());
         try {
             producer.send(new ProducerRecord<>(topic, jobId, event)).get(30, TimeUnit.SECONDS);
