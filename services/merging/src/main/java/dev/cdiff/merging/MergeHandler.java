@@ -42,6 +42,7 @@ final class MergeHandler {
     private final EventPublisher publisher;
     private final TenantArtifactReader deltas;
     private final Path workDir;
+    private final StoredGramCache gramCache;
 
     MergeHandler(Path baseModelDir, String baseModelDigest, ArtifactStore store, EventPublisher publisher,
                  Path workDir) {
@@ -51,6 +52,7 @@ final class MergeHandler {
         this.publisher = publisher;
         this.deltas = new TenantArtifactReader(store, workDir);
         this.workDir = workDir;
+        this.gramCache = new StoredGramCache(store, workDir);
     }
 
     void handle(InboundEvent<MergeRequested> inbound) throws IOException {
@@ -68,7 +70,7 @@ final class MergeHandler {
                         + ", got " + captions);
             }
             ClosedFormMerge.Options options = ClosedFormMerge.Options.defaults()
-                    .withCaptions(RegularizationCaptions.generated(captions, 0));
+                    .withCaptions(RegularizationCaptions.generated(captions, 0)).withGramCache(gramCache);
             try (NDManager manager = NDManager.newBaseManager();
                  TrainingModels models = TrainingModels.load(baseModelDir, manager)) {
                 result = ClosedFormMerge.merge(deltas, models, options);

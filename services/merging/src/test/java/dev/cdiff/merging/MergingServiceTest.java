@@ -132,6 +132,14 @@ class MergingServiceTest {
         assertEquals(digest, merged.metadata().baseModelDigest());
         assertEquals(2, merged.tokenEmbeddings().size());
         assertEquals("dog-and-cat", merged.metadata().extra().get("name"));
+
+        // the Gram matrix of this base model and caption set is now in the shared cache, and a repeated merge of the
+        // same deltas takes it from there and yields the very same merged weights
+        String gramKey = merged.metadata().trainingConfig().path("regularization_gram").asText();
+        assertTrue(store.exists(StoredGramCache.keyOf(gramKey)), "Gram matrix cached under " + gramKey);
+        MergeCompleted again = answer(request(List.of(dog, cat)), Topics.MERGE_COMPLETED, MergeCompleted.class);
+        assertEquals(done.getMerged().getSha256(), again.getMerged().getSha256(),
+                "a merge from the cached Gram matrix is bit-identical to the cold one");
     }
 
     @Test

@@ -24,7 +24,7 @@ public final class MergeCaseRunner implements GoldenCaseRunner {
             for (int k = 0; st.contains("in." + k + ".W0"); k++) {
                 String p = "in." + k + ".";
                 DMatrixRMaj cReg = matrix(st, p + "C_reg");
-                RegularizationGram gram = new RegularizationGram(cReg.numCols);
+                RegularizationGram gram = new RegularizationGram(cReg.numCols, RegularizationGram.Backend.FLOAT64);
                 gram.add(Matrices.toFloats(cReg), cReg.numRows);
                 MergeProjector projector = MergeProjector.build(gram.gram(), matrix(st, p + "C_target"));
                 DMatrixRMaj w = projector.merge(matrix(st, p + "W0"), matrix(st, p + "V_target"));

@@ -246,6 +246,22 @@ public final class SafeTensors implements AutoCloseable {
         return out;
     }
 
+    /** A float64 tensor's values without narrowing (F64 only; other types are refused rather than widened). */
+    public double[] loadDoubles(String name) {
+        TensorInfo info = info(name);
+        if (!"F64".equals(info.dtype())) {
+            throw new SafeTensorsFormatException("tensor " + name + " is " + info.dtype() + ", expected F64");
+        }
+        double[] out = new double[arrayLength(name, info)];
+        int[] pos = {0};
+        forEachChunk(name, info, buf -> {
+            int n = buf.remaining() / 8;
+            buf.asDoubleBuffer().get(out, pos[0], n);
+            pos[0] += n;
+        });
+        return out;
+    }
+
     public long[] loadLongs(String name) {
         TensorInfo info = info(name);
         long[] out = new long[arrayLength(name, info)];
@@ -376,9 +392,11 @@ public final class SafeTensors implements AutoCloseable {
 
     private static String dtypeFor(String name, DataType type, boolean asFp16) {
         switch (type) {
+            case FLOAT64:
+                // float64 data (e.g. a merge's Gram matrix) keeps its precision unless half precision is asked for
+                return asFp16 ? "F16" : "F64";
             case FLOAT32:
             case FLOAT16:
-            case FLOAT64:
             case BFLOAT16:
                 return asFp16 ? "F16" : "F32";
             case INT64:
@@ -411,6 +429,13 @@ public final class SafeTensors implements AutoCloseable {
                     buf.flip();
                     writeFully(out, buf);
                 }
+                break;
+            }
+            case "F64": {
+                double[] data = a.toDoubleArray();
+                ByteBuffer buf = ByteBuffer.allocate(data.length * 8).order(ByteOrder.LITTLE_ENDIAN);
+                buf.asDoubleBuffer().put(data);
+                writeFully(out, buf);
                 break;
             }
             case "I64": {

@@ -11,6 +11,7 @@ import dev.cdiff.diffusion.training.TrainingModels;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -19,7 +20,6 @@ import dev.cdiff.diffusion.models.UNet2DConditionModel;
 import dev.cdiff.diffusion.text.ClipTextEncoder;
 import dev.cdiff.diffusion.text.ClipTokenizer;
 import org.ejml.data.DMatrixRMaj;
-import org.ejml.dense.row.CommonOps_DDRM;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -51,8 +51,9 @@ public final class ClosedFormMerge {
     }
 
     public record Options(List<String> regularizationCaptions, double ridgeFraction, RegularizationGram.Backend backend,
-                          int captionBatch) {
+                          int captionBatch, GramCache gramCache) {
         public Options {
+            gramCache = gramCache == null ? GramCache.NONE : gramCache;
             regularizationCaptions = List.copyOf(regularizationCaptions);
             if (regularizationCaptions.isEmpty()) {
                 throw new IllegalArgumentException("the merge needs regularization captions");
@@ -64,11 +65,15 @@ public final class ClosedFormMerge {
 
         public static Options defaults() {
             return new Options(RegularizationCaptions.generated(RegularizationCaptions.DEFAULT_COUNT, 0),
-                    MergeProjector.DEFAULT_RIDGE_FRACTION, RegularizationGram.Backend.DJL, 32);
+                    MergeProjector.DEFAULT_RIDGE_FRACTION, RegularizationGram.Backend.FLOAT32, 32, GramCache.NONE);
         }
 
         public Options withCaptions(List<String> captions) {
-            return new Options(captions, ridgeFraction, backend, captionBatch);
+            return new Options(captions, ridgeFraction, backend, captionBatch, gramCache);
+        }
+
+        public Options withGramCache(GramCache cache) {
+            return new Options(regularizationCaptions, ridgeFraction, backend, captionBatch, cache);
         }
     }
 
@@ -78,7 +83,26 @@ public final class ClosedFormMerge {
      * @param maxConstraintError   max |W C^T - V^T| over all layers (should be ~0)
      */
     public record Report(long regularizationRows, int targetRows, boolean usedPseudoInverse, double maxConstraintError,
-                         long featureMillis, long solveMillis) {
+                         long featureMillis, long solveMillis, boolean gramFromCache) {
+    }
+
+    /**
+     * The cache key of a Gram matrix: a digest of everything it depends on (the base model's weights, the product
+     * backend and the exact caption list), so a stale or foreign entry can never be found under it.
+     */
+    public static String gramKey(String baseModelDigest, RegularizationGram.Backend backend, List<String> captions) {
+        try {
+            java.security.MessageDigest md = java.security.MessageDigest.getInstance("SHA-256");
+            md.update(("cdiff-merge-gram-v1\n" + baseModelDigest + "\n" + backend.name() + "\n")
+                    .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            for (String c : captions) {
+                md.update(c.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                md.update((byte) 0);
+            }
+            return java.util.HexFormat.of().formatHex(md.digest());
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     public record Result(Delta merged, Report report) {
@@ -142,12 +166,23 @@ public final class ClosedFormMerge {
 
         long t0 = System.currentTimeMillis();
         int d = textEncoder.hiddenSize();
-        RegularizationGram gram = new RegularizationGram(d, options.backend());
         List<String> captions = options.regularizationCaptions();
-        for (int s = 0; s < captions.size(); s += options.captionBatch()) {
-            List<String> chunk = captions.subList(s, Math.min(captions.size(), s + options.captionBatch()));
-            float[] rows = features(tokenizer, textEncoder, chunk, null);
-            gram.add(rows, rows.length / d);
+        String gramKey = gramKey(baseModelDigest, options.backend(), captions);
+        java.util.Optional<RegularizationGram> cached = baseModelDigest.isEmpty() ? java.util.Optional.empty()
+                : options.gramCache().find(gramKey).filter(g -> g.width() == d);
+        RegularizationGram gram;
+        if (cached.isPresent()) {
+            gram = cached.get();
+        } else {
+            gram = new RegularizationGram(d, options.backend());
+            for (int s = 0; s < captions.size(); s += options.captionBatch()) {
+                List<String> chunk = captions.subList(s, Math.min(captions.size(), s + options.captionBatch()));
+                float[] rows = features(tokenizer, textEncoder, chunk, null);
+                gram.add(rows, rows.length / d);
+            }
+            if (!baseModelDigest.isEmpty()) {
+                options.gramCache().store(gramKey, gram);
+            }
         }
         // target features per token (rows of the concept's phrases)
         List<float[]> targetChunks = new ArrayList<>();
@@ -184,30 +219,49 @@ public final class ClosedFormMerge {
         for (Delta delta : deltas) {
             materialized.add(delta.materialize(w0::get));
         }
-        for (String key : layerKeys) {
-            float[] base = w0.get(key);
-            long[] shape = kv.get(key).getShape().getShape();
-            int out = (int) shape[0];
-            DMatrixRMaj w0m = Matrices.fromFloats(base, out, d);
-            DMatrixRMaj values = new DMatrixRMaj(m, out);
-            for (int r = 0; r < m; r++) {
-                float[] wn = materialized.get(tokenDelta.get(targetOwner.get(r))).getOrDefault(key, base);
-                for (int o = 0; o < out; o++) {
-                    double s = 0;
-                    for (int j = 0; j < d; j++) {
-                        s += (double) wn[o * d + j] * cFlat[r * d + j];
+        int[] kept = projector.keptRowIndices();
+        try (NDManager nd = NDManager.newBaseManager()) {
+            NDArray cAll = nd.create(c.data, new Shape(m, d));
+            for (String key : layerKeys) {
+                try (NDManager layer = nd.newSubManager()) {
+                    float[] base = w0.get(key);
+                    int out = (int) kv.get(key).getShape().get(0);
+                    NDArray w0m = layer.create(base, new Shape(out, d)).toType(DataType.FLOAT64, false);
+                    // V = C W_n^T, each target row through its own concept's fine-tuned layer
+                    NDArray values = layer.zeros(new Shape(m, out), DataType.FLOAT64);
+                    for (int i = 0; i < deltas.size(); i++) {
+                        double[] own = new double[m];
+                        boolean any = false;
+                        for (int r = 0; r < m; r++) {
+                            if (tokenDelta.get(targetOwner.get(r)) == i) {
+                                own[r] = 1;
+                                any = true;
+                            }
+                        }
+                        if (!any) {
+                            continue;
+                        }
+                        NDArray wn = layer.create(materialized.get(i).getOrDefault(key, base), new Shape(out, d))
+                                .toType(DataType.FLOAT64, false);
+                        NDArray rowsOfDelta = layer.create(own, new Shape(m, 1));
+                        NDArray part = cAll.matMul(wn.transpose());
+                        part.attach(layer);
+                        values = values.add(part.mul(rowsOfDelta));
                     }
-                    values.set(r, o, s);
+                    NDArray w = projector.merge(w0m, values);
+                    // constraint check on the kept (distinct) target rows: W C^T = V^T
+                    if (!projector.usedPseudoInverse() && kept.length > 0) {
+                        NDArray keptIndex = layer.create(java.util.Arrays.stream(kept).asLongStream().toArray());
+                        NDArray ck = cAll.get(keptIndex);
+                        ck.attach(layer);
+                        NDArray vk = values.get(keptIndex);
+                        vk.attach(layer);
+                        NDArray residual = ck.matMul(w.transpose()).sub(vk).abs().max();
+                        maxErr = Math.max(maxErr, residual.getDouble());
+                    }
+                    merged.put(key, new LayerWeight.Full(out, d, w.toType(DataType.FLOAT32, false).toFloatArray()));
                 }
             }
-            DMatrixRMaj w = projector.merge(w0m, values);
-            DMatrixRMaj check = new DMatrixRMaj(m, out);
-            CommonOps_DDRM.multTransB(c, w, check);
-            CommonOps_DDRM.subtractEquals(check, values);
-            if (!projector.usedPseudoInverse()) {
-                maxErr = Math.max(maxErr, maxAbsOnRows(check, projector.keptRowIndices()));
-            }
-            merged.put(key, new LayerWeight.Full(out, d, Matrices.toFloats(w)));
         }
         long t2 = System.currentTimeMillis();
         for (var e : merged.entrySet()) {
@@ -219,6 +273,8 @@ public final class ClosedFormMerge {
         cfg.put("method", "closed_form");
         cfg.put("regularization_captions", captions.size());
         cfg.put("regularization_rows", gram.rows());
+        cfg.put("regularization_gram", gramKey);
+        cfg.put("regularization_gram_backend", options.backend().name().toLowerCase(java.util.Locale.ROOT));
         cfg.put("ridge_fraction", options.ridgeFraction());
         cfg.put("target_rows", projector.targetRowsKept());
         ArrayNode sources = cfg.putArray("merged_from");
@@ -233,23 +289,13 @@ public final class ClosedFormMerge {
                 .withExtra("merged_concepts", Integer.toString(deltas.size()))
                 .withBackend(BackendFingerprint.current().encode());
         Report report = new Report(gram.rows(), projector.targetRowsKept(), projector.usedPseudoInverse(), maxErr,
-                t1 - t0, t2 - t1);
+                t1 - t0, t2 - t1, cached.isPresent());
         return new Result(new Delta(merged, mergedRows, meta), report);
     }
 
     private static boolean isStyle(String classWord) {
         String w = classWord.toLowerCase(java.util.Locale.ROOT);
         return w.contains("art") || w.contains("style") || w.contains("painting");
-    }
-
-    private static double maxAbsOnRows(DMatrixRMaj m, int[] rows) {
-        double max = 0;
-        for (int r : rows) {
-            for (int c = 0; c < m.numCols; c++) {
-                max = Math.max(max, Math.abs(m.get(r, c)));
-            }
-        }
-        return max;
     }
 
     /**

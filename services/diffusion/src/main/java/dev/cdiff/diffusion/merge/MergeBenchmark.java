@@ -1,8 +1,19 @@
 package dev.cdiff.diffusion.merge;
 
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
 import org.ejml.data.DMatrixRMaj;
-import org.ejml.dense.row.CommonOps_DDRM;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -18,9 +29,13 @@ public final class MergeBenchmark {
     public record Shapes(int width, int[] layerOutputs) {
     }
 
-    /** layerMillis includes building each layer's random W0/W_n values (small next to the products). */
-    public record Result(int layers, int width, long gramMillis, long solveMillis, long layerMillis, long totalMillis,
-                         double maxConstraintError) {
+    /**
+     * Median timings over the timed runs (after one untimed warm-up run, as the reference script does). Cold: Gram
+     * matrix, solve and layer updates. Warm: the Gram matrix read back from its cache file, solve and layer updates.
+     * Generating the random test data is outside every figure.
+     */
+    public record Result(int layers, int width, long regularizationRows, long gramMillis, long solveMillis,
+                         long layerMillis, long coldMillis, long warmMillis, double maxConstraintError) {
     }
 
     /**
@@ -51,60 +66,112 @@ public final class MergeBenchmark {
     }
 
     public static Result run(Shapes shapes, int concepts, int captions, int tokensPerCaption,
-                             RegularizationGram.Backend backend, long seed) {
-        SplittableRandom rnd = new SplittableRandom(seed);
+                             RegularizationGram.Backend backend, long seed, int runs) {
         int d = shapes.width();
-        RegularizationGram gram = new RegularizationGram(d, backend);
-        long gramMillis = 0;
-        int perChunk = 32;
-        for (int c = 0; c < captions; c += perChunk) {
-            int n = Math.min(perChunk, captions - c) * tokensPerCaption;
-            float[] rows = new float[n * d];
-            for (int i = 0; i < rows.length; i++) {
-                rows[i] = (float) rnd.nextGaussian();
-            }
-            long t = System.currentTimeMillis();
-            gram.add(rows, n);
-            gramMillis += System.currentTimeMillis() - t;
-        }
-        long gramDone = System.currentTimeMillis();
         int rowsPerConcept = 8; // "<newK> class" (3 rows incl. EOS) + "photo of a <newK> class" (3) rounded up
         int m = concepts * rowsPerConcept;
+        int perChunk = 32;
+        SplittableRandom rnd = new SplittableRandom(seed);
         DMatrixRMaj c = new DMatrixRMaj(m, d);
         for (int i = 0; i < c.data.length; i++) {
             c.data[i] = rnd.nextGaussian();
         }
-        MergeProjector projector = MergeProjector.build(gram.gram(), c);
-        long solveDone = System.currentTimeMillis();
-        double maxErr = 0;
-        for (int out : shapes.layerOutputs()) {
-            DMatrixRMaj w0 = random(rnd, out, d, 1.0 / Math.sqrt(d));
-            DMatrixRMaj values = new DMatrixRMaj(m, out);
-            for (int k = 0; k < concepts; k++) {
-                DMatrixRMaj wn = w0.copy();
-                CommonOps_DDRM.addEquals(wn, random(rnd, out, d, 0.01 / Math.sqrt(d)));
-                DMatrixRMaj ck = CommonOps_DDRM.extract(c, k * rowsPerConcept, (k + 1) * rowsPerConcept, 0, d);
-                DMatrixRMaj vk = new DMatrixRMaj(rowsPerConcept, out);
-                CommonOps_DDRM.multTransB(ck, wn, vk);
-                CommonOps_DDRM.insert(vk, values, k * rowsPerConcept, 0);
+        try (NDManager data = NDManager.newBaseManager()) {
+            Engine.getInstance().setRandomSeed((int) seed);
+            List<NDArray> chunks = new ArrayList<>();
+            for (int start = 0; start < captions; start += perChunk) {
+                int n = Math.min(perChunk, captions - start) * tokensPerCaption;
+                chunks.add(data.randomNormal(new Shape(n, d)));
             }
-            DMatrixRMaj w = projector.merge(w0, values);
-            DMatrixRMaj check = new DMatrixRMaj(m, out);
-            CommonOps_DDRM.multTransB(c, w, check);
-            CommonOps_DDRM.subtractEquals(check, values);
-            maxErr = Math.max(maxErr, CommonOps_DDRM.elementMaxAbs(check));
+            int[] outs = shapes.layerOutputs();
+            List<NDArray> w0 = new ArrayList<>();
+            List<List<NDArray>> tuned = new ArrayList<>();
+            for (int out : outs) {
+                NDArray base = data.randomNormal(0f, (float) (1.0 / Math.sqrt(d)), new Shape(out, d), DataType.FLOAT64);
+                w0.add(base);
+                List<NDArray> perConcept = new ArrayList<>();
+                for (int k = 0; k < concepts; k++) {
+                    perConcept.add(base.add(data.randomNormal(0f, (float) (0.01 / Math.sqrt(d)), new Shape(out, d),
+                            DataType.FLOAT64)));
+                }
+                tuned.add(perConcept);
+            }
+            NDArray cArr = data.create(c.data, new Shape(m, d));
+            Path cacheFile = Files.createTempFile("cdiff-bench-gram-", ".safetensors");
+            try {
+                long[] gramMs = new long[runs];
+                long[] solveMs = new long[runs];
+                long[] layerMs = new long[runs];
+                long[] coldMs = new long[runs];
+                long[] warmMs = new long[runs];
+                double maxErr = 0;
+                long rows = 0;
+                for (int run = -1; run < runs; run++) {
+                    long t0 = System.nanoTime();
+                    RegularizationGram gram = new RegularizationGram(d, backend);
+                    for (NDArray chunk : chunks) {
+                        gram.add(chunk);
+                    }
+                    long t1 = System.nanoTime();
+                    MergeProjector projector = MergeProjector.build(gram.gram(), c);
+                    long t2 = System.nanoTime();
+                    maxErr = Math.max(maxErr, mergeLayers(projector, cArr, w0, tuned, rowsPerConcept));
+                    long t3 = System.nanoTime();
+                    gram.write(cacheFile);
+                    long t4 = System.nanoTime();
+                    RegularizationGram cached = RegularizationGram.read(cacheFile);
+                    MergeProjector warmProjector = MergeProjector.build(cached.gram(), c);
+                    maxErr = Math.max(maxErr, mergeLayers(warmProjector, cArr, w0, tuned, rowsPerConcept));
+                    long t5 = System.nanoTime();
+                    rows = gram.rows();
+                    if (run >= 0) {
+                        gramMs[run] = (t1 - t0) / 1_000_000;
+                        solveMs[run] = (t2 - t1) / 1_000_000;
+                        layerMs[run] = (t3 - t2) / 1_000_000;
+                        coldMs[run] = (t3 - t0) / 1_000_000;
+                        warmMs[run] = (t5 - t4) / 1_000_000;
+                    }
+                }
+                return new Result(outs.length, d, rows, median(gramMs), median(solveMs), median(layerMs),
+                        median(coldMs), median(warmMs), maxErr);
+            } finally {
+                Files.deleteIfExists(cacheFile);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
-        long end = System.currentTimeMillis();
-        // random data generation is excluded: total = gram + solve + layers
-        return new Result(shapes.layerOutputs().length, d, gramMillis, solveDone - gramDone, end - solveDone,
-                gramMillis + (end - gramDone), maxErr);
     }
 
-    private static DMatrixRMaj random(SplittableRandom rnd, int rows, int cols, double std) {
-        DMatrixRMaj m = new DMatrixRMaj(rows, cols);
-        for (int i = 0; i < m.data.length; i++) {
-            m.data[i] = rnd.nextGaussian() * std;
+    /** Every layer's merge (V = C W_n^T per concept, then the update); returns the largest constraint error. */
+    private static double mergeLayers(MergeProjector projector, NDArray c, List<NDArray> w0, List<List<NDArray>> tuned,
+                                      int rowsPerConcept) {
+        double maxErr = 0;
+        for (int l = 0; l < w0.size(); l++) {
+            try (NDManager layer = c.getManager().newSubManager()) {
+                List<NDArray> parts = new ArrayList<>();
+                for (int k = 0; k < tuned.get(l).size(); k++) {
+                    NDArray ck = c.get(new NDIndex("{}:{}", k * rowsPerConcept, (k + 1) * rowsPerConcept));
+                    ck.attach(layer);
+                    NDArray vk = ck.matMul(tuned.get(l).get(k).transpose());
+                    parts.add(vk);
+                }
+                NDArray values = NDArrays.concat(new NDList(parts), 0);
+                values.attach(layer);
+                NDArray base = w0.get(l).duplicate();
+                base.attach(layer);
+                NDArray w = projector.merge(base, values);
+                NDArray residual = c.matMul(w.transpose()).sub(values).abs().max();
+                residual.attach(layer);
+                maxErr = Math.max(maxErr, residual.getDouble());
+            }
         }
-        return m;
+        return maxErr;
     }
+
+    private static long median(long[] v) {
+        long[] s = v.clone();
+        java.util.Arrays.sort(s);
+        return s[s.length / 2];
+    }
+
 }

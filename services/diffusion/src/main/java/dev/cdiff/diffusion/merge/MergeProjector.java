@@ -1,5 +1,10 @@
 package dev.cdiff.diffusion.merge;
 
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+
 import org.ejml.data.DMatrixRMaj;
 import org.ejml.dense.row.CommonOps_DDRM;
 import org.ejml.dense.row.factory.LinearSolverFactory_DDRM;
@@ -140,6 +145,55 @@ public final class MergeProjector {
         DMatrixRMaj w = w0.copy();
         CommonOps_DDRM.multAdd(e, projector, w);
         return w;
+    }
+
+    /**
+     * {@link #merge(DMatrixRMaj, DMatrixRMaj)} on libtorch float64 arrays: the same arithmetic through multi-threaded
+     * BLAS instead of single-threaded Java, which is what makes a 32-layer SD-1.5 merge take milliseconds per layer.
+     * The result is float64 [out, d] in the manager of {@code w0}.
+     *
+     * @param w0     base weight [out, d] (any float type)
+     * @param values V [m, out] for ALL target rows passed to {@link #build}, as float64
+     */
+    public NDArray merge(NDArray w0, NDArray values) {
+        int d = targets.numCols;
+        long out = w0.getShape().get(0);
+        if (w0.getShape().dimension() != 2 || w0.getShape().get(1) != d) {
+            throw new IllegalArgumentException("base weight must be [out, " + d + "], got " + w0.getShape());
+        }
+        if (values.getShape().dimension() != 2 || values.getShape().get(1) != out) {
+            throw new IllegalArgumentException("values must be [rows, " + out + "], got " + values.getShape());
+        }
+        NDManager m = w0.getManager();
+        try (NDManager tmp = m.newSubManager()) {
+            NDArray c = tmp.create(targets.data, new Shape(targets.numRows, d));
+            NDArray p = tmp.create(projector.data, new Shape(projector.numRows, d));
+            long[] kept = new long[keptRows.length];
+            for (int i = 0; i < kept.length; i++) {
+                kept[i] = keptRows[i];
+            }
+            NDArray v = values.get(tmp.create(kept));
+            v.attach(tmp);
+            NDArray w = w0;
+            if (w0.getDataType() != DataType.FLOAT64) {
+                w = w0.toType(DataType.FLOAT64, false);
+                w.attach(tmp);
+            }
+            // E = V^T - W0 C^T (out x m); W = W0 + E M
+            NDArray wct = w.matMul(c.transpose());
+            wct.attach(tmp);
+            NDArray e = v.transpose().sub(wct);
+            NDArray merged = e.matMul(p);
+            merged.attach(tmp);
+            merged = merged.add(w);
+            merged.attach(m);
+            return merged;
+        }
+    }
+
+    /** The kept target features C [m_kept, d] as float64, in {@code manager}. */
+    public NDArray targets(NDManager manager) {
+        return manager.create(targets.data, new Shape(targets.numRows, targets.numCols));
     }
 
     public int targetRowsKept() {

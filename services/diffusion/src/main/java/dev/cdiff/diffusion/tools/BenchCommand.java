@@ -127,19 +127,22 @@ public final class BenchCommand implements Runnable {
         int captions;
         @Option(names = "--tokens", defaultValue = "77", description = "Tokens per caption (default ${DEFAULT-VALUE}).")
         int tokens;
-        @Option(names = "--backend", defaultValue = "DJL", description = "Gram-matrix backend: ${COMPLETION-CANDIDATES}.")
+        @Option(names = "--backend", defaultValue = "FLOAT32", description = "Gram-matrix backend: ${COMPLETION-CANDIDATES}.")
         RegularizationGram.Backend backend;
+        @Option(names = "--runs", defaultValue = "3", description = "Timed runs after one warm-up (default ${DEFAULT-VALUE}); medians are printed.")
+        int runs;
 
         @Override
         public Integer call() {
             DjlSetup.offline();
             MergeBenchmark.Result r = MergeBenchmark.run(MergeBenchmark.shapes(shapes), concepts, captions, tokens,
-                    backend, 1234L);
+                    backend, 1234L, runs);
             System.out.printf(Locale.ROOT, "bench merge: shapes=%s layers=%d width=%d concepts=%d captions=%d tokens=%d "
-                            + "backend=%s gram_ms=%d solve_ms=%d layers_ms=%d total_ms=%d max_constraint_err=%.2e rss_mib=%d%n",
-                    shapes, r.layers(), r.width(), concepts, captions, tokens, backend.name().toLowerCase(Locale.ROOT),
-                    r.gramMillis(), r.solveMillis(), r.layerMillis(), r.totalMillis(), r.maxConstraintError(),
-                    ProcessMemory.rssMiB());
+                            + "rows=%d backend=%s runs=%d gram_ms=%d solve_ms=%d layers_ms=%d cold_ms=%d warm_ms=%d "
+                            + "max_constraint_err=%.2e rss_mib=%d%n",
+                    shapes, r.layers(), r.width(), concepts, captions, tokens, r.regularizationRows(),
+                    backend.name().toLowerCase(Locale.ROOT), runs, r.gramMillis(), r.solveMillis(), r.layerMillis(),
+                    r.coldMillis(), r.warmMillis(), r.maxConstraintError(), ProcessMemory.rssMiB());
             return 0;
         }
     }

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDManager;
 import dev.cdiff.diffusion.merge.ClosedFormMerge;
 import dev.cdiff.diffusion.delta.Delta;
 import dev.cdiff.diffusion.merge.RegularizationCaptions;
+import dev.cdiff.diffusion.merge.GramCache;
 import dev.cdiff.diffusion.merge.RegularizationGram;
 import dev.cdiff.diffusion.training.TrainingModels;
 import picocli.CommandLine.Command;
@@ -29,7 +30,7 @@ public final class MergeCommand implements Callable<Integer> {
     int numCaptions;
     @Option(names = "--ridge", defaultValue = "1e-10", description = "Ridge relative to the Gram diagonal (default ${DEFAULT-VALUE}).")
     double ridge;
-    @Option(names = "--backend", defaultValue = "DJL", description = "${COMPLETION-CANDIDATES}")
+    @Option(names = "--backend", defaultValue = "FLOAT32", description = "${COMPLETION-CANDIDATES}")
     RegularizationGram.Backend backend;
 
     @Override
@@ -43,7 +44,7 @@ public final class MergeCommand implements Callable<Integer> {
                 : RegularizationCaptions.generated(numCaptions, 0);
         try (NDManager m = NDManager.newBaseManager(); TrainingModels models = TrainingModels.load(model, m)) {
             ClosedFormMerge.Result r = ClosedFormMerge.merge(in, models,
-                    new ClosedFormMerge.Options(caps, ridge, backend, 32));
+                    new ClosedFormMerge.Options(caps, ridge, backend, 32, GramCache.NONE));
             r.merged().write(out);
             System.err.println(r.report());
             System.out.println(out);

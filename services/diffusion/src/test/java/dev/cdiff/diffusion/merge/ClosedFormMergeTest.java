@@ -100,6 +100,105 @@ class ClosedFormMergeTest {
         }
     }
 
+    /** An in-memory cache that counts what the merge asked of it. */
+    private static final class CountingCache implements GramCache {
+        final Map<String, RegularizationGram> entries = new java.util.HashMap<>();
+        int finds;
+        int hits;
+        int stores;
+
+        @Override
+        public java.util.Optional<RegularizationGram> find(String key) {
+            finds++;
+            java.util.Optional<RegularizationGram> g = java.util.Optional.ofNullable(entries.get(key));
+            hits += g.isPresent() ? 1 : 0;
+            return g;
+        }
+
+        @Override
+        public void store(String key, RegularizationGram gram) {
+            stores++;
+            entries.put(key, gram);
+        }
+    }
+
+    @Test
+    void aRepeatedMergeOnTheSameBaseModelReusesTheGramMatrixAndGivesTheSameDelta() throws Exception {
+        CountingCache cache = new CountingCache();
+        List<String> captions = RegularizationCaptions.generated(120, 3);
+        Delta cold;
+        Delta warm;
+        String key;
+        try (NDManager m = NDManager.newBaseManager();
+             TrainingModels models = TrainingModels.load(GoldenFolder.tinySd(), m)) {
+            ClosedFormMerge.Result r = ClosedFormMerge.merge(List.of(fakeDelta(models, "<new1>", "dog", 1,
+                    models.baseModelDigest()), fakeDelta(models, "<new1>", "cat", 2, models.baseModelDigest())), models,
+                    ClosedFormMerge.Options.defaults().withCaptions(captions).withGramCache(cache));
+            assertFalse(r.report().gramFromCache());
+            cold = r.merged();
+            key = ClosedFormMerge.gramKey(models.baseModelDigest(), RegularizationGram.Backend.FLOAT32, captions);
+        }
+        assertEquals(1, cache.stores);
+        assertTrue(cache.entries.containsKey(key), "stored under the key of (base model, backend, captions)");
+        // the cache entry survives a round trip through its file form bit for bit
+        java.nio.file.Path file = java.nio.file.Files.createTempFile("gram", ".safetensors");
+        try {
+            cache.entries.get(key).write(file);
+            RegularizationGram back = RegularizationGram.read(file);
+            assertTrue(java.util.Arrays.equals(cache.entries.get(key).gram().data, back.gram().data));
+            assertEquals(cache.entries.get(key).rows(), back.rows());
+            cache.entries.put(key, back);
+        } finally {
+            java.nio.file.Files.deleteIfExists(file);
+        }
+        try (NDManager m = NDManager.newBaseManager();
+             TrainingModels models = TrainingModels.load(GoldenFolder.tinySd(), m)) {
+            ClosedFormMerge.Result r = ClosedFormMerge.merge(List.of(fakeDelta(models, "<new1>", "dog", 1,
+                    models.baseModelDigest()), fakeDelta(models, "<new1>", "cat", 2, models.baseModelDigest())), models,
+                    ClosedFormMerge.Options.defaults().withCaptions(captions).withGramCache(cache));
+            assertTrue(r.report().gramFromCache(), "the second merge must take the cached Gram matrix");
+            warm = r.merged();
+        }
+        assertEquals(1, cache.stores, "a hit is not stored again");
+        for (String layer : cold.layers().keySet()) {
+            assertTrue(java.util.Arrays.equals(((LayerWeight.Full) cold.layers().get(layer)).weight(),
+                    ((LayerWeight.Full) warm.layers().get(layer)).weight()), "layer " + layer + " differs warm vs cold");
+        }
+        // another caption set or base model never finds this entry
+        assertFalse(key.equals(ClosedFormMerge.gramKey("other-base", RegularizationGram.Backend.FLOAT32, captions)));
+        assertFalse(key.equals(ClosedFormMerge.gramKey(cold.metadata().baseModelDigest(),
+                RegularizationGram.Backend.FLOAT32, RegularizationCaptions.generated(121, 3))));
+    }
+
+    @Test
+    void float32ProductsGiveTheFloat64GramMatrixToSinglePrecision() {
+        Random rnd = new Random(4);
+        int d = 96;
+        int n = 3000;
+        float[] rows = new float[n * d];
+        for (int i = 0; i < rows.length; i++) {
+            rows[i] = (float) rnd.nextGaussian();
+        }
+        RegularizationGram f32 = new RegularizationGram(d, RegularizationGram.Backend.FLOAT32);
+        RegularizationGram f64 = new RegularizationGram(d, RegularizationGram.Backend.FLOAT64);
+        for (int s = 0; s < n; s += 1000) {
+            float[] chunk = java.util.Arrays.copyOfRange(rows, s * d, (s + 1000) * d);
+            f32.add(chunk, 1000);
+            f64.add(chunk, 1000);
+        }
+        double[] a = f32.gram().data;
+        double[] b = f64.gram().data;
+        double diff = 0;
+        double norm = 0;
+        for (int i = 0; i < a.length; i++) {
+            diff += (a[i] - b[i]) * (a[i] - b[i]);
+            norm += b[i] * b[i];
+        }
+        double rel = Math.sqrt(diff / norm);
+        assertTrue(rel < 1e-6, "float32 Gram relative error " + rel);
+        assertEquals(n, f32.rows());
+    }
+
     @Test
     void rejectsDeltaOfAnotherBaseModel() {
         try (NDManager m = NDManager.newBaseManager();
