@@ -53,7 +53,7 @@ public final class ServiceConfig {
             DEAD_LETTER_TOPIC, "dead-letter",
             MAX_ATTEMPTS, "3",
             RETRY_BACKOFF_MS, "500",
-            RETRY_BACKOFF_MAX_MS, "10000",
+            RETRY_BACKOFF_MAX_MS, "30000",
             POLL_TIMEOUT_MS, "500");
 
     private final Map<String, String> values;
