@@ -623,6 +623,7 @@ public final class EventLoop<V> implements AutoCloseable {
         private Predicate<Throwable> retryable = e -> true;
         private Duration pollTimeout = Duration.ofMillis(500);
         private ProcessExit processExit = ProcessExit.runtime();
+        private final List<java.util.function.Consumer<? super EventLoop<V>>> whenBuilt = new java.util.ArrayList<>();
 
         private Builder() {
         }
@@ -723,8 +724,16 @@ public final class EventLoop<V> implements AutoCloseable {
             return this;
         }
 
+        /** Told about the loop once built (e.g. to add it to the service's liveness check). */
+        public Builder<V> whenBuilt(java.util.function.Consumer<? super EventLoop<V>> listener) {
+            whenBuilt.add(Objects.requireNonNull(listener));
+            return this;
+        }
+
         public EventLoop<V> build() {
-            return new EventLoop<>(this);
+            EventLoop<V> loop = new EventLoop<>(this);
+            whenBuilt.forEach(l -> l.accept(loop));
+            return loop;
         }
     }
 }
