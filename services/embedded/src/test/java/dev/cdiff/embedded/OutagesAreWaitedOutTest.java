@@ -189,6 +189,9 @@ class OutagesAreWaitedOutTest {
              RecordingService service = new RecordingService("s3-outage-svc", "s3-outage-in")) {
             producer.send(new ProducerRecord<>("s3-outage-in", "job-c0", event("c0"))).get();
             waitFor("c0 handled before the outage", () -> service.handled.contains("c0"));
+            String health = "http://127.0.0.1:" + service.connections.health().port();
+            assertEquals(200, status(health + "/health/live"));
+            assertEquals(200, status(health + "/health/ready"));
 
             s3.stop();
             for (int i = 1; i <= 5; i++) {
@@ -199,6 +202,8 @@ class OutagesAreWaitedOutTest {
             Thread.sleep(3000);
             assertEquals(List.of("c0"), service.handled, "the idempotency check and the handler need S3");
             assertEquals(0, service.loop.stats().deadLettered());
+            assertEquals(200, status(health + "/health/live"), "waiting out an outage is not dying");
+            assertEquals(503, status(health + "/health/ready"), "but it cannot work without S3");
 
             s3 = new EmbeddedS3(workspace.resolve("s3"), s3Port).start();
             waitFor("all 6 events handled", () -> service.handled.size() >= 6);
@@ -209,7 +214,14 @@ class OutagesAreWaitedOutTest {
             assertEquals(0, service.loop.stats().deadLettered());
             assertTrue(service.loop.stats().outageWaits() > 0, service.loop.stats().toString());
             assertTrue(service.connections.store().exists("handled/c5"));
+            Thread.sleep(1100); // readiness answers are cached for a second
+            assertEquals(200, status(health + "/health/ready"));
             System.out.println("S3 outage: " + service.loop.stats());
+        }
+        try (RecordingService stopped = new RecordingService("s3-outage-svc-2", "s3-outage-in")) {
+            stopped.loop.close();
+            assertEquals(503, status("http://127.0.0.1:" + stopped.connections.health().port() + "/health/live"),
+                    "a loop that ended is not live");
         }
         assertEquals(0, readTopic("s3-outage-svc-dlq", 0).size(), "nothing was dead-lettered");
     }
@@ -260,6 +272,11 @@ class OutagesAreWaitedOutTest {
             c.poll(Duration.ofMillis(500)).forEach(out::add);
         }
         return out;
+    }
+
+    static int status(String url) throws Exception {
+        return java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(url))
+                .GET().build(), java.net.http.HttpResponse.BodyHandlers.discarding()).statusCode();
     }
 
     static void waitFor(String what, BooleanSupplier condition) throws InterruptedException {
