@@ -25,7 +25,7 @@ public final class Cdiff implements Runnable {
      * only errors reach the console. {@code service} keeps logging to the console, as containers expect.
      */
     private static final Set<String> QUIET_COMMANDS = Set.of("up", "demo", "submit", "status", "sample", "merge",
-            "events");
+            "events", "dlq");
 
     @Override
     public void run() {
@@ -43,6 +43,7 @@ public final class Cdiff implements Runnable {
         cl.addSubcommand("sample", new SampleJobCommand());
         cl.addSubcommand("merge", new MergeJobCommand());
         cl.addSubcommand("events", new EventsCommand());
+        cl.addSubcommand("dlq", new DlqCommand());
         cl.addSubcommand("service", new ServiceCommand());
         // the ML core's own tools, usable without any of the pipeline
         cl.addSubcommand("train", new TrainCommand());

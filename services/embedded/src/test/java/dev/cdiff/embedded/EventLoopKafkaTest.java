@@ -50,6 +50,7 @@ import java.util.function.BooleanSupplier;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -106,6 +107,7 @@ class EventLoopKafkaTest {
     static final class Harness {
         final List<InboundEvent<TestEvent>> seen = Collections.synchronizedList(new ArrayList<>());
         final Map<String, AtomicInteger> failuresLeft = new ConcurrentHashMap<>();
+        final List<Integer> exitStatuses = Collections.synchronizedList(new ArrayList<>());
         EventLoop<TestEvent> loop;
         KafkaProducer<String, byte[]> dlqProducer;
 
@@ -132,6 +134,7 @@ class EventLoopKafkaTest {
                     .deadLetters(new KafkaDeadLetterPublisher<>(dlqProducer, dlq, EventLoopKafkaTest::avroBytes))
                     .retryPolicy(policy)
                     .pollTimeout(Duration.ofMillis(100))
+                    .processExit((status, reason, cause) -> exitStatuses.add(status))
                     .handler(this::handle);
             if (idempotent) {
                 b.idempotency(new S3IdempotencyStore(store));
@@ -145,6 +148,7 @@ class EventLoopKafkaTest {
             switch (event.value().command()) {
                 case "reject" -> throw new NonRetryableException("concept images are not images");
                 case "always-fail" -> throw new IllegalStateException("GPU on fire");
+                case "fatal" -> throw new StackOverflowError("simulated fatal error");
                 case "flaky" -> {
                     AtomicInteger left = failuresLeft.computeIfAbsent(event.eventId(), k -> new AtomicInteger(2));
                     if (left.getAndDecrement() > 0) {
@@ -397,6 +401,25 @@ class EventLoopKafkaTest {
         }
         assertEquals(List.of("s1", "s1", "s1"), next.handledIds(), "two more failures, then success");
         System.out.println("EventLoop close during backoff: " + ms + " ms");
+    }
+
+    @Test
+    void anErrorEndsTheLoopAndExitsTheProcessInsteadOfLeavingItHalfDead() throws Exception {
+        createTopics("fatal-in", "fatal-dlq");
+        produce("fatal-in", List.of(evt("x1", "ok"), evt("x2", "fatal"), evt("x3", "ok")));
+        Harness h = new Harness().start("fatal-svc", "fatal-svc", "fatal-in", "fatal-dlq", true);
+        try {
+            waitFor("the loop to end", () -> h.loop.failure() != null);
+            assertTrue(h.loop.awaitTermination(Duration.ofSeconds(30)));
+            waitFor("the process exit", () -> !h.exitStatuses.isEmpty());
+        } finally {
+            h.stop();
+        }
+        assertEquals(List.of(70), h.exitStatuses, "one exit, with the fatal status");
+        assertInstanceOf(StackOverflowError.class, h.loop.failure());
+        assertTrue(!h.loop.isLive(Duration.ofHours(1)), "a dead loop is not live, however recent its last poll");
+        assertEquals(List.of("x1", "x2"), h.handledIds(), "nothing after the fatal record was touched");
+        assertEquals(0, h.loop.stats().deadLettered(), "an Error says nothing about the record: it is redelivered");
     }
 
     private static byte[] bytes(ByteBuffer b) {

@@ -73,6 +73,41 @@ final class ConfigValues {
         throw new IllegalArgumentException("setting " + key + " must be true or false, got '" + value + "'");
     }
 
+    /** A positive duration: ISO-8601 ({@code PT30M}) or a number with a unit: ms, s, m, h, d ({@code 30m}). */
+    java.time.Duration duration(String key, java.time.Duration fallback) {
+        String value = lookup.apply(key);
+        if (value == null) {
+            return fallback;
+        }
+        String v = value.trim().toLowerCase(java.util.Locale.ROOT);
+        java.time.Duration parsed;
+        try {
+            if (v.startsWith("p")) {
+                parsed = java.time.Duration.parse(v.toUpperCase(java.util.Locale.ROOT));
+            } else {
+                java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d+)\\s*(ms|s|m|h|d)").matcher(v);
+                if (!m.matches()) {
+                    throw new IllegalArgumentException();
+                }
+                long n = Long.parseLong(m.group(1));
+                parsed = switch (m.group(2)) {
+                    case "ms" -> java.time.Duration.ofMillis(n);
+                    case "s" -> java.time.Duration.ofSeconds(n);
+                    case "m" -> java.time.Duration.ofMinutes(n);
+                    case "h" -> java.time.Duration.ofHours(n);
+                    default -> java.time.Duration.ofDays(n);
+                };
+            }
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException("setting " + key + " must be a duration like 30s, 15m, 6h, 7d or PT30M, got '"
+                    + value + "'");
+        }
+        if (parsed.isZero() || parsed.isNegative()) {
+            throw new IllegalArgumentException("setting " + key + " must be positive, got '" + value + "'");
+        }
+        return parsed;
+    }
+
     /** A list written as items separated by '|' (prompts contain commas, so commas cannot separate them). */
     List<String> list(String key, List<String> fallback) {
         String value = lookup.apply(key);

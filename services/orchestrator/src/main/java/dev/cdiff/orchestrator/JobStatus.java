@@ -12,6 +12,10 @@ import java.util.Map;
  * Everything the orchestrator knows about one job: the state-store value and the HTTP status document.
  * It also carries what later requests need (the concept's images and captions, the resolved training options),
  * so no earlier event has to be re-read. Times are ISO-8601 UTC strings.
+ *
+ * <p>Bounded whatever the job does: a changelog record over the broker's limit would kill the stream thread.
+ * Training progress keeps only the latest report and a {@link LossCurve} of at most {@value LossCurve#MAX_POINTS}
+ * points; the history keeps the last {@value #MAX_HISTORY} entries, {@link #eventCounts} counts everything.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonIgnoreProperties(ignoreUnknown = true)
@@ -33,8 +37,32 @@ public final class JobStatus {
     public Samples samples;
     public Merge merge;
     public JobError error;
-    /** Every event this job saw or emitted, in processing order; its event ids are what deduplication checks. */
+    public LossCurve lossCurve;
+    /**
+     * The last {@value #MAX_HISTORY} events this job saw or emitted other than training progress, in processing
+     * order; their event ids are the first line of deduplication (the stage rules are the second).
+     */
     public List<HistoryEntry> history = new ArrayList<>();
+    /** Entries that fell off the front of {@link #history}. */
+    public long historyDropped;
+    /** Events seen per type (progress included), e.g. {@code "in TrainingProgress": 100000}. */
+    public Map<String, Long> eventCounts = new LinkedHashMap<>();
+
+    public static final int MAX_HISTORY = 100;
+
+    /** Appends to the history, dropping the oldest entries beyond {@value #MAX_HISTORY}. */
+    void record(HistoryEntry entry) {
+        count(entry.direction + " " + entry.type);
+        history.add(entry);
+        while (history.size() > MAX_HISTORY) {
+            history.remove(0);
+            historyDropped++;
+        }
+    }
+
+    void count(String key) {
+        eventCounts.merge(key, 1L, Long::sum);
+    }
 
     public boolean hasSeen(String eventId) {
         for (HistoryEntry entry : history) {
@@ -94,6 +122,43 @@ public final class JobStatus {
         public double loss;
         public long elapsedMillis;
         public String checkpointKey;
+        /** When the orchestrator received it: a training that reports is not stuck. */
+        public String receivedAt;
+    }
+
+    /**
+     * Loss by step, downsampled evenly so it never holds more than {@value #MAX_POINTS} points: every
+     * {@code stride}-th report is kept, and when the points would exceed the maximum every other one is dropped and
+     * the stride doubles. The kept points are thus always reports 0, stride, 2 stride, ... of the run.
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public static final class LossCurve {
+        public static final int MAX_POINTS = 200;
+        public int stride = 1;
+        /** Reports seen (accepted ones, in step order). */
+        public long reports;
+        public List<Integer> steps = new ArrayList<>();
+        public List<Double> losses = new ArrayList<>();
+
+        void add(int step, double loss) {
+            if (reports % stride == 0) {
+                steps.add(step);
+                losses.add(loss);
+                if (steps.size() > MAX_POINTS) {
+                    List<Integer> keptSteps = new ArrayList<>();
+                    List<Double> keptLosses = new ArrayList<>();
+                    for (int i = 0; i < steps.size(); i += 2) {
+                        keptSteps.add(steps.get(i));
+                        keptLosses.add(losses.get(i));
+                    }
+                    steps = keptSteps;
+                    losses = keptLosses;
+                    stride *= 2;
+                }
+            }
+            reports++;
+        }
     }
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -140,6 +205,11 @@ public final class JobStatus {
         public String eventId;
         public Boolean retryable;
         public List<String> offendingItems;
+        /**
+         * Set when the orchestrator itself ended the job (a dead letter, a stage timeout): the stage it was in.
+         * The work may still finish (a replayed dead letter, a slow stage), and its result then revives the job.
+         */
+        public String revivableStage;
     }
 
     @JsonInclude(JsonInclude.Include.NON_NULL)

@@ -6,6 +6,8 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import dev.cdiff.platform.health.HealthCheck;
+import dev.cdiff.platform.health.HealthServer;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.errors.InvalidStateStoreException;
 import org.apache.kafka.streams.state.HostInfo;
@@ -35,6 +37,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * The orchestrator's HTTP face (JDK server, JSON):
  * <ul>
  *   <li>{@code GET /health}: 200 with the Streams state when RUNNING or REBALANCING, else 503</li>
+ *   <li>{@code GET /health/live}: 200 while the streams have a live stream thread (else the supervisor should
+ *       restart the process); {@code GET /health/ready}: 200 when also RUNNING and broker and registry answer</li>
  *   <li>{@code GET /jobs/{jobId}}: the job's status; 404 if unknown. When another instance owns the job the request
  *       is forwarded there; if that fails, 502 naming the owner in {@code owner}</li>
  *   <li>{@code GET /jobs?tenant=X}: {@code {"tenant", "jobs": [...], "unreachable": [...]}}, gathered from every
@@ -51,6 +55,8 @@ public final class JobStatusHttpServer implements AutoCloseable {
     private final ExecutorService executor;
     private final HttpClient peers;
     private volatile JobDirectory directory;
+    private volatile Map<String, HealthCheck> liveChecks = Map.of();
+    private volatile Map<String, HealthCheck> readyChecks = Map.of();
 
     /** Binds at once (so the port is known before Streams is configured); serves after {@link #start}. */
     public JobStatusHttpServer(String host, int port) throws IOException {
@@ -77,6 +83,14 @@ public final class JobStatusHttpServer implements AutoCloseable {
         server.start();
     }
 
+    /** The checks behind /health/live and /health/ready (readiness runs both sets). */
+    public void healthChecks(Map<String, HealthCheck> live, Map<String, HealthCheck> ready) {
+        this.liveChecks = new LinkedHashMap<>(live);
+        Map<String, HealthCheck> all = new LinkedHashMap<>(live);
+        all.putAll(ready);
+        this.readyChecks = all;
+    }
+
     @Override
     public void close() {
         server.stop(0);
@@ -84,7 +98,17 @@ public final class JobStatusHttpServer implements AutoCloseable {
     }
 
     private void health(HttpExchange exchange) throws IOException {
-        if (!exchange.getRequestURI().getPath().equals("/health")) {
+        String path = exchange.getRequestURI().getPath();
+        if (path.equals("/health/live") || path.equals("/health/ready")) {
+            if (!allowGet(exchange)) {
+                return;
+            }
+            Map.Entry<Boolean, ObjectNode> verdict = HealthServer.evaluate(
+                    path.endsWith("live") ? liveChecks : readyChecks);
+            send(exchange, verdict.getKey() ? 200 : 503, verdict.getValue());
+            return;
+        }
+        if (!path.equals("/health")) {
             send(exchange, 404, error("no such endpoint: " + exchange.getRequestURI().getPath()));
             return;
         }

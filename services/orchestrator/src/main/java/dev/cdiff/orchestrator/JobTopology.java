@@ -3,6 +3,7 @@ package dev.cdiff.orchestrator;
 import dev.cdiff.platform.Topics;
 import dev.cdiff.schemas.events.ConceptRejected;
 import dev.cdiff.schemas.events.ConceptSubmitted;
+import dev.cdiff.schemas.events.DeadLetter;
 import dev.cdiff.schemas.events.IngestionRequested;
 import dev.cdiff.schemas.events.JobFailed;
 import dev.cdiff.schemas.events.MergeCompleted;
@@ -33,9 +34,11 @@ import java.util.List;
  * <pre>
  * ingestion-requested, concept-submitted, concept-rejected, regularization-ready, training-progress,
  * training-completed, training-failed, sample-requested, samples-generated, merge-requested, merge-completed,
- * job-failed ──► job-state-machine [job-status] ──► regularization-requested, training-requested,
- *                                                   sample-requested, job-failed
+ * job-failed, dead-letter ──► job-state-machine [job-status] ──► regularization-requested, training-requested,
+ *                                                            sample-requested, job-failed
  * </pre>
+ * dead-letter is keyed by the original record's key (the job id), like every event topic, and must have the same
+ * partition count; a dead letter ends its job with a JobFailed naming the reason.
  * All input topics must have the same partition count and be keyed by jobId so one job's events meet in one task.
  * sample-requested and job-failed are read back as well: an event this processor emitted is already in the job's
  * history and is skipped; one from elsewhere starts or fails a job.
@@ -47,7 +50,7 @@ public final class JobTopology {
     static final List<Class<? extends SpecificRecord>> CONSUMED = List.of(
             IngestionRequested.class, ConceptSubmitted.class, ConceptRejected.class, RegularizationReady.class,
             TrainingProgress.class, TrainingCompleted.class, TrainingFailed.class, SampleRequested.class,
-            SamplesGenerated.class, MergeRequested.class, MergeCompleted.class, JobFailed.class);
+            SamplesGenerated.class, MergeRequested.class, MergeCompleted.class, JobFailed.class, DeadLetter.class);
     static final List<Class<? extends SpecificRecord>> EMITTED = List.of(
             RegularizationRequested.class, TrainingRequested.class, SampleRequested.class, JobFailed.class);
 
@@ -55,16 +58,23 @@ public final class JobTopology {
     private final OrchestratorSettings settings;
     private final Clock clock;
     private final String topicPrefix;
+    private final JobLifecycle lifecycle;
 
     /**
      * @param topicPrefix put before every topic name (ServiceConfig's TOPIC_PREFIX; "" in the usual deployment)
      * @param clock the source of occurredAt of emitted events
      */
-    public JobTopology(EventSerdes serdes, OrchestratorSettings settings, Clock clock, String topicPrefix) {
+    public JobTopology(EventSerdes serdes, OrchestratorSettings settings, JobLifecycle lifecycle, Clock clock,
+                       String topicPrefix) {
         this.serdes = serdes;
         this.settings = settings;
+        this.lifecycle = lifecycle;
         this.clock = clock;
         this.topicPrefix = topicPrefix == null ? "" : topicPrefix;
+    }
+
+    public JobTopology(EventSerdes serdes, OrchestratorSettings settings, Clock clock, String topicPrefix) {
+        this(serdes, settings, JobLifecycle.defaults(), clock, topicPrefix);
     }
 
     public JobTopology(EventSerdes serdes, OrchestratorSettings settings, Clock clock) {
@@ -81,7 +91,7 @@ public final class JobTopology {
                     topicPrefix + Topics.of(type));
         }
         JobTransitions transitions = new JobTransitions(settings);
-        topology.addProcessor(PROCESSOR, () -> new JobStateProcessor(transitions, clock), sources);
+        topology.addProcessor(PROCESSOR, () -> new JobStateProcessor(transitions, lifecycle, clock), sources);
         topology.addStateStore(jobStore(), PROCESSOR);
         for (Class<? extends SpecificRecord> type : EMITTED) {
             topology.addSink(sinkName(type), topicPrefix + Topics.of(type), Serdes.String().serializer(),

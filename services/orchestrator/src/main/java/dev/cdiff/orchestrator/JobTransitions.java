@@ -1,7 +1,10 @@
 package dev.cdiff.orchestrator;
 
+import dev.cdiff.platform.ids.Ids;
+import dev.cdiff.platform.ids.InvalidIdException;
 import dev.cdiff.schemas.events.ConceptRejected;
 import dev.cdiff.schemas.events.ConceptSubmitted;
+import dev.cdiff.schemas.events.DeadLetter;
 import dev.cdiff.schemas.events.IngestionRequested;
 import dev.cdiff.schemas.events.JobFailed;
 import dev.cdiff.schemas.events.MergeCompleted;
@@ -14,9 +17,11 @@ import dev.cdiff.schemas.events.TrainingFailed;
 import dev.cdiff.schemas.events.TrainingProgress;
 import org.apache.avro.specific.SpecificRecord;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * The job state machine as a pure function: (stored status, incoming event, now) to (status to store, events to
@@ -154,12 +159,15 @@ public final class JobTransitions {
     }
 
     private void onTrainingProgress(Step step, TrainingProgress e) {
+        step.progressOnly = true;
         if (!step.requireStage(JobStage.TRAINING)) {
             return;
         }
         JobStatus.Progress last = step.job.progress;
-        if (last != null && e.getStep() < last.step) {
-            step.ignore("older than the progress already recorded (step " + last.step + ")");
+        if (last != null && e.getStep() <= last.step) {
+            // progress keeps no event ids (there may be 100,000 of them): a step already recorded is the duplicate test
+            step.ignore(e.getStep() == last.step ? "step " + last.step + " already recorded"
+                    : "older than the progress already recorded (step " + last.step + ")");
             return;
         }
         JobStatus.Progress progress = new JobStatus.Progress();
@@ -169,7 +177,12 @@ public final class JobTransitions {
         progress.elapsedMillis = e.getElapsedMillis();
         progress.checkpointKey = e.getCheckpoint() != null ? e.getCheckpoint().getKey()
                 : last != null ? last.checkpointKey : null;
+        progress.receivedAt = step.now.toString();
         step.job.progress = progress;
+        if (step.job.lossCurve == null) {
+            step.job.lossCurve = new JobStatus.LossCurve();
+        }
+        step.job.lossCurve.add(e.getStep(), e.getLoss());
     }
 
     private void onTrainingCompleted(Step step, TrainingCompleted e) {
@@ -274,6 +287,98 @@ public final class JobTransitions {
         step.fail(e.getStage(), e.getReason(), e.getErrorClass(), null, null);
     }
 
+    /**
+     * A record some service (or this orchestrator) dead-lettered. It ends the job it belongs to with a JobFailed
+     * naming the service, the record and the reason. The job is the record key (records are keyed by job id);
+     * the envelope's own job and tenant, when the original could be decoded, must agree with the key and the job,
+     * so a letter cannot end another tenant's job. An undecodable original has no tenant: the job's own is used.
+     * Dead letters of progress reports are only recorded: a lost progress report leaves the training running.
+     */
+    public Outcome applyDeadLetter(JobStatus current, String key, DeadLetter letter, Instant now) {
+        try {
+            Ids.jobId("dead-letter key", key);
+        } catch (InvalidIdException e) {
+            return Outcome.drop("dead letter " + letter.getEventId() + " has no usable job key: " + e.getMessage());
+        }
+        if (letter.getJobId() != null && !letter.getJobId().equals(key)) {
+            return Outcome.drop("dead letter " + letter.getEventId() + " is keyed " + key + " but names job "
+                    + letter.getJobId());
+        }
+        if (current == null) {
+            return Outcome.drop("dead letter " + letter.getEventId() + " for unknown job " + key);
+        }
+        if (letter.getTenantId() != null && !letter.getTenantId().equals(current.tenantId)) {
+            return Outcome.drop("dead letter " + letter.getEventId() + " names tenant " + letter.getTenantId()
+                    + " but job " + key + " belongs to another tenant");
+        }
+        if (current.hasSeen(letter.getEventId())) {
+            return Outcome.drop("duplicate dead letter " + letter.getEventId());
+        }
+        EventEnvelope in = new EventEnvelope("DeadLetter", letter.getEventId(), current.tenantId, key,
+                letter.getFailedAt(), letter.getOriginalEventId());
+        Step step = new Step(current, in, now);
+        if (current.stage.isFinal()) {
+            step.ignore("job already " + current.stage);
+        } else if (letter.getOriginalTopic().endsWith(dev.cdiff.platform.Topics.TRAINING_PROGRESS)) {
+            step.ignore("a lost progress report does not stop the training");
+        } else {
+            String stage = current.stage.name().toLowerCase(Locale.ROOT);
+            step.fail(stage, "dead-lettered by " + letter.getService() + " (" + letter.getOriginalTopic() + "-"
+                    + letter.getOriginalPartition() + "@" + letter.getOriginalOffset() + ", after "
+                    + letter.getAttempts() + " attempt(s)): " + letter.getErrorMessage(), letter.getErrorClass(),
+                    null, null);
+            step.job.error.revivableStage = stage;
+            step.emit(requests.failure(step.job, step.in, step.now));
+        }
+        return step.outcome();
+    }
+
+    /**
+     * Ends a job that has been in its stage longer than the stage's timeout without news (for training, news is
+     * a progress report), with a JobFailed naming the stage; null when the job is final or still in time.
+     */
+    public Outcome applyTimeouts(JobStatus job, JobLifecycle lifecycle, Instant now) {
+        if (job == null || job.stage.isFinal()) {
+            return null;
+        }
+        Duration timeout = lifecycle.timeoutOf(job.stage);
+        Instant since = lastNews(job);
+        if (timeout == null || since == null || !now.isAfter(since.plus(timeout))) {
+            return null;
+        }
+        String stage = job.stage.name().toLowerCase(Locale.ROOT);
+        EventEnvelope in = new EventEnvelope("StageTimeout",
+                DerivedIds.eventId(job.jobId + "/" + job.stage + "/" + since, "StageTimeout"), job.tenantId,
+                job.jobId, now, null);
+        Step step = new Step(job, in, now);
+        String entered = job.stageEnteredAt.get(job.stage.name());
+        step.fail(stage, "stage " + stage + " timed out: no news for " + lifecycle.describe(timeout) + " (stage entered "
+                + entered + ", last news " + since + ")", "StageTimeout", null, null);
+        step.job.error.revivableStage = stage;
+        step.emit(requests.failure(step.job, step.in, step.now));
+        return step.outcome();
+    }
+
+    /** Whether the job is finished and was last touched longer ago than the retention. */
+    public static boolean expired(JobStatus job, Duration retention, Instant now) {
+        if (job == null || job.stage == null || !job.stage.isFinal() || job.updatedAt == null) {
+            return false;
+        }
+        return now.isAfter(Instant.parse(job.updatedAt).plus(retention));
+    }
+
+    private static Instant lastNews(JobStatus job) {
+        String entered = job.stageEnteredAt.get(job.stage.name());
+        Instant since = entered == null ? null : Instant.parse(entered);
+        if (job.stage == JobStage.TRAINING && job.progress != null && job.progress.receivedAt != null) {
+            Instant progress = Instant.parse(job.progress.receivedAt);
+            if (since == null || progress.isAfter(since)) {
+                since = progress;
+            }
+        }
+        return since;
+    }
+
     /** One event's effect on one job, accumulated while the handler runs. */
     private static final class Step {
         final EventEnvelope in;
@@ -282,6 +387,8 @@ public final class JobTransitions {
         JobStatus job;
         final List<SpecificRecord> emitted = new ArrayList<>();
         String dropped;
+        /** Progress reports are counted and curved, not kept one by one in the history. */
+        boolean progressOnly;
 
         Step(JobStatus job, EventEnvelope in, Instant now) {
             this.job = job;
@@ -322,6 +429,14 @@ public final class JobTransitions {
                 dropped = in.type() + " " + in.eventId() + " for unknown job " + in.jobId();
                 return false;
             }
+            if (job.stage == JobStage.FAILED && job.error != null
+                    && stage.name().toLowerCase(Locale.ROOT).equals(job.error.revivableStage)) {
+                // the orchestrator gave up on this stage (dead letter, timeout) but its work finished after all,
+                // e.g. a replayed dead letter: the job goes on from where it was
+                job.error = null;
+                enter(stage);
+                return true;
+            }
             if (job.stage != stage) {
                 ignore("job is " + job.stage + ", not " + stage);
                 return false;
@@ -342,9 +457,13 @@ public final class JobTransitions {
             if (job == null) {
                 return Outcome.drop(dropped != null ? dropped : in.type() + " " + in.eventId() + " started nothing");
             }
-            job.history.add(historyEntry(in, "in", ignored));
+            if (progressOnly && emitted.isEmpty()) {
+                job.count("in " + in.type() + (ignored == null ? "" : " (ignored)"));
+            } else {
+                job.record(historyEntry(in, "in", ignored));
+            }
             for (SpecificRecord event : emitted) {
-                job.history.add(historyEntry(EventEnvelope.of(event), "out", null));
+                job.record(historyEntry(EventEnvelope.of(event), "out", null));
             }
             job.updatedAt = now.toString();
             return new Outcome(job, List.copyOf(emitted), null);

@@ -10,6 +10,8 @@ import java.util.Map;
  * {@link ServiceConfig} (bootstrap servers, registry URL, topic prefix, work dir, KAFKA_CLIENT_* overrides).
  *
  * @param advertisedHost host:port other instances use to reach this one's HTTP endpoint (Streams' application.server)
+ * @param createTopics create missing topics from the platform's topic definitions (partitions, retention) at start;
+ *                     off where a deployment step creates them (docker-compose's topics container)
  */
 public record OrchestratorConfig(
         ServiceConfig service,
@@ -20,7 +22,8 @@ public record OrchestratorConfig(
         String advertisedHost,
         boolean createTopics,
         boolean autoRegisterSchemas,
-        OrchestratorSettings settings) {
+        OrchestratorSettings settings,
+        JobLifecycle lifecycle) {
 
     public static final String APPLICATION_ID = "orchestrator.application.id";
     public static final String STATE_DIR = "orchestrator.state.dir";
@@ -45,7 +48,7 @@ public record OrchestratorConfig(
         String advertised = v.text(ADVERTISED_HOST, null);
         return new OrchestratorConfig(service, applicationId, stateDir, httpHost, httpPort, advertised,
                 v.bool(CREATE_TOPICS, true), v.bool(AUTO_REGISTER_SCHEMAS, true),
-                OrchestratorSettings.fromServiceConfig(service));
+                OrchestratorSettings.fromServiceConfig(service), JobLifecycle.fromServiceConfig(service));
     }
 
     public static OrchestratorConfig from(Map<String, String> settings) {

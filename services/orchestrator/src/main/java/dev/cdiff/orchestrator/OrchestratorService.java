@@ -1,15 +1,20 @@
 package dev.cdiff.orchestrator;
 
+import dev.cdiff.platform.Topics;
 import dev.cdiff.platform.config.ServiceConfig;
+import dev.cdiff.platform.faults.ProcessExit;
+import dev.cdiff.platform.health.DependencyChecks;
+import dev.cdiff.platform.health.HealthCheck;
+import dev.cdiff.platform.kafka.TopicDefinition;
+import dev.cdiff.platform.kafka.TopicDefinitions;
+import dev.cdiff.schemas.events.DeadLetter;
 import dev.cdiff.platform.kafka.KafkaClients;
 import dev.cdiff.platform.registry.SchemaRegistryClient;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.clients.admin.NewPartitions;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
-import org.apache.kafka.streams.errors.LogAndContinueExceptionHandler;
-import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
+
 import org.apache.kafka.streams.state.HostInfo;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -23,7 +28,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Optional;
+import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
@@ -42,15 +47,17 @@ public final class OrchestratorService implements AutoCloseable {
     private final KafkaStreams streams;
     private final JobStatusHttpServer http;
     private final AutoCloseable ownedSerdes;
+    private final Admin healthAdmin;
     private final CountDownLatch closed = new CountDownLatch(1);
     private boolean closing;
 
     private OrchestratorService(OrchestratorConfig config, KafkaStreams streams, JobStatusHttpServer http,
-                                AutoCloseable ownedSerdes) {
+                                AutoCloseable ownedSerdes, Admin healthAdmin) {
         this.config = config;
         this.streams = streams;
         this.http = http;
         this.ownedSerdes = ownedSerdes;
+        this.healthAdmin = healthAdmin;
     }
 
     /** Starts with registry-backed serdes from the service config's SCHEMA_REGISTRY_URL. */
@@ -71,10 +78,20 @@ public final class OrchestratorService implements AutoCloseable {
      */
     public static OrchestratorService start(OrchestratorConfig config, EventSerdes serdes, Clock clock,
                                             AutoCloseable ownedSerdes) {
+        return start(config, serdes, clock, ownedSerdes, ProcessExit.runtime());
+    }
+
+    /** @param exit what a {@link java.lang.Error} in a stream thread does to the process (tests record it) */
+    public static OrchestratorService start(OrchestratorConfig config, EventSerdes serdes, Clock clock,
+                                            AutoCloseable ownedSerdes, ProcessExit exit) {
         ServiceConfig service = config.service();
         String topicPrefix = service.topicPrefix();
-        if (config.createTopics()) {
-            ensureTopics(new KafkaClients(service), topicPrefix);
+        KafkaClients clients = new KafkaClients(service);
+        try (Admin admin = clients.admin()) {
+            if (config.createTopics()) {
+                ensureTopics(admin, topicPrefix);
+            }
+            checkCopartitioned(admin, topicPrefix, service.deadLetterTopic());
         }
         JobStatusHttpServer http;
         try {
@@ -87,15 +104,24 @@ public final class OrchestratorService implements AutoCloseable {
         try {
             HostInfo self = HostInfo.buildFromEndpoint(config.advertisedHost() != null ? config.advertisedHost()
                     : config.httpHost() + ":" + http.address().getPort());
-            Properties props = streamsProperties(config, self);
+            Properties props = streamsProperties(config, self, serdes);
             KafkaStreams streams = new KafkaStreams(
-                    new JobTopology(serdes, config.settings(), clock, topicPrefix).build(), props);
-            streams.setUncaughtExceptionHandler(e -> {
-                LOG.error("orchestrator stream thread failed; shutting the orchestrator's streams down", e);
-                return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
+                    new JobTopology(serdes, config.settings(), config.lifecycle(), clock, topicPrefix).build(), props);
+            StreamFailurePolicy policy = new StreamFailurePolicy(service.retryBackoff(), service.retryBackoffMax(), exit);
+            streams.setUncaughtExceptionHandler(policy);
+            streams.setStateListener((now, before) -> {
+                LOG.info("orchestrator streams {} -> {}", before, now);
+                if (now == KafkaStreams.State.RUNNING) {
+                    policy.recovered();
+                }
             });
-            streams.setStateListener((now, before) -> LOG.info("orchestrator streams {} -> {}", before, now));
-            OrchestratorService orchestrator = new OrchestratorService(config, streams, http, ownedSerdes);
+            Admin healthAdmin = clients.admin();
+            OrchestratorService orchestrator = new OrchestratorService(config, streams, http, ownedSerdes, healthAdmin);
+            http.healthChecks(Map.of("stream-threads", () -> streamsLive(streams)),
+                    Map.of("streams-running", () -> streams.state() == KafkaStreams.State.RUNNING
+                                    ? HealthCheck.Result.ok("RUNNING") : HealthCheck.Result.down(streams.state().name()),
+                            "broker", DependencyChecks.broker(healthAdmin),
+                            "schema-registry", DependencyChecks.registry(service.schemaRegistryUrl())));
             streams.start();
             http.start(new JobDirectory(streams, self));
             LOG.info("orchestrator {} started: http://{}:{} state {}", config.applicationId(), self.host(), self.port(),
@@ -107,7 +133,22 @@ public final class OrchestratorService implements AutoCloseable {
         }
     }
 
-    static Properties streamsProperties(OrchestratorConfig config, HostInfo self) {
+    /** Live while the client is not failed or shut down and at least one stream thread runs. */
+    static HealthCheck.Result streamsLive(KafkaStreams streams) {
+        KafkaStreams.State state = streams.state();
+        if (state == KafkaStreams.State.ERROR || state == KafkaStreams.State.PENDING_ERROR
+                || state == KafkaStreams.State.NOT_RUNNING || state == KafkaStreams.State.PENDING_SHUTDOWN) {
+            return HealthCheck.Result.down("streams " + state);
+        }
+        if (state == KafkaStreams.State.CREATED) {
+            return HealthCheck.Result.ok("streams starting");
+        }
+        int threads = streams.metadataForLocalThreads().size();
+        return threads > 0 ? HealthCheck.Result.ok("streams " + state + ", " + threads + " thread(s)")
+                : HealthCheck.Result.down("streams " + state + " without a stream thread");
+    }
+
+    static Properties streamsProperties(OrchestratorConfig config, HostInfo self, EventSerdes serdes) {
         Properties props = new Properties();
         props.putAll(config.service().kafkaClientOverrides());
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, config.applicationId());
@@ -115,40 +156,71 @@ public final class OrchestratorService implements AutoCloseable {
         props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
         props.put(StreamsConfig.STATE_DIR_CONFIG, config.stateDir().toAbsolutePath().toString());
         props.put(StreamsConfig.APPLICATION_SERVER_CONFIG, self.host() + ":" + self.port());
-        // an undecodable record is logged and skipped rather than stopping every job behind it
-        props.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, LogAndContinueExceptionHandler.class.getName());
+        // an undecodable record goes to the dead-letter topic (which ends its job) instead of stopping every job
+        // behind it; one undecodable because the registry is down fails the thread and is decoded again later
+        props.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG,
+                DeadLetteringDeserializationHandler.class.getName());
+        props.put(DeadLetteringDeserializationHandler.SERIALIZER, serdes.forType(DeadLetter.class).serializer());
+        props.put(DeadLetteringDeserializationHandler.TOPIC, config.service().deadLetterTopic());
+        props.put(DeadLetteringDeserializationHandler.SERVICE, config.applicationId());
         return props;
     }
 
-    /** Creates the topics the topology reads or writes that do not exist yet (broker-default partitions). */
-    static void ensureTopics(KafkaClients clients, String topicPrefix) {
+    /**
+     * Creates the topics the topology reads or writes that do not exist yet, with the partitions and settings of
+     * the platform's topic definitions (never broker defaults: 1 partition, default retention).
+     */
+    static void ensureTopics(Admin admin, String topicPrefix) {
         Set<String> wanted = new LinkedHashSet<>();
-        JobTopology.CONSUMED.forEach(type -> wanted.add(topicPrefix + dev.cdiff.platform.Topics.of(type)));
-        JobTopology.EMITTED.forEach(type -> wanted.add(topicPrefix + dev.cdiff.platform.Topics.of(type)));
-        try (Admin admin = clients.admin()) {
-            wanted.removeAll(admin.listTopics().names().get(30, TimeUnit.SECONDS));
-            if (wanted.isEmpty()) {
-                return;
+        JobTopology.CONSUMED.forEach(type -> wanted.add(Topics.of(type)));
+        JobTopology.EMITTED.forEach(type -> wanted.add(Topics.of(type)));
+        List<TopicDefinition> definitions = TopicDefinitions.loadDefault().stream()
+                .filter(d -> wanted.contains(d.name())).toList();
+        Set<String> defined = new LinkedHashSet<>();
+        definitions.forEach(d -> defined.add(d.name()));
+        if (!defined.containsAll(wanted)) {
+            Set<String> missing = new LinkedHashSet<>(wanted);
+            missing.removeAll(defined);
+            throw new IllegalStateException("no topic definition for " + missing + " in " + TopicDefinitions.RESOURCE);
+        }
+        List<String> created = TopicDefinitions.ensureTopics(admin, definitions, topicPrefix, (short) 1);
+        if (!created.isEmpty()) {
+            LOG.info("created topics {}", created);
+        }
+    }
+
+    /**
+     * The topology meets a job's events in one task only if every input topic has the same partition count. A
+     * dead-letter topic with fewer partitions (made before it became keyed by job) is grown to match; any other
+     * mismatch stops the start, naming the topics, rather than orchestrating jobs from half their events.
+     */
+    static void checkCopartitioned(Admin admin, String topicPrefix, String deadLetterTopic) {
+        List<String> inputs = new ArrayList<>();
+        JobTopology.CONSUMED.forEach(type -> inputs.add(type == DeadLetter.class ? deadLetterTopic
+                : topicPrefix + Topics.of(type)));
+        Map<String, Integer> partitions = new java.util.TreeMap<>();
+        try {
+            admin.describeTopics(inputs).allTopicNames().get(60, TimeUnit.SECONDS)
+                    .forEach((name, d) -> partitions.put(name, d.partitions().size()));
+            int events = partitions.entrySet().stream().filter(e -> !e.getKey().equals(deadLetterTopic))
+                    .mapToInt(Map.Entry::getValue).max().orElse(1);
+            Integer letters = partitions.get(deadLetterTopic);
+            if (letters != null && letters < events) {
+                LOG.warn("growing {} from {} to {} partitions to match the event topics", deadLetterTopic, letters, events);
+                admin.createPartitions(Map.of(deadLetterTopic, NewPartitions.increaseTo(events)))
+                        .all().get(60, TimeUnit.SECONDS);
+                partitions.put(deadLetterTopic, events);
             }
-            List<NewTopic> topics = new ArrayList<>();
-            wanted.forEach(name -> topics.add(new NewTopic(name, Optional.empty(), Optional.empty())));
-            admin.createTopics(topics).values().forEach((name, future) -> {
-                try {
-                    future.get(30, TimeUnit.SECONDS);
-                } catch (ExecutionException e) {
-                    if (!(e.getCause() instanceof TopicExistsException)) {
-                        throw new IllegalStateException("cannot create topic " + name + ": " + e.getCause().getMessage(), e);
-                    }
-                } catch (InterruptedException | TimeoutException e) {
-                    throw new IllegalStateException("creating topic " + name + " did not finish", e);
-                }
-            });
-            LOG.info("created topics {}", wanted);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while listing topics", e);
+            throw new IllegalStateException("interrupted while describing topics", e);
         } catch (ExecutionException | TimeoutException e) {
-            throw new IllegalStateException("cannot list topics on " + clients.config().kafkaBootstrapServers(), e);
+            throw new IllegalStateException("cannot describe the orchestrator's input topics " + inputs
+                    + " (do they exist? the topics step creates them): " + e.getMessage(), e);
+        }
+        if (new java.util.HashSet<>(partitions.values()).size() > 1) {
+            throw new IllegalStateException("the orchestrator's input topics must have the same partition count "
+                    + "(a job's events are joined by key): " + partitions);
         }
     }
 
@@ -202,6 +274,7 @@ public final class OrchestratorService implements AutoCloseable {
             streams.close(org.apache.kafka.streams.CloseOptions.groupMembershipOperation(
                     org.apache.kafka.streams.CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
                     .withTimeout(Duration.ofSeconds(30)));
+            healthAdmin.close(Duration.ofSeconds(5));
             if (ownedSerdes != null) {
                 ownedSerdes.close();
             }

@@ -164,11 +164,13 @@ class JobTopologyTest {
         assertEquals(List.of("INGESTING", "REGULARIZING", "TRAINING", "SAMPLING", "DONE"),
                 List.copyOf(status.stageEnteredAt.keySet()));
         assertNull(status.error);
-        // the read-back of the emitted SampleRequested is recognised as this job's own and adds nothing
+        // the read-back of the emitted SampleRequested is recognised as this job's own and adds nothing;
+        // progress reports are counted and curved, not kept one by one
+        assertEquals(2L, status.eventCounts.get("in TrainingProgress"));
+        assertEquals(List.of(10, 50), status.lossCurve.steps);
         assertEquals(List.of(
                         "in ConceptSubmitted ev-submit", "out RegularizationRequested " + regularization.getEventId(),
                         "in RegularizationReady ev-reg", "out TrainingRequested " + training.getEventId(),
-                        "in TrainingProgress ev-p10", "in TrainingProgress ev-p50",
                         "in TrainingCompleted ev-trained", "out SampleRequested " + sample.getEventId(),
                         "in SamplesGenerated ev-samples"),
                 status.history.stream().map(h -> h.direction + " " + h.type + " " + h.eventId).toList());

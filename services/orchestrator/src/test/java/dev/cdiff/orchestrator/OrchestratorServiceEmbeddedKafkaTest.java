@@ -43,10 +43,15 @@ class OrchestratorServiceEmbeddedKafkaTest {
     static LocalSchemaRegistry registry;
     static final HttpClient HTTP = HttpClient.newHttpClient();
 
+    static int registryPort;
+
     @BeforeAll
-    static void startBroker() {
+    static void startBroker() throws IOException {
         kafka = new EmbeddedKafka(workspace.resolve("kafka")).start();
-        registry = LocalSchemaRegistry.start(kafka.bootstrapServers(), 0);
+        try (java.net.ServerSocket free = new java.net.ServerSocket(0)) {
+            registryPort = free.getLocalPort();
+        }
+        registry = LocalSchemaRegistry.start(kafka.bootstrapServers(), registryPort);
     }
 
     @AfterAll
@@ -61,12 +66,18 @@ class OrchestratorServiceEmbeddedKafkaTest {
 
 
     static OrchestratorConfig config(String instance) {
+        return config(instance, "orchestrator-it");
+    }
+
+    static OrchestratorConfig config(String instance, String applicationId) {
         return OrchestratorConfig.from(Map.of(
                 "KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers(),
                 "SCHEMA_REGISTRY_URL", registry.url(),
                 "WORK_DIR", workspace.resolve(instance).toString(),
+                "RETRY_BACKOFF_MS", "200",
+                "RETRY_BACKOFF_MAX_MS", "1000",
                 "orchestrator.http.port", "0",
-                "orchestrator.application.id", "orchestrator-it"));
+                "orchestrator.application.id", applicationId));
     }
 
     @Test
@@ -80,6 +91,10 @@ class OrchestratorServiceEmbeddedKafkaTest {
             HttpResponse<String> health = get(base + "/health");
             assertEquals(200, health.statusCode());
             assertEquals("RUNNING", json(health).path("streams").asText());
+            assertEquals(200, get(base + "/health/live").statusCode());
+            HttpResponse<String> ready = get(base + "/health/ready");
+            assertEquals(200, ready.statusCode(), ready.body());
+            assertEquals("UP", json(ready).path("checks").path("schema-registry").path("status").asText());
             assertEquals(404, get(base + "/jobs/no-such-job").statusCode());
             assertEquals(400, get(base + "/jobs").statusCode());
             assertEquals(404, get(base + "/nothing-here").statusCode());
@@ -126,11 +141,95 @@ class OrchestratorServiceEmbeddedKafkaTest {
                         .filter(a -> a.headers().firstValue(JobStatusHttpServer.SERVED_BY).isPresent()).count();
                 assertEquals(1, forwarded, "exactly one instance should have forwarded to the owner");
                 for (OrchestratorService instance : List.of(orchestrator, second)) {
-                    JsonNode listing = json(get(instance.httpUrl() + "/jobs?tenant=acme"));
+                    JsonNode listing = json(awaitAnswer(instance.httpUrl() + "/jobs?tenant=acme"));
                     assertEquals(1, listing.path("jobs").size(), listing.toString());
                 }
             }
         }
+    }
+
+    /**
+     * The orchestrator never drops a record: one it cannot decode while the registry answers goes to the
+     * dead-letter topic and ends its job; one it cannot decode because the registry is down is left uncommitted
+     * (the stream thread is replaced after a backoff) and processed once the registry is back.
+     */
+    @Test
+    void undecodableRecordsAreDeadLetteredAndARegistryOutageLosesNothing() throws Exception {
+        SchemaRegistryClient producerClient = new SchemaRegistryClient(registry.url());
+        RegistryEventSerdes serdes = new RegistryEventSerdes(producerClient, true);
+        String base;
+        try (serdes; OrchestratorService orchestrator = OrchestratorService.start(config("faults", "orchestrator-faults"));
+             KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of(
+                     ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()),
+                     new StringSerializer(), new org.apache.kafka.common.serialization.ByteArraySerializer())) {
+            assertTrue(orchestrator.awaitRunning(Duration.ofSeconds(90)), "streams state " + orchestrator.state());
+            base = orchestrator.httpUrl();
+            TestEvents poisoned = new TestEvents("acme", "job-poisoned");
+            producer.send(new ProducerRecord<>(Topics.CONCEPT_SUBMITTED, poisoned.jobId, serdes.forType(ConceptSubmitted.class)
+                    .serializer().serialize(Topics.CONCEPT_SUBMITTED, poisoned.submitted("ev-poisoned", List.of(), null)))).get();
+            assertEquals("REGULARIZING", awaitStage(base, poisoned.jobId, "REGULARIZING").path("stage").asText());
+
+            byte[] garbage = {0, 0, 0, 0x7f, 0x7d, 1, 2, 3};
+            producer.send(new ProducerRecord<>(Topics.REGULARIZATION_READY, poisoned.jobId, garbage)).get();
+            JsonNode failed = awaitStage(base, poisoned.jobId, "FAILED");
+            assertEquals("regularizing", failed.path("error").path("stage").asText());
+            assertTrue(failed.path("error").path("reason").asText().contains(Topics.REGULARIZATION_READY),
+                    failed.toString());
+
+            // a type the orchestrator has never decoded, so it needs the registry; the producer registers first
+            TestEvents merge = new TestEvents("acme", "job-during-outage");
+            byte[] mergeBytes = serdes.forType(dev.cdiff.schemas.events.MergeRequested.class).serializer()
+                    .serialize(Topics.MERGE_REQUESTED, merge.mergeRequested("ev-merge-outage"));
+            registry.close();
+            try {
+                producer.send(new ProducerRecord<>(Topics.MERGE_REQUESTED, merge.jobId, mergeBytes)).get();
+                Thread.sleep(5000);
+                // 404 (not there yet) or 503 (the stream thread is being replaced): never a job built from nothing
+                int status = get(base + "/jobs/" + merge.jobId).statusCode();
+                assertTrue(status == 404 || status == 503, "status " + status);
+                assertEquals(503, get(base + "/health/ready").statusCode(), "not ready without its registry");
+            } finally {
+                registry = LocalSchemaRegistry.start(kafka.bootstrapServers(), registryPort);
+            }
+            JsonNode merging = awaitStage(base, merge.jobId, "MERGING");
+            assertEquals("acme", merging.path("tenantId").asText());
+        }
+        List<ConsumerRecord<String, byte[]>> letters = readAll(Topics.DEAD_LETTER);
+        assertEquals(1, letters.size(), "only the poison record was dead-lettered");
+        assertEquals("job-poisoned", letters.get(0).key());
+    }
+
+    private static JsonNode awaitStage(String base, String jobId, String stage) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+        JsonNode last = null;
+        while (System.nanoTime() < deadline) {
+            HttpResponse<String> r = get(base + "/jobs/" + jobId);
+            if (r.statusCode() == 200) {
+                last = json(r);
+                if (stage.equals(last.path("stage").asText())) {
+                    return last;
+                }
+            }
+            Thread.sleep(200);
+        }
+        throw new AssertionError("job " + jobId + " never reached " + stage + ": " + last);
+    }
+
+    private static List<ConsumerRecord<String, byte[]>> readAll(String topic) {
+        List<ConsumerRecord<String, byte[]>> out = new ArrayList<>();
+        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
+                ConsumerConfig.GROUP_ID_CONFIG, "dlq-reader-" + System.nanoTime(),
+                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"),
+                new StringDeserializer(), new org.apache.kafka.common.serialization.ByteArrayDeserializer())) {
+            consumer.subscribe(List.of(topic));
+            long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+            while (System.nanoTime() < deadline) {
+                consumer.poll(Duration.ofMillis(300)).forEach(out::add);
+            }
+        }
+        return out;
     }
 
     private static void awaitBothRunning(OrchestratorService a, OrchestratorService b) throws InterruptedException {

@@ -1,6 +1,7 @@
 package dev.cdiff.orchestrator;
 
 import dev.cdiff.platform.Topics;
+import dev.cdiff.schemas.events.DeadLetter;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.StreamsConfig;
@@ -26,13 +27,44 @@ final class OrchestratorTestDriver implements AutoCloseable {
     private final Map<Class<?>, TestOutputTopic<String, SpecificRecord>> outputs = new LinkedHashMap<>();
 
     OrchestratorTestDriver(EventSerdes serdes, OrchestratorSettings settings, Clock clock, Path stateDir) {
+        this(serdes, settings, JobLifecycle.defaults(), clock, stateDir);
+    }
+
+    /** As production configures it: undecodable records go to the dead-letter topic through the same handler. */
+    OrchestratorTestDriver(EventSerdes serdes, OrchestratorSettings settings, JobLifecycle lifecycle, Clock clock,
+                           Path stateDir) {
         this.serdes = serdes;
         Properties props = new Properties();
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, "orchestrator-test");
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "dummy:1234");
         props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
         props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
-        driver = new TopologyTestDriver(new JobTopology(serdes, settings, clock).build(), props);
+        props.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG,
+                DeadLetteringDeserializationHandler.class.getName());
+        props.put(DeadLetteringDeserializationHandler.SERIALIZER, serdes.forType(DeadLetter.class).serializer());
+        props.put(DeadLetteringDeserializationHandler.TOPIC, Topics.DEAD_LETTER);
+        props.put(DeadLetteringDeserializationHandler.SERVICE, "orchestrator-test");
+        driver = new TopologyTestDriver(new JobTopology(serdes, settings, lifecycle, clock, "").build(), props);
+    }
+
+    /** An event under an explicit key (dead letters have no envelope to take the job from). */
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    void pipeKeyed(String key, SpecificRecord event) {
+        Class<? extends SpecificRecord> type = event.getClass();
+        TestInputTopic<String, SpecificRecord> topic = inputs.computeIfAbsent(type, t -> (TestInputTopic)
+                driver.createInputTopic(Topics.of(type), Serdes.String().serializer(),
+                        serdes.forType(type).serializer()));
+        topic.pipeInput(key, event);
+    }
+
+    void advanceWallClock(java.time.Duration d) {
+        driver.advanceWallClockTime(d);
+    }
+
+    /** The job's status as the changelog would carry it. */
+    int serializedSize(String jobId) {
+        JobStatus status = status(jobId);
+        return status == null ? 0 : new JobStatusSerde().serializer().serialize("job-status", status).length;
     }
 
     @SuppressWarnings({"unchecked", "rawtypes"})

@@ -1,5 +1,6 @@
 package dev.cdiff.training;
 
+import dev.cdiff.platform.faults.FailureKind;
 import dev.cdiff.platform.kafka.EventPublisher;
 
 import dev.cdiff.platform.kafka.InboundEvent;
@@ -53,7 +54,8 @@ final class TrainingHandler {
         } catch (TrainingAborted e) {
             throw e;
         } catch (Exception e) {
-            if (inbound.attempt() >= maxAttempts) {
+            // an outage is waited out by the loop (the attempt is not used up), so it must not end the job
+            if (inbound.attempt() >= maxAttempts && FailureKind.of(e) != FailureKind.INFRASTRUCTURE) {
                 failed(request, "training failed after " + inbound.attempt() + " attempts: " + e, e.getClass()
                         .getName(), lastStep.get(), true);
             }

@@ -41,20 +41,28 @@ public final class ServiceConfig {
     public static final String RETRY_BACKOFF_MAX_MS = "RETRY_BACKOFF_MAX_MS";
     public static final String POLL_TIMEOUT_MS = "POLL_TIMEOUT_MS";
     public static final String WORK_DIR = "WORK_DIR";
+    /** Where /health/live and /health/ready listen; port 0 picks a free one (logged), -1 turns them off. */
+    public static final String HEALTH_HTTP_HOST = "HEALTH_HTTP_HOST";
+    public static final String HEALTH_HTTP_PORT = "HEALTH_HTTP_PORT";
+    /** An event loop that has neither polled nor been inside a handler for this long is not live. */
+    public static final String LIVENESS_WINDOW_MS = "LIVENESS_WINDOW_MS";
     /** Points at a properties file; read by {@link #fromEnvironment()}. */
     public static final String CONFIG_FILE = "CDIFF_CONFIG";
 
     static final String CLIENT_PREFIX = "KAFKA_CLIENT_";
 
-    private static final Map<String, String> DEFAULTS = Map.of(
-            S3_BUCKET, "cdiff",
-            S3_REGION, "us-east-1",
-            TOPIC_PREFIX, "",
-            DEAD_LETTER_TOPIC, "dead-letter",
-            MAX_ATTEMPTS, "3",
-            RETRY_BACKOFF_MS, "500",
-            RETRY_BACKOFF_MAX_MS, "10000",
-            POLL_TIMEOUT_MS, "500");
+    private static final Map<String, String> DEFAULTS = Map.ofEntries(
+            Map.entry(S3_BUCKET, "cdiff"),
+            Map.entry(S3_REGION, "us-east-1"),
+            Map.entry(TOPIC_PREFIX, ""),
+            Map.entry(DEAD_LETTER_TOPIC, "dead-letter"),
+            Map.entry(MAX_ATTEMPTS, "3"),
+            Map.entry(RETRY_BACKOFF_MS, "500"),
+            Map.entry(RETRY_BACKOFF_MAX_MS, "30000"),
+            Map.entry(POLL_TIMEOUT_MS, "500"),
+            Map.entry(HEALTH_HTTP_HOST, "127.0.0.1"),
+            Map.entry(HEALTH_HTTP_PORT, "0"),
+            Map.entry(LIVENESS_WINDOW_MS, "60000"));
 
     private final Map<String, String> values;
     private final String origin;
@@ -228,6 +236,28 @@ public final class ServiceConfig {
         return Duration.ofMillis(positiveLong(POLL_TIMEOUT_MS));
     }
 
+    public String healthHttpHost() {
+        return required(HEALTH_HTTP_HOST);
+    }
+
+    /** The health port, or -1 when health endpoints are off. */
+    public int healthHttpPort() {
+        String raw = required(HEALTH_HTTP_PORT);
+        try {
+            int port = Integer.parseInt(raw.trim());
+            if (port < -1 || port > 65535) {
+                throw new ConfigException(HEALTH_HTTP_PORT + " must be -1 (off) or a port 0..65535, got " + raw);
+            }
+            return port;
+        } catch (NumberFormatException e) {
+            throw new ConfigException(HEALTH_HTTP_PORT + " must be an integer, got '" + raw + "'");
+        }
+    }
+
+    public Duration livenessWindow() {
+        return Duration.ofMillis(positiveLong(LIVENESS_WINDOW_MS));
+    }
+
     /** Scratch folder for the service's local files; defaults to {@code <tmp>/cdiff-<service>}. */
     public Path workDir() {
         return optional(WORK_DIR).map(Path::of)
@@ -251,7 +281,8 @@ public final class ServiceConfig {
         values.forEach((k, v) -> {
             if (k.startsWith("KAFKA") || k.startsWith("S3_") || k.startsWith("SCHEMA") || k.startsWith("SERVICE")
                     || k.startsWith("CONSUMER") || k.startsWith("TOPIC") || k.startsWith("DEAD") || k.startsWith("MAX_")
-                    || k.startsWith("RETRY") || k.startsWith("POLL") || k.equals(WORK_DIR)) {
+                    || k.startsWith("RETRY") || k.startsWith("POLL") || k.equals(WORK_DIR) || k.startsWith("HEALTH")
+                    || k.startsWith("LIVENESS")) {
                 out.put(k, k.contains("SECRET") || k.contains("PASSWORD") ? "****" : v);
             }
         });

@@ -33,8 +33,15 @@ public record DeadLetterEnvelope(String envelopeId, String service, String origi
                 .build();
     }
 
-    /** Key for the dead-letter topic: the original event id when known, else topic-partition-offset. */
+    /**
+     * Key for the dead-letter topic: the original record's key (events are keyed by job id), so a job's dead letters
+     * land on the partition its other events use and the orchestrator can end the job in the task that owns it;
+     * the original event id, or topic-partition-offset, when the original had no key.
+     */
     public String recordKey() {
+        if (originalKey != null && originalKey.length > 0) {
+            return new String(originalKey, java.nio.charset.StandardCharsets.UTF_8);
+        }
         return originalEventId != null ? originalEventId : originalTopic + "-" + originalPartition + "-" + originalOffset;
     }
 }

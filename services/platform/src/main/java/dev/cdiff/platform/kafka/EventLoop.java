@@ -1,6 +1,9 @@
 package dev.cdiff.platform.kafka;
 
 import dev.cdiff.platform.config.ServiceConfig;
+import dev.cdiff.platform.faults.FailureKind;
+import dev.cdiff.platform.faults.InfrastructureUnavailable;
+import dev.cdiff.platform.faults.ProcessExit;
 import dev.cdiff.platform.idempotency.EventPayloads;
 import dev.cdiff.platform.idempotency.HandledEvent;
 import dev.cdiff.platform.idempotency.IdempotencyStore;
@@ -22,7 +25,10 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Collection;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Set;
 import java.util.Map;
 import java.util.Objects;
 import java.util.UUID;
@@ -33,12 +39,22 @@ import java.util.function.Function;
 import java.util.function.Predicate;
 
 /**
- * The consumer loop every service runs. For each record, in order: decode (a record that cannot be decoded is
- * dead-lettered), skip it if the tenant's event (id and payload) is already marked processed, call the handler with bounded retries,
- * mark the event processed, and only then commit the record's offset. A record that fails for good (after the
- * last retry, or at once when the failure is not retryable) goes to the dead-letter publisher, and the loop
- * moves on. A crash at any point therefore leads to redelivery, never to loss, and the idempotency marker
- * makes the redelivery harmless.
+ * The consumer loop every service runs. For each record, in order: decode, skip it if the tenant's event (id and
+ * payload) is already marked processed, call the handler, mark the event processed, and only then commit the record's offset. A crash
+ * at any point therefore leads to redelivery, never to loss, and the idempotency marker makes the redelivery
+ * harmless.
+ *
+ * <p>Failures are sorted by {@link FailureKind}:
+ * <ul>
+ *   <li>infrastructure (registry, S3 or broker unreachable, at decode, idempotency check, handling or marking):
+ *       the loop waits with capped exponential backoff for as long as the outage lasts, polling with every
+ *       assigned partition paused so it stays in its group, then tries the same record again. Such a record
+ *       is never dead-lettered;</li>
+ *   <li>poison (undecodable while the registry answers, invalid content): dead-lettered at once;</li>
+ *   <li>anything else: retried up to the policy's attempts, then dead-lettered.</li>
+ * </ul>
+ * A {@link Error} ends the loop and, through the {@link ProcessExit}, the process: a loop that cannot run must
+ * not leave a process that looks healthy.
  *
  * <p>The loop owns its consumer (closes it on exit). {@link #close()} wakes the consumer, lets the current
  * handler finish, and returns once the loop thread has ended.
@@ -61,6 +77,7 @@ public final class EventLoop<V> implements AutoCloseable {
     private final RetryPolicy retryPolicy;
     private final Predicate<Throwable> retryable;
     private final Duration pollTimeout;
+    private final ProcessExit processExit;
 
     private final CountDownLatch stopRequested = new CountDownLatch(1);
     private final CountDownLatch finished = new CountDownLatch(1);
@@ -69,6 +86,21 @@ public final class EventLoop<V> implements AutoCloseable {
     private volatile Thread thread;
     private volatile Thread runner;
     private volatile Throwable failure;
+    private volatile long lastPollNanos = System.nanoTime();
+    private volatile boolean handling;
+    private volatile InfrastructureUnavailable.Dependency waitingFor;
+    /** Bumped by every rebalance callback: records fetched before a rebalance may no longer be ours to process. */
+    private final AtomicLong rebalances = new AtomicLong();
+
+    /** What became of one record. */
+    private enum Outcome {
+        /** handled, duplicate or dead-lettered: commit it */
+        STORED,
+        /** stopped before the outcome was stored: leave it for redelivery */
+        STOPPED,
+        /** the partitions moved while waiting: the rest of the batch is sought back and fetched again */
+        REBALANCED
+    }
 
     private EventLoop(Builder<V> b) {
         this.service = Objects.requireNonNull(b.service, "service name");
@@ -85,6 +117,7 @@ public final class EventLoop<V> implements AutoCloseable {
         this.retryPolicy = b.retryPolicy;
         this.retryable = b.retryable;
         this.pollTimeout = b.pollTimeout;
+        this.processExit = b.processExit;
         if (topics.isEmpty()) {
             throw new IllegalArgumentException("EventLoop for " + service + " needs at least one topic");
         }
@@ -126,11 +159,13 @@ public final class EventLoop<V> implements AutoCloseable {
             consumer.subscribe(topics, new ConsumerRebalanceListener() {
                 @Override
                 public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+                    rebalances.incrementAndGet();
                     LOG.info("{}: partitions revoked {}", service, partitions);
                 }
 
                 @Override
                 public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+                    rebalances.incrementAndGet();
                     LOG.info("{}: partitions assigned {}", service, partitions);
                 }
             });
@@ -138,16 +173,25 @@ public final class EventLoop<V> implements AutoCloseable {
                 ConsumerRecords<byte[], byte[]> records;
                 try {
                     records = consumer.poll(pollTimeout);
+                    lastPollNanos = System.nanoTime();
                 } catch (WakeupException e) {
                     break;
                 }
-                for (ConsumerRecord<byte[], byte[]> record : records) {
+                List<ConsumerRecord<byte[], byte[]>> batch = new java.util.ArrayList<>();
+                records.forEach(batch::add);
+                for (int i = 0; i < batch.size(); i++) {
+                    ConsumerRecord<byte[], byte[]> record = batch.get(i);
                     TopicPartition tp = new TopicPartition(record.topic(), record.partition());
                     if (!consumer.assignment().contains(tp)) {
                         continue; // revoked during this batch: the new owner reprocesses from the committed offset
                     }
-                    if (!process(record)) {
+                    Outcome outcome = process(record);
+                    if (outcome == Outcome.STOPPED) {
                         return; // stopped before the outcome was stored; the record will be redelivered
+                    }
+                    if (outcome == Outcome.REBALANCED) {
+                        seekBack(batch.subList(i, batch.size()));
+                        break;
                     }
                     commit(tp, record.offset() + 1);
                     if (stopping()) {
@@ -161,7 +205,28 @@ public final class EventLoop<V> implements AutoCloseable {
         } finally {
             closeConsumer();
             finished.countDown();
+            Throwable fatal = failure;
+            if (fatal instanceof Error) {
+                processExit.exit(ProcessExit.FATAL_STATUS, "event loop of " + service + " died: " + fatal, fatal);
+            }
         }
+    }
+
+    /**
+     * Rewinds every still-assigned partition to its first record not yet processed, so the next poll fetches them
+     * again in order (after a rebalance the fetched batch may be stale, and the position may have moved).
+     */
+    private void seekBack(List<ConsumerRecord<byte[], byte[]>> unprocessed) {
+        Map<TopicPartition, Long> first = new LinkedHashMap<>();
+        for (ConsumerRecord<byte[], byte[]> r : unprocessed) {
+            first.putIfAbsent(new TopicPartition(r.topic(), r.partition()), r.offset());
+        }
+        Set<TopicPartition> assigned = consumer.assignment();
+        first.forEach((tp, offset) -> {
+            if (assigned.contains(tp)) {
+                consumer.seek(tp, offset);
+            }
+        });
     }
 
     private void closeConsumer() {
@@ -176,33 +241,55 @@ public final class EventLoop<V> implements AutoCloseable {
         return stopRequested.getCount() == 0;
     }
 
-    /** @return true when the record's outcome (handled, duplicate or dead-lettered) is stored */
-    private boolean process(ConsumerRecord<byte[], byte[]> record) {
+    private Outcome process(ConsumerRecord<byte[], byte[]> record) {
+        handling = true;
+        try {
+            return processRecord(record);
+        } finally {
+            handling = false;
+            waitingFor = null;
+        }
+    }
+
+    private Outcome processRecord(ConsumerRecord<byte[], byte[]> record) {
         V value;
         String eventId;
-        try {
-            value = decoder.deserialize(record.topic(), record.headers(), record.value());
-            if (value == null) {
-                throw new NonRetryableException("record has no value (tombstone or empty)");
+        for (int outage = 1; ; outage++) {
+            try {
+                value = decoder.deserialize(record.topic(), record.headers(), record.value());
+                if (value == null) {
+                    throw new NonRetryableException("record has no value (tombstone or empty)");
+                }
+                eventId = eventIdOf == null ? null : eventIdOf.apply(value);
+                if (eventIdOf != null && (eventId == null || eventId.isBlank())) {
+                    throw new NonRetryableException("event has no event id");
+                }
+                break;
+            } catch (Exception e) {
+                if (FailureKind.of(e) == FailureKind.INFRASTRUCTURE) {
+                    Outcome waited = waitOut(record, e, outage);
+                    if (waited != null) {
+                        return waited;
+                    }
+                    continue;
+                }
+                LOG.warn("{}: cannot decode {}-{}@{}: {}", service, record.topic(), record.partition(), record.offset(),
+                        e.toString());
+                return deadLetter(record, null, null, e, 1);
             }
-            eventId = eventIdOf == null ? null : eventIdOf.apply(value);
-            if (eventIdOf != null && (eventId == null || eventId.isBlank())) {
-                throw new NonRetryableException("event has no event id");
-            }
-        } catch (Exception e) {
-            LOG.warn("{}: cannot decode {}-{}@{}: {}", service, record.topic(), record.partition(), record.offset(), e.toString());
-            return deadLetter(record, null, null, e, 1);
         }
 
         boolean handled = false;
-        for (int attempt = 1; ; attempt++) {
+        int attempt = 1;
+        int outage = 0;
+        while (true) {
             try {
                 if (!handled) {
                     if (idempotency != null && idempotency.isProcessed(service, handledEvent(record, value, eventId))) {
                         stats.duplicates.incrementAndGet();
                         LOG.info("{}: event {} already processed, skipping {}-{}@{}", service, eventId,
                                 record.topic(), record.partition(), record.offset());
-                        return true;
+                        return Outcome.STORED;
                     }
                     handler.handle(new InboundEvent<>(record.topic(), record.partition(), record.offset(),
                             record.timestamp(), utf8(record.key()), value, eventId, record.headers(), attempt));
@@ -213,16 +300,26 @@ public final class EventLoop<V> implements AutoCloseable {
                             record.topic() + "-" + record.partition() + "@" + record.offset());
                 }
                 stats.handled.incrementAndGet();
-                return true;
+                return Outcome.STORED;
             } catch (Exception e) {
-                if (isRetryable(e) && stopping()) {
+                FailureKind kind = kindOf(e);
+                if (kind != FailureKind.POISON && stopping()) {
                     // a handler cut short by shutdown (e.g. an interrupted training run) failed because we are
                     // stopping, not because the event is bad: leave it uncommitted for the next owner
                     LOG.info("{}: {}-{}@{} (event {}) interrupted by shutdown after attempt {}; left for redelivery",
                             service, record.topic(), record.partition(), record.offset(), eventId, attempt);
-                    return false;
+                    return Outcome.STOPPED;
                 }
-                boolean again = isRetryable(e) && attempt < retryPolicy.maxAttempts();
+                if (kind == FailureKind.INFRASTRUCTURE) {
+                    // the attempt does not count: the record was never really tried
+                    Outcome waited = waitOut(record, e, ++outage);
+                    if (waited != null) {
+                        return waited;
+                    }
+                    continue;
+                }
+                outage = 0;
+                boolean again = kind == FailureKind.UNEXPECTED && attempt < retryPolicy.maxAttempts();
                 LOG.warn("{}: attempt {}/{} for {}-{}@{} (event {}) failed: {}{}", service, attempt,
                         retryPolicy.maxAttempts(), record.topic(), record.partition(), record.offset(), eventId,
                         e.toString(), again ? "; retrying" : "; giving up");
@@ -230,9 +327,11 @@ public final class EventLoop<V> implements AutoCloseable {
                     return deadLetter(record, value, eventId, e, attempt);
                 }
                 stats.retries.incrementAndGet();
-                if (pause(retryPolicy.backoffAfter(attempt))) {
-                    return false;
+                Outcome waited = pausedWait(record, retryPolicy.backoffAfter(attempt));
+                if (waited != null) {
+                    return waited;
                 }
+                attempt++;
             }
         }
     }
@@ -243,16 +342,97 @@ public final class EventLoop<V> implements AutoCloseable {
         return new HandledEvent(tenantIdOf.apply(value), eventId, digest);
     }
 
-    private boolean isRetryable(Throwable e) {
-        if (e instanceof NonRetryableException || e instanceof SerializationException
-                || e instanceof IllegalArgumentException) {
-            return false;
+    private FailureKind kindOf(Exception e) {
+        FailureKind kind = FailureKind.of(e);
+        if (kind == FailureKind.UNEXPECTED && !retryable.test(e)) {
+            return FailureKind.POISON;
         }
-        return retryable.test(e);
+        return kind;
+    }
+
+    /**
+     * Waits out an outage before the {@code outage}-th retry of the same record: backoff doubling from the
+     * policy's initial value to its cap, for ever (until the dependency answers or the loop is closed).
+     *
+     * @return null to try the record again, or the outcome to report (stopped, or partitions moved meanwhile)
+     */
+    private Outcome waitOut(ConsumerRecord<byte[], byte[]> record, Exception e, int outage) {
+        InfrastructureUnavailable.Dependency dependency = FailureKind.dependencyOf(e);
+        waitingFor = dependency;
+        stats.outageWaits.incrementAndGet();
+        Duration backoff = retryPolicy.backoffAfter(outage);
+        // the first wait and then one line per ten keep the log readable through a long outage
+        if (outage == 1 || outage % 10 == 0) {
+            LOG.warn("{}: {} unavailable while processing {}-{}@{} ({}); waiting {} ms and trying again (wait #{})",
+                    service, dependency == null ? "a dependency" : dependency.label(), record.topic(),
+                    record.partition(), record.offset(), e.toString(), backoff.toMillis(), outage);
+        }
+        Outcome outcome = pausedWait(record, backoff);
+        if (outcome == null && outage > 1) {
+            LOG.debug("{}: retrying {}-{}@{} after {} waits", service, record.topic(), record.partition(),
+                    record.offset(), outage);
+        }
+        return outcome;
+    }
+
+    /**
+     * Sleeps for {@code d} while staying in the group: every assigned partition is paused and the consumer keeps
+     * polling, so neither max.poll.interval.ms nor the session lapses however long the wait.
+     *
+     * @return null to go on with the record, STOPPED when the loop was closed, REBALANCED when the record's
+     *         partition moved (the new owner, or this loop after the next poll, takes it from there)
+     */
+    private Outcome pausedWait(ConsumerRecord<byte[], byte[]> record, Duration d) {
+        long generation = rebalances.get();
+        TopicPartition tp = new TopicPartition(record.topic(), record.partition());
+        Set<TopicPartition> paused = new HashSet<>(consumer.assignment());
+        paused.removeAll(consumer.paused());
+        consumer.pause(paused);
+        long deadline = System.nanoTime() + d.toNanos();
+        try {
+            while (true) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    break;
+                }
+                if (pause(Duration.ofNanos(Math.min(left, pollTimeout.toNanos())))) {
+                    return Outcome.STOPPED;
+                }
+                try {
+                    ConsumerRecords<byte[], byte[]> slipped = consumer.poll(Duration.ZERO);
+                    lastPollNanos = System.nanoTime();
+                    for (TopicPartition p : slipped.partitions()) {
+                        consumer.seek(p, slipped.records(p).get(0).offset()); // a newly assigned, unpaused one
+                    }
+                    Set<TopicPartition> fresh = new HashSet<>(consumer.assignment());
+                    fresh.removeAll(consumer.paused());
+                    if (!fresh.isEmpty()) {
+                        consumer.pause(fresh);
+                        paused.addAll(fresh);
+                    }
+                } catch (WakeupException e) {
+                    return Outcome.STOPPED;
+                } catch (org.apache.kafka.common.KafkaException e) {
+                    // the broker may be the thing that is down; polling again after the wait is all we can do
+                    LOG.debug("{}: poll while waiting failed: {}", service, e.toString());
+                }
+            }
+        } finally {
+            Set<TopicPartition> stillOurs = new HashSet<>(paused);
+            stillOurs.retainAll(consumer.assignment());
+            consumer.resume(stillOurs);
+        }
+        if (rebalances.get() != generation) {
+            if (consumer.assignment().contains(tp)) {
+                consumer.seek(tp, record.offset());
+            }
+            return Outcome.REBALANCED;
+        }
+        return null;
     }
 
     /** Publishes the envelope, retrying until it is stored or the loop is stopped. */
-    private boolean deadLetter(ConsumerRecord<byte[], byte[]> record, V value, String eventId, Throwable error,
+    private Outcome deadLetter(ConsumerRecord<byte[], byte[]> record, V value, String eventId, Throwable error,
                                int attempts) {
         DeadLetterEnvelope envelope = new DeadLetterEnvelope(UUID.randomUUID().toString(), service,
                 record.topic(), record.partition(), record.offset(), record.key(), record.value(), eventId,
@@ -264,12 +444,13 @@ public final class EventLoop<V> implements AutoCloseable {
                 stats.deadLettered.incrementAndGet();
                 LOG.warn("{}: dead-lettered {}-{}@{} after {} attempt(s): {}", service, record.topic(),
                         record.partition(), record.offset(), attempts, envelope.errorMessage());
-                return true;
+                return Outcome.STORED;
             } catch (Exception e) {
                 LOG.error("{}: cannot publish dead letter for {}-{}@{} (try {}): {}", service, record.topic(),
                         record.partition(), record.offset(), tries, e.toString());
-                if (pause(retryPolicy.backoffAfter(Math.min(tries, 10)))) {
-                    return false;
+                Outcome waited = pausedWait(record, retryPolicy.backoffAfter(tries));
+                if (waited != null) {
+                    return waited;
                 }
             }
         }
@@ -364,6 +545,23 @@ public final class EventLoop<V> implements AutoCloseable {
         return stats;
     }
 
+    /**
+     * True while the loop thread runs and is either inside a handler (a training run may take hours; its own
+     * keep-alive polls the consumer) or polled within {@code window}. False once it ended, by close or by error.
+     */
+    public boolean isLive(Duration window) {
+        Thread t = runner;
+        if (t == null || !t.isAlive() || finished.getCount() == 0) {
+            return false;
+        }
+        return handling || System.nanoTime() - lastPollNanos < window.toNanos();
+    }
+
+    /** The dependency the loop is waiting for right now, or null. */
+    public InfrastructureUnavailable.Dependency waitingFor() {
+        return waitingFor;
+    }
+
     public String service() {
         return service;
     }
@@ -375,6 +573,7 @@ public final class EventLoop<V> implements AutoCloseable {
         final AtomicLong retries = new AtomicLong();
         final AtomicLong deadLettered = new AtomicLong();
         final AtomicLong commitFailures = new AtomicLong();
+        final AtomicLong outageWaits = new AtomicLong();
 
         public long handled() {
             return handled.get();
@@ -396,10 +595,15 @@ public final class EventLoop<V> implements AutoCloseable {
             return commitFailures.get();
         }
 
+        /** Backoff waits for an unavailable dependency (these never lead to a dead letter). */
+        public long outageWaits() {
+            return outageWaits.get();
+        }
+
         @Override
         public String toString() {
             return "handled=" + handled + " duplicates=" + duplicates + " retries=" + retries
-                    + " deadLettered=" + deadLettered + " commitFailures=" + commitFailures;
+                    + " deadLettered=" + deadLettered + " commitFailures=" + commitFailures + " outageWaits=" + outageWaits;
         }
     }
 
@@ -415,9 +619,11 @@ public final class EventLoop<V> implements AutoCloseable {
         private IdempotencyStore idempotency;
         private Function<V, String> payloadDigestOf;
         private DeadLetterPublisher deadLetters;
-        private RetryPolicy retryPolicy = new RetryPolicy(3, Duration.ofMillis(500), Duration.ofSeconds(10));
+        private RetryPolicy retryPolicy = new RetryPolicy(3, Duration.ofMillis(500), Duration.ofSeconds(30));
         private Predicate<Throwable> retryable = e -> true;
         private Duration pollTimeout = Duration.ofMillis(500);
+        private ProcessExit processExit = ProcessExit.runtime();
+        private final List<java.util.function.Consumer<? super EventLoop<V>>> whenBuilt = new java.util.ArrayList<>();
 
         private Builder() {
         }
@@ -498,8 +704,9 @@ public final class EventLoop<V> implements AutoCloseable {
         }
 
         /**
-         * Which failures deserve another attempt. {@link NonRetryableException}, {@link SerializationException}
-         * and {@link IllegalArgumentException} never do, whatever this says.
+         * Which unexpected failures deserve another attempt. Poison ({@link NonRetryableException},
+         * {@link SerializationException}, {@link IllegalArgumentException}) never does and an unavailable
+         * dependency always does (without limit), whatever this says; see {@link FailureKind}.
          */
         public Builder<V> retryable(Predicate<Throwable> retryable) {
             this.retryable = Objects.requireNonNull(retryable);
@@ -511,8 +718,22 @@ public final class EventLoop<V> implements AutoCloseable {
             return this;
         }
 
+        /** What a {@link Error} in the loop does to the process; tests pass a recorder instead of an exit. */
+        public Builder<V> processExit(ProcessExit processExit) {
+            this.processExit = Objects.requireNonNull(processExit);
+            return this;
+        }
+
+        /** Told about the loop once built (e.g. to add it to the service's liveness check). */
+        public Builder<V> whenBuilt(java.util.function.Consumer<? super EventLoop<V>> listener) {
+            whenBuilt.add(Objects.requireNonNull(listener));
+            return this;
+        }
+
         public EventLoop<V> build() {
-            return new EventLoop<>(this);
+            EventLoop<V> loop = new EventLoop<>(this);
+            whenBuilt.forEach(l -> l.accept(loop));
+            return loop;
         }
     }
 }

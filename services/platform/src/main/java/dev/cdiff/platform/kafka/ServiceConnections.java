@@ -1,6 +1,9 @@
 package dev.cdiff.platform.kafka;
 
 import dev.cdiff.platform.config.ServiceConfig;
+import dev.cdiff.platform.health.DependencyChecks;
+import dev.cdiff.platform.health.HealthCheck;
+import dev.cdiff.platform.health.HealthServer;
 import dev.cdiff.platform.idempotency.EventPayloads;
 import dev.cdiff.platform.idempotency.S3IdempotencyStore;
 import dev.cdiff.platform.ids.EventIds;
@@ -9,17 +12,25 @@ import dev.cdiff.platform.serde.ConfluentAvroDeserializer;
 import dev.cdiff.platform.serde.ConfluentAvroSerializer;
 import dev.cdiff.platform.store.ArtifactStore;
 import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+
 /**
  * What every event-driven service connects to — artifact store, schema registry, one Avro producer — and the
  * standard way it consumes: an {@link EventLoop} over one event topic whose every id and artifact key is checked
  * by the platform's grammar ({@link EventIds}) as it is decoded, with S3-backed idempotency per tenant and event id
  * bound to the payload, and Avro dead letters. Services only add their handler.
+ *
+ * <p>It also serves the service's {@code /health/live} (every event loop built here is running and polling) and
+ * {@code /health/ready} (live, and broker, registry and S3 answer) on HEALTH_HTTP_HOST:HEALTH_HTTP_PORT.
  */
 public final class ServiceConnections implements AutoCloseable {
     private final ServiceConfig config;
@@ -28,6 +39,9 @@ public final class ServiceConnections implements AutoCloseable {
     private final KafkaClients clients;
     private final KafkaProducer<String, SpecificRecord> producer;
     private final EventPublisher publisher;
+    private final List<EventLoop<?>> loops = new CopyOnWriteArrayList<>();
+    private final Admin admin;
+    private final HealthServer health;
 
     private ServiceConnections(ServiceConfig config) {
         this.config = config;
@@ -36,6 +50,40 @@ public final class ServiceConnections implements AutoCloseable {
         this.clients = new KafkaClients(config);
         this.producer = clients.producer(new StringSerializer(), new ConfluentAvroSerializer<>(registry, true));
         this.publisher = new EventPublisher(producer, config);
+        int port = config.healthHttpPort();
+        if (port >= 0) {
+            admin = clients.admin();
+            Duration window = config.livenessWindow();
+            health = HealthServer.start(config.serviceName(), config.healthHttpHost(), port)
+                    .liveness("event-loops", () -> loopsLive(window))
+                    .readiness("broker", DependencyChecks.broker(admin))
+                    .readiness("schema-registry", DependencyChecks.registry(config.schemaRegistryUrl()))
+                    .readiness("object-store", DependencyChecks.objectStore(store));
+        } else {
+            admin = null;
+            health = null;
+        }
+    }
+
+    private HealthCheck.Result loopsLive(Duration window) {
+        if (loops.isEmpty()) {
+            return HealthCheck.Result.down("no event loop");
+        }
+        StringBuilder detail = new StringBuilder();
+        boolean ok = true;
+        for (EventLoop<?> loop : loops) {
+            boolean live = loop.isLive(window);
+            ok &= live;
+            detail.append(detail.length() == 0 ? "" : "; ").append(loop.service()).append(live ? " running" : " NOT running")
+                    .append(loop.waitingFor() == null ? "" : ", waiting for " + loop.waitingFor().label())
+                    .append(" (").append(loop.stats()).append(")");
+        }
+        return new HealthCheck.Result(ok, detail.toString());
+    }
+
+    /** The health server, or null when HEALTH_HTTP_PORT is -1. */
+    public HealthServer health() {
+        return health;
     }
 
     /** Connects with {@code config}, naming the service {@code defaultName} unless SERVICE_NAME says otherwise. */
@@ -85,7 +133,8 @@ public final class ServiceConnections implements AutoCloseable {
                 .idempotency(new S3IdempotencyStore(store))
                 .payloadDigest(EventPayloads::sha256)
                 .deadLetters(new KafkaDeadLetterPublisher<>(producer, config.deadLetterTopic(),
-                        DeadLetterEnvelope::toAvro));
+                        DeadLetterEnvelope::toAvro))
+                .whenBuilt(loops::add);
     }
 
     private static String envelopeField(SpecificRecord event, String field) {
@@ -99,6 +148,10 @@ public final class ServiceConnections implements AutoCloseable {
 
     @Override
     public void close() {
+        if (health != null) {
+            health.close();
+            admin.close(Duration.ofSeconds(5));
+        }
         producer.close();
     }
 

@@ -1,5 +1,7 @@
 package dev.cdiff.platform.serde;
 
+import dev.cdiff.platform.faults.FailureKind;
+import dev.cdiff.platform.faults.InfrastructureUnavailable;
 import dev.cdiff.platform.registry.RegistryError;
 import dev.cdiff.platform.registry.SchemaRegistryClient;
 import dev.cdiff.platform.registry.SchemaRegistryException;
@@ -36,7 +38,11 @@ final class WireDecoder<D> {
         return new SchemaRegistryClient(settings.registryUrl(), settings.requestTimeout());
     }
 
-    /** The writer schema registered under this id; SerializationException naming the id when it is unknown. */
+    /**
+     * The writer schema registered under this id. A registry that answers "no such id" makes the record poison
+     * (SerializationException); a registry that does not answer, or fails, says nothing about the record
+     * ({@link InfrastructureUnavailable}: wait and decode it again).
+     */
     Schema writerSchema(int id, String topic) {
         try {
             return client.schemaById(id);
@@ -44,6 +50,11 @@ final class WireDecoder<D> {
             if (e.is(RegistryError.SCHEMA_NOT_FOUND)) {
                 throw new SerializationException("unknown schema id " + id + " in record from topic '" + topic
                         + "': the registry at " + client.baseUrl() + " has no schema with that id", e);
+            }
+            if (FailureKind.of(e) == FailureKind.INFRASTRUCTURE) {
+                throw new InfrastructureUnavailable(InfrastructureUnavailable.Dependency.SCHEMA_REGISTRY,
+                        "cannot fetch writer schema id " + id + " for topic '" + topic + "' from the registry at "
+                                + client.baseUrl() + ": " + e.getMessage(), e);
             }
             throw new SerializationException("cannot fetch writer schema id " + id + " for topic '" + topic + "': "
                     + e.getMessage(), e);

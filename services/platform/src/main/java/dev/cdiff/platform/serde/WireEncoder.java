@@ -1,5 +1,7 @@
 package dev.cdiff.platform.serde;
 
+import dev.cdiff.platform.faults.FailureKind;
+import dev.cdiff.platform.faults.InfrastructureUnavailable;
 import dev.cdiff.platform.registry.SchemaRegistryClient;
 import dev.cdiff.platform.registry.SchemaRegistryException;
 import org.apache.avro.Schema;
@@ -47,6 +49,12 @@ final class WireEncoder {
         try {
             id = autoRegister ? client.register(subject, writerSchema) : client.idOf(subject, writerSchema);
         } catch (SchemaRegistryException e) {
+            if (FailureKind.of(e) == FailureKind.INFRASTRUCTURE) {
+                throw new InfrastructureUnavailable(InfrastructureUnavailable.Dependency.SCHEMA_REGISTRY,
+                        "cannot " + (autoRegister ? "register" : "look up") + " schema " + writerSchema.getFullName()
+                                + " under subject '" + subject + "': the registry at " + client.baseUrl()
+                                + " is unavailable: " + e.getMessage(), e);
+            }
             throw new SerializationException("cannot " + (autoRegister ? "register" : "look up") + " schema "
                     + writerSchema.getFullName() + " under subject '" + subject + "' at " + client.baseUrl() + ": "
                     + e.getMessage(), e);
