@@ -3,6 +3,7 @@ package dev.cdiff.embedded;
 import dev.cdiff.embedded.registry.LocalSchemaRegistry;
 import dev.cdiff.platform.Topics;
 import dev.cdiff.platform.config.ServiceConfig;
+import dev.cdiff.platform.kafka.KafkaAccess;
 import dev.cdiff.platform.kafka.KafkaClients;
 import dev.cdiff.platform.kafka.TopicDefinition;
 import dev.cdiff.platform.kafka.TopicDefinitions;
@@ -27,6 +28,11 @@ import java.util.concurrent.CountDownLatch;
  * an S3 endpoint ({@code s3/}) and the Confluent-compatible schema registry (stored in the {@code _schemas}
  * topic). Creates every topic from the topic-definition file and the artifact bucket, and writes the
  * settings services need to {@code stack.env}. Everything listens on 127.0.0.1 only.
+ *
+ * <p>The stack is closed: the broker takes SASL/SCRAM clients only and enforces {@link KafkaAccess}'s ACLs, the
+ * registry takes writes from the services only, and S3 has its own secret. The passwords are made at random for the
+ * workspace ({@link StackCredentials}, {@code credentials.properties}, mode 0600); {@link #serviceConfig(String)}
+ * hands a platform principal its own, and {@code stack.env} holds none.
  */
 public final class EmbeddedStack implements AutoCloseable {
 
@@ -61,6 +67,7 @@ public final class EmbeddedStack implements AutoCloseable {
     private final Options options;
     private final EmbeddedKafka kafka;
     private final EmbeddedS3 s3;
+    private final StackCredentials credentials;
     private LocalSchemaRegistry registry;
     private List<String> createdTopics = List.of();
     private Duration startupTime = Duration.ZERO;
@@ -68,8 +75,11 @@ public final class EmbeddedStack implements AutoCloseable {
     private EmbeddedStack(Options options) {
         this.options = options;
         Path ws = options.workspace().toAbsolutePath();
-        this.kafka = new EmbeddedKafka(ws.resolve("kafka"), options.kafkaPort());
-        this.s3 = new EmbeddedS3(ws.resolve("s3"), options.s3Port());
+        this.credentials = StackCredentials.loadOrCreate(ws);
+        this.kafka = new EmbeddedKafka(ws.resolve("kafka"), options.kafkaPort())
+                .withSasl(credentials.kafkaPassword(KafkaAccess.ADMIN));
+        this.s3 = new EmbeddedS3(ws.resolve("s3"), options.s3Port(), EmbeddedS3.DEFAULT_ACCESS_KEY,
+                credentials.s3SecretKey());
     }
 
     public static EmbeddedStack start(Path workspace) {
@@ -90,20 +100,24 @@ public final class EmbeddedStack implements AutoCloseable {
     private void startAll() {
         long t0 = System.nanoTime();
         kafka.start();
+        BrokerSecurity.apply(kafka, credentials, options.topicPrefix());
         long tKafka = System.nanoTime();
         s3.start();
         long tS3 = System.nanoTime();
         List<TopicDefinition> definitions = options.topicsFile() == null
                 ? TopicDefinitions.loadDefault() : TopicDefinitions.load(options.topicsFile());
-        try (Admin admin = new KafkaClients(ServiceConfig.of(environment())).admin()) {
+        try (Admin admin = new KafkaClients(adminConfig()).admin()) {
             createdTopics = TopicDefinitions.ensureTopics(admin, definitions, options.topicPrefix(), (short) 1);
         }
-        ArtifactStore.fromConfig(ServiceConfig.of(environment())).ensureBucket();
+        ArtifactStore.fromConfig(adminConfig()).ensureBucket();
         long tTopics = System.nanoTime();
         if (options.withRegistry()) {
             // The registry's storage topic follows the same prefix as every other topic.
-            registry = LocalSchemaRegistry.start(kafka.bootstrapServers(), options.registryPort(),
-                    options.topicPrefix() + Topics.SCHEMAS);
+            registry = LocalSchemaRegistry.start(kafka.bootstrapServers(),
+                    KafkaClients.security(withPrincipal(ServiceConfig.of(sharedEnvironment()), KafkaAccess.REGISTRY)),
+                    options.registryPort(), options.topicPrefix() + Topics.SCHEMAS,
+                    new LocalSchemaRegistry.BasicCredentials(StackCredentials.REGISTRY_WRITER,
+                            credentials.registryPassword()));
         }
         long tEnd = System.nanoTime();
         startupTime = Duration.ofNanos(tEnd - t0);
@@ -117,8 +131,21 @@ public final class EmbeddedStack implements AutoCloseable {
         return nanos / 1_000_000;
     }
 
-    /** Settings for services, keyed as {@link ServiceConfig} reads them (no SERVICE_NAME). */
+    /**
+     * Settings for services, keyed as {@link ServiceConfig} reads them (no SERVICE_NAME), with the credentials of
+     * the command line ({@link KafkaAccess#CLI}); {@link #serviceConfig} gives a service its own.
+     */
     public Map<String, String> environment() {
+        Map<String, String> env = sharedEnvironment();
+        env.put(ServiceConfig.KAFKA_USERNAME, KafkaAccess.CLI);
+        env.put(ServiceConfig.KAFKA_PASSWORD, credentials.kafkaPassword(KafkaAccess.CLI));
+        env.put(ServiceConfig.SCHEMA_REGISTRY_USERNAME, StackCredentials.REGISTRY_WRITER);
+        env.put(ServiceConfig.SCHEMA_REGISTRY_PASSWORD, credentials.registryPassword());
+        return env;
+    }
+
+    /** Where everything is, and no Kafka or registry password: what {@code stack.env} holds. */
+    private Map<String, String> sharedEnvironment() {
         Map<String, String> env = new LinkedHashMap<>();
         env.put(ServiceConfig.KAFKA_BOOTSTRAP_SERVERS, kafka.bootstrapServers());
         if (registry != null) {
@@ -132,11 +159,45 @@ public final class EmbeddedStack implements AutoCloseable {
         return env;
     }
 
-    /** A service's config against this stack. */
+    /**
+     * A service's config against this stack, authenticated as the platform principal of the same name (e.g.
+     * {@code training}); a name with no principal is refused rather than given someone else's rights.
+     */
     public ServiceConfig serviceConfig(String serviceName) {
         Map<String, String> env = environment();
         env.put(ServiceConfig.SERVICE_NAME, serviceName);
-        return ServiceConfig.of(env);
+        return withPrincipal(ServiceConfig.of(env), serviceName);
+    }
+
+    /** The super user's config: topic and bucket set-up, operators' tools. */
+    public ServiceConfig adminConfig() {
+        Map<String, String> env = environment();
+        env.put(ServiceConfig.SERVICE_NAME, "cdiff-admin");
+        return withPrincipal(ServiceConfig.of(env), KafkaAccess.ADMIN);
+    }
+
+    private ServiceConfig withPrincipal(ServiceConfig config, String principal) {
+        if (!credentials.hasKafkaPrincipal(principal)) {
+            throw new IllegalArgumentException("no Kafka principal '" + principal + "'; known: "
+                    + KafkaAccess.principals());
+        }
+        return config.with(ServiceConfig.KAFKA_USERNAME, principal)
+                .with(ServiceConfig.KAFKA_PASSWORD, credentials.kafkaPassword(principal));
+    }
+
+    /** The workspace's passwords. */
+    public StackCredentials credentials() {
+        return credentials;
+    }
+
+    /**
+     * Binds an external trigger system to tenants: its own SCRAM user (password returned), and the right to write
+     * only those tenants' trigger topics, which this creates.
+     */
+    public String bindTrigger(String system, List<String> tenants) {
+        String password = StackCredentials.randomSecret();
+        BrokerSecurity.bindTrigger(kafka, system, password, tenants, options.topicPrefix());
+        return password;
     }
 
     /** {@code <workspace>/stack.env}: KEY=VALUE lines, readable by a shell and by {@link ServiceConfig#fromFile}. */
@@ -145,8 +206,9 @@ public final class EmbeddedStack implements AutoCloseable {
     }
 
     private void writeEnvFile() {
-        StringBuilder out = new StringBuilder("# written by EmbeddedStack; valid while it runs\n");
-        environment().forEach((k, v) -> out.append(k).append('=').append(v).append('\n'));
+        StringBuilder out = new StringBuilder("# written by EmbeddedStack; valid while it runs. Passwords are in "
+                + StackCredentials.FILE + " (KAFKA_USERNAME/KAFKA_PASSWORD of a principal, SCHEMA_REGISTRY_*)\n");
+        sharedEnvironment().forEach((k, v) -> out.append(k).append('=').append(v).append('\n'));
         try {
             Files.writeString(envFile(), out.toString(), StandardCharsets.UTF_8);
         } catch (IOException e) {

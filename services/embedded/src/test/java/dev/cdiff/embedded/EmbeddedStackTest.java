@@ -35,7 +35,7 @@ class EmbeddedStackTest {
         try (EmbeddedStack stack = EmbeddedStack.start(workspace)) {
             System.out.println("EmbeddedStack first start: " + stack.startupTime().toMillis() + " ms");
             assertEquals(expectedTopics, stack.createdTopics().size());
-            try (Admin admin = new KafkaClients(stack.serviceConfig("test")).admin()) {
+            try (Admin admin = new KafkaClients(stack.adminConfig()).admin()) {
                 Set<String> names = admin.listTopics().names().get();
                 assertTrue(names.containsAll(Topics.all().values()), "all event topics exist: " + names);
                 TopicDescription submitted = admin.describeTopics(List.of(Topics.CONCEPT_SUBMITTED))
@@ -48,7 +48,7 @@ class EmbeddedStackTest {
             ServiceConfig fromFile = ServiceConfig.fromFile(stack.envFile());
             assertEquals(stack.bootstrapServers(), fromFile.kafkaBootstrapServers());
             assertEquals(stack.s3Endpoint(), fromFile.s3Endpoint());
-            ArtifactStore store = ArtifactStore.fromConfig(stack.serviceConfig("test"));
+            ArtifactStore store = ArtifactStore.fromConfig(stack.adminConfig());
             store.putAt("probe", new byte[] {1, 2, 3}, "application/octet-stream");
 
             HttpResponse<String> subjects = HttpClient.newHttpClient().send(
@@ -59,7 +59,7 @@ class EmbeddedStackTest {
         try (EmbeddedStack again = EmbeddedStack.start(workspace)) {
             System.out.println("EmbeddedStack restart: " + again.startupTime().toMillis() + " ms");
             assertEquals(List.of(), again.createdTopics(), "topics survive a restart");
-            ArtifactStore store = ArtifactStore.fromConfig(again.serviceConfig("test"));
+            ArtifactStore store = ArtifactStore.fromConfig(again.adminConfig());
             assertEquals(3, store.getBytes("probe").length, "objects survive a restart");
             assertTrue(again.environment().keySet().containsAll(
                     Map.of(ServiceConfig.SCHEMA_REGISTRY_URL, "", ServiceConfig.S3_BUCKET, "").keySet()));

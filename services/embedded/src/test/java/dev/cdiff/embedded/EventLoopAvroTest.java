@@ -44,7 +44,7 @@ class EventLoopAvroTest {
     @Test
     void avroEventsAreHandledAndBadBytesLandInTheAvroDeadLetterTopic() throws Exception {
         try (EmbeddedStack stack = EmbeddedStack.start(workspace)) {
-            ServiceConfig config = stack.serviceConfig("avro-svc");
+            ServiceConfig config = stack.adminConfig().with(ServiceConfig.SERVICE_NAME, "avro-svc");
             KafkaClients clients = new KafkaClients(config);
             SerdeSettings serdes = SerdeSettings.of(stack.schemaRegistryUrl());
             String topic = config.topic(Topics.CONCEPT_REJECTED);

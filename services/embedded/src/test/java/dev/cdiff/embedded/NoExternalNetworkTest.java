@@ -184,7 +184,7 @@ class NoExternalNetworkTest {
     }
 
     private static void exerciseKafka(EmbeddedStack stack) {
-        ServiceConfig config = stack.serviceConfig("network-test");
+        ServiceConfig config = stack.adminConfig().with(ServiceConfig.SERVICE_NAME, "network-test");
         KafkaClients clients = new KafkaClients(config);
         try (KafkaProducer<String, String> p = clients.producer(new StringSerializer(), new StringSerializer())) {
             p.send(new ProducerRecord<>("concept-submitted", "job-1", "hello")).get();
@@ -206,7 +206,7 @@ class NoExternalNetworkTest {
     }
 
     private static void exerciseS3(EmbeddedStack stack) {
-        ArtifactStore store = ArtifactStore.fromConfig(stack.serviceConfig("network-test"));
+        ArtifactStore store = ArtifactStore.fromConfig(stack.adminConfig().with(ServiceConfig.SERVICE_NAME, "network-test"));
         byte[] bytes = "offline".getBytes(StandardCharsets.UTF_8);
         StoredArtifact a = store.put("t", "probe", bytes, "txt", "text/plain");
         assertArrayEquals(bytes, store.getVerified(a));

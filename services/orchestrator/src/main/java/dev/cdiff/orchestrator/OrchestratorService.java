@@ -63,7 +63,7 @@ public final class OrchestratorService implements AutoCloseable {
     /** Starts with registry-backed serdes from the service config's SCHEMA_REGISTRY_URL. */
     public static OrchestratorService start(OrchestratorConfig config) {
         RegistryEventSerdes serdes = new RegistryEventSerdes(
-                new SchemaRegistryClient(config.service().schemaRegistryUrl(), Duration.ofSeconds(30)),
+                SchemaRegistryClient.fromConfig(config.service(), Duration.ofSeconds(30)),
                 config.autoRegisterSchemas());
         try {
             return start(config, serdes, Clock.systemUTC(), serdes);
@@ -150,6 +150,7 @@ public final class OrchestratorService implements AutoCloseable {
 
     static Properties streamsProperties(OrchestratorConfig config, HostInfo self, EventSerdes serdes) {
         Properties props = new Properties();
+        props.putAll(dev.cdiff.platform.kafka.KafkaClients.security(config.service()));
         props.putAll(config.service().kafkaClientOverrides());
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, config.applicationId());
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, config.service().kafkaBootstrapServers());

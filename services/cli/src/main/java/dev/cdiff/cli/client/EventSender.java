@@ -27,7 +27,7 @@ public final class EventSender implements AutoCloseable {
 
     public EventSender(Endpoints endpoints) {
         this.endpoints = endpoints;
-        this.registry = new SchemaRegistryClient(endpoints.schemaRegistryUrl());
+        this.registry = SchemaRegistryClient.fromConfig(endpoints.serviceConfig("cdiff-cli"), java.time.Duration.ofSeconds(30));
         this.producer = new KafkaClients(endpoints.serviceConfig("cdiff-cli"))
                 .producer(new StringSerializer(), new ConfluentAvroSerializer<>(registry, true));
     }

@@ -43,7 +43,8 @@ public final class EventWatcher implements AutoCloseable {
     private volatile RuntimeException failure;
 
     private EventWatcher(Endpoints endpoints, boolean fromBeginning) {
-        Map<String, Object> c = new HashMap<>();
+        Map<String, Object> c = new HashMap<>(dev.cdiff.platform.kafka.KafkaClients.security(
+                endpoints.serviceConfig("cdiff-cli")));
         c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, endpoints.kafkaBootstrapServers());
         c.put(ConsumerConfig.CLIENT_ID_CONFIG, "cdiff-cli-events-" + UUID.randomUUID().toString().substring(0, 8));
         c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
@@ -51,7 +52,7 @@ public final class EventWatcher implements AutoCloseable {
         c.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, false);
         c.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 500);
         this.consumer = new KafkaConsumer<>(c, new ByteArrayDeserializer(), new ByteArrayDeserializer());
-        this.registry = new SchemaRegistryClient(endpoints.schemaRegistryUrl(), Duration.ofSeconds(10));
+        this.registry = SchemaRegistryClient.fromConfig(endpoints.serviceConfig("cdiff-cli"), Duration.ofSeconds(10));
         this.decoder = new ConfluentAvroGenericDeserializer(registry, null);
         List<TopicPartition> partitions = new ArrayList<>();
         for (String logical : Topics.all().values()) {

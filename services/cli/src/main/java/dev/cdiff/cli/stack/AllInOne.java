@@ -163,6 +163,9 @@ public final class AllInOne implements AutoCloseable {
     static ServiceConfig serviceConfig(Options options, EmbeddedStack stack, PipelineService service, Path model) {
         Map<String, String> env = new LinkedHashMap<>(stack.environment());
         env.put(ServiceConfig.SERVICE_NAME, service.serviceName());
+        // each service on the bus as its own principal, allowed only its own topics and group
+        env.put(ServiceConfig.KAFKA_USERNAME, service.serviceName());
+        env.put(ServiceConfig.KAFKA_PASSWORD, stack.credentials().kafkaPassword(service.serviceName()));
         env.put(ServiceConfig.WORK_DIR, options.workspace().toAbsolutePath().resolve("services")
                 .resolve(service.serviceName()).toString());
         env.put("BASE_MODEL_DIR", model.toAbsolutePath().toString());

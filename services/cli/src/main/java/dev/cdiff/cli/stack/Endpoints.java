@@ -50,7 +50,9 @@ public final class Endpoints {
         }
         for (String key : new String[] {ServiceConfig.KAFKA_BOOTSTRAP_SERVERS, ServiceConfig.SCHEMA_REGISTRY_URL,
                 ServiceConfig.S3_ENDPOINT, ServiceConfig.S3_ACCESS_KEY, ServiceConfig.S3_SECRET_KEY,
-                ServiceConfig.S3_BUCKET, ServiceConfig.TOPIC_PREFIX, INGESTION_URL, ORCHESTRATOR_URL, API_KEY, TENANT}) {
+                ServiceConfig.S3_BUCKET, ServiceConfig.TOPIC_PREFIX, ServiceConfig.KAFKA_USERNAME,
+                ServiceConfig.KAFKA_PASSWORD, ServiceConfig.KAFKA_SASL_MECHANISM, ServiceConfig.KAFKA_SECURITY_PROTOCOL,
+                ServiceConfig.SCHEMA_REGISTRY_USERNAME, ServiceConfig.SCHEMA_REGISTRY_PASSWORD, INGESTION_URL, ORCHESTRATOR_URL, API_KEY, TENANT}) {
             String env = System.getenv(key);
             if (env != null && !env.isBlank()) {
                 merged.put(key, env);

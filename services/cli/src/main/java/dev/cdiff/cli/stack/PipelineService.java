@@ -53,6 +53,7 @@ public enum PipelineService {
     public Running start(ServiceConfig rawConfig) {
         ServiceConfig config = rawConfig.optional(ServiceConfig.SERVICE_NAME).isPresent() ? rawConfig
                 : rawConfig.with(ServiceConfig.SERVICE_NAME, serviceName());
+        config.checkSecrets();
         return switch (this) {
             case INGESTION -> {
                 IngestionService s = new IngestionService(config).start();

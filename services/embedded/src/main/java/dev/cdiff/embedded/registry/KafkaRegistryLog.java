@@ -46,6 +46,7 @@ final class KafkaRegistryLog implements RegistryLog {
     private static final Duration WAIT = Duration.ofSeconds(30);
 
     private final String bootstrapServers;
+    private final Map<String, Object> security;
     private final String topic;
     private final TopicPartition partition;
     private final Object progress = new Object();
@@ -57,7 +58,13 @@ final class KafkaRegistryLog implements RegistryLog {
     private Thread reader;
 
     KafkaRegistryLog(String bootstrapServers, String topic) {
+        this(bootstrapServers, Map.of(), topic);
+    }
+
+    /** @param security client settings of the registry's own Kafka principal (SASL), empty on an open broker */
+    KafkaRegistryLog(String bootstrapServers, Map<String, Object> security, String topic) {
         this.bootstrapServers = bootstrapServers;
+        this.security = Map.copyOf(security);
         this.topic = topic;
         this.partition = new TopicPartition(topic, 0);
     }
@@ -65,18 +72,18 @@ final class KafkaRegistryLog implements RegistryLog {
     @Override
     public void start(BiConsumer<String, String> applier) {
         ensureTopic();
-        producer = new KafkaProducer<>(Map.of(
+        producer = new KafkaProducer<>(secured(Map.of(
                 ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
                 ProducerConfig.ACKS_CONFIG, "all",
                 ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
                 ProducerConfig.LINGER_MS_CONFIG, 0,
-                ProducerConfig.CLIENT_ID_CONFIG, "local-schema-registry-writer"),
+                ProducerConfig.CLIENT_ID_CONFIG, "local-schema-registry-writer")),
                 new StringSerializer(), new StringSerializer());
-        consumer = new KafkaConsumer<>(Map.of(
+        consumer = new KafkaConsumer<>(secured(Map.of(
                 ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
                 ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
                 ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
-                ConsumerConfig.CLIENT_ID_CONFIG, "local-schema-registry-reader"),
+                ConsumerConfig.CLIENT_ID_CONFIG, "local-schema-registry-reader")),
                 new StringDeserializer(), new StringDeserializer());
         consumer.assign(List.of(partition));
         consumer.seekToBeginning(List.of(partition));
@@ -87,6 +94,12 @@ final class KafkaRegistryLog implements RegistryLog {
         reader.start();
         awaitConsumed(end, "replaying " + describe() + " up to offset " + end);
         LOG.info("schema registry state rebuilt from {} up to offset {}", describe(), end);
+    }
+
+    private Map<String, Object> secured(Map<String, Object> settings) {
+        Map<String, Object> all = new java.util.HashMap<>(settings);
+        all.putAll(security);
+        return all;
     }
 
     private void readLoop(BiConsumer<String, String> applier) {
@@ -158,7 +171,7 @@ final class KafkaRegistryLog implements RegistryLog {
 
     /** Creates the topic compacted with one partition, or checks an existing one can serve as the log. */
     private void ensureTopic() {
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers))) {
+        try (Admin admin = Admin.create(secured(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers)))) {
             TopicDescription existing = describeTopic(admin);
             if (existing == null) {
                 int brokers = admin.describeCluster().nodes().get(WAIT.toMillis(), TimeUnit.MILLISECONDS).size();

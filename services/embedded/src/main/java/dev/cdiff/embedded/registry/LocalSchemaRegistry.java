@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -48,15 +49,41 @@ public final class LocalSchemaRegistry implements AutoCloseable {
     }
 
     public static LocalSchemaRegistry start(String bootstrapServers, int port, String topic) {
-        return start(new KafkaRegistryLog(bootstrapServers, topic), port);
+        return start(new KafkaRegistryLog(bootstrapServers, topic), port, null);
+    }
+
+    /**
+     * A registry on a secured broker whose writes need HTTP Basic credentials.
+     *
+     * @param kafkaSecurity client settings of the registry's Kafka principal
+     * @param writer the one user:password allowed to POST, PUT or DELETE; reads stay open (schemas are not secret,
+     *               and every consumer must fetch them by id)
+     */
+    public static LocalSchemaRegistry start(String bootstrapServers, Map<String, Object> kafkaSecurity, int port,
+                                            String topic, BasicCredentials writer) {
+        return start(new KafkaRegistryLog(bootstrapServers, kafkaSecurity, topic), port, writer);
+    }
+
+    /** A user name and password for HTTP Basic authentication. */
+    public record BasicCredentials(String username, String password) {
+        public BasicCredentials {
+            if (username == null || username.isBlank() || password == null || password.isBlank()) {
+                throw new IllegalArgumentException("registry credentials must have a user name and a password");
+            }
+        }
+
+        String headerValue() {
+            return "Basic " + java.util.Base64.getEncoder().encodeToString(
+                    (username + ":" + password).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        }
     }
 
     /** A registry without a broker, remembering its schemas in {@code log} (reuse it to "restart"). */
     public static LocalSchemaRegistry startInMemory(InMemoryRegistryLog log, int port) {
-        return start(log, port);
+        return start(log, port, null);
     }
 
-    private static LocalSchemaRegistry start(RegistryLog log, int port) {
+    private static LocalSchemaRegistry start(RegistryLog log, int port, BasicCredentials writer) {
         if (port < 0 || port > 65535) {
             throw new IllegalArgumentException("registry port must be 0..65535, got " + port);
         }
@@ -73,7 +100,8 @@ public final class LocalSchemaRegistry implements AutoCloseable {
                 return t;
             });
             server.setExecutor(workers);
-            server.createContext("/", new RegistryHttpApi(new RegistryService(log, state)));
+            RegistryHttpApi api = new RegistryHttpApi(new RegistryService(log, state));
+            server.createContext("/", writer == null ? api : new WriterAuthentication(api, writer.headerValue()));
             server.start();
             LocalSchemaRegistry registry = new LocalSchemaRegistry(log, server, workers);
             LOG.info("local schema registry at {} on {}", registry.url(), log.describe());

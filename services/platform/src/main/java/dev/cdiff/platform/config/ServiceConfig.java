@@ -46,6 +46,21 @@ public final class ServiceConfig {
     public static final String HEALTH_HTTP_PORT = "HEALTH_HTTP_PORT";
     /** An event loop that has neither polled nor been inside a handler for this long is not live. */
     public static final String LIVENESS_WINDOW_MS = "LIVENESS_WINDOW_MS";
+    /** Kafka principal of this process (SASL); unset means an unauthenticated PLAINTEXT connection. */
+    public static final String KAFKA_USERNAME = "KAFKA_USERNAME";
+    public static final String KAFKA_PASSWORD = "KAFKA_PASSWORD";
+    /** SCRAM-SHA-256 (default), SCRAM-SHA-512 or PLAIN. */
+    public static final String KAFKA_SASL_MECHANISM = "KAFKA_SASL_MECHANISM";
+    /** SASL_PLAINTEXT (default when a username is set) or SASL_SSL; TLS settings pass as KAFKA_CLIENT_SSL_*. */
+    public static final String KAFKA_SECURITY_PROTOCOL = "KAFKA_SECURITY_PROTOCOL";
+    /** HTTP Basic credentials for the schema registry; writes are refused without them. */
+    public static final String SCHEMA_REGISTRY_USERNAME = "SCHEMA_REGISTRY_USERNAME";
+    public static final String SCHEMA_REGISTRY_PASSWORD = "SCHEMA_REGISTRY_PASSWORD";
+    /**
+     * {@code true} in a real deployment: every secret must be set, and none may still be the {@code .env.example}
+     * placeholder. A placeholder is refused whatever this says.
+     */
+    public static final String REQUIRE_SECRETS = "CDIFF_REQUIRE_SECRETS";
     /** Points at a properties file; read by {@link #fromEnvironment()}. */
     public static final String CONFIG_FILE = "CDIFF_CONFIG";
 
@@ -275,6 +290,40 @@ public final class ServiceConfig {
         return out;
     }
 
+    /** Settings that hold a credential: masked in logs, checked by {@link #checkSecrets()}. */
+    public static final java.util.List<String> SECRETS = java.util.List.of(KAFKA_USERNAME, KAFKA_PASSWORD,
+            SCHEMA_REGISTRY_USERNAME, SCHEMA_REGISTRY_PASSWORD, S3_ACCESS_KEY, S3_SECRET_KEY);
+
+    /**
+     * Refuses to start with a secret that is still a placeholder (anything containing {@code change-me}, or
+     * {@code <...>}), or, when {@link #REQUIRE_SECRETS} is true, with any secret missing. Called once at start
+     * by every service entry point, so a copied {@code .env.example} never becomes a running deployment.
+     */
+    public ServiceConfig checkSecrets() {
+        boolean required = optional(REQUIRE_SECRETS).map(Boolean::parseBoolean).orElse(false);
+        java.util.List<String> problems = new java.util.ArrayList<>();
+        for (String key : SECRETS) {
+            Optional<String> v = optional(key);
+            if (v.isEmpty()) {
+                if (required) {
+                    problems.add(key + " is not set");
+                }
+            } else if (isPlaceholder(v.get())) {
+                problems.add(key + " is still the placeholder from .env.example");
+            }
+        }
+        if (!problems.isEmpty()) {
+            throw new ConfigException("refusing to start: " + String.join("; ", problems)
+                    + " (settings from " + origin + ")");
+        }
+        return this;
+    }
+
+    static boolean isPlaceholder(String value) {
+        String v = value.trim().toLowerCase(Locale.ROOT);
+        return v.contains("change-me") || v.contains("changeme") || (v.startsWith("<") && v.endsWith(">"));
+    }
+
     /** Every explicitly given setting, secrets masked, for start-up logs. */
     public Map<String, String> describe() {
         Map<String, String> out = new LinkedHashMap<>();
@@ -283,7 +332,7 @@ public final class ServiceConfig {
                     || k.startsWith("CONSUMER") || k.startsWith("TOPIC") || k.startsWith("DEAD") || k.startsWith("MAX_")
                     || k.startsWith("RETRY") || k.startsWith("POLL") || k.equals(WORK_DIR) || k.startsWith("HEALTH")
                     || k.startsWith("LIVENESS")) {
-                out.put(k, k.contains("SECRET") || k.contains("PASSWORD") ? "****" : v);
+                out.put(k, k.contains("SECRET") || k.contains("PASSWORD") || k.contains("SASL_JAAS") ? "****" : v);
             }
         });
         return out;

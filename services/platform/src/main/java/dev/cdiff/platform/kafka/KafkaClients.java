@@ -32,8 +32,34 @@ public final class KafkaClients {
         return config;
     }
 
-    private Map<String, Object> common(String kind) {
+    /**
+     * How this process authenticates to the broker: SASL (SCRAM-SHA-256 unless KAFKA_SASL_MECHANISM says otherwise)
+     * as KAFKA_USERNAME when one is set, nothing otherwise. Every client this class makes, and the orchestrator's
+     * Streams, carry these settings; TLS settings come in as {@code KAFKA_CLIENT_SSL_*} overrides.
+     */
+    public static Map<String, Object> security(ServiceConfig config) {
         Map<String, Object> c = new HashMap<>();
+        java.util.Optional<String> user = config.optional(ServiceConfig.KAFKA_USERNAME);
+        if (user.isEmpty()) {
+            config.optional(ServiceConfig.KAFKA_SECURITY_PROTOCOL).ifPresent(p -> c.put("security.protocol", p));
+            return c;
+        }
+        String mechanism = config.optional(ServiceConfig.KAFKA_SASL_MECHANISM).orElse("SCRAM-SHA-256");
+        String module = mechanism.equals("PLAIN") ? "org.apache.kafka.common.security.plain.PlainLoginModule"
+                : "org.apache.kafka.common.security.scram.ScramLoginModule";
+        c.put("security.protocol", config.optional(ServiceConfig.KAFKA_SECURITY_PROTOCOL).orElse("SASL_PLAINTEXT"));
+        c.put("sasl.mechanism", mechanism);
+        c.put("sasl.jaas.config", module + " required username=\"" + jaasQuoted(user.get()) + "\" password=\""
+                + jaasQuoted(config.required(ServiceConfig.KAFKA_PASSWORD)) + "\";");
+        return c;
+    }
+
+    private static String jaasQuoted(String value) {
+        return value.replace("\\", "\\\\").replace("\"", "\\\"");
+    }
+
+    private Map<String, Object> common(String kind) {
+        Map<String, Object> c = new HashMap<>(security(config));
         c.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.kafkaBootstrapServers());
         // unique per client: two clients with one id clash in JMX and blur broker-side quotas and logs
         config.optional(ServiceConfig.SERVICE_NAME).ifPresent(name ->
@@ -106,6 +132,7 @@ public final class KafkaClients {
     public java.util.Properties streamsProperties(String applicationId, int replicationFactor) {
         java.util.Properties p = new java.util.Properties();
         p.put("application.id", applicationId);
+        p.putAll(security(config));
         p.put("bootstrap.servers", config.kafkaBootstrapServers());
         p.put("processing.guarantee", "exactly_once_v2");
         p.put("replication.factor", Integer.toString(replicationFactor));
@@ -117,7 +144,9 @@ public final class KafkaClients {
     }
 
     public Admin admin() {
-        Map<String, Object> c = new HashMap<>();
+        Map<String, Object> c = new HashMap<>(security(config));
+        c.putAll(config.kafkaClientOverrides());
+        c.keySet().removeIf(k -> !AdminClientConfig.configNames().contains(k));
         c.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, config.kafkaBootstrapServers());
         return Admin.create(c);
     }

@@ -46,7 +46,7 @@ public final class ServiceConnections implements AutoCloseable {
     private ServiceConnections(ServiceConfig config) {
         this.config = config;
         this.store = ArtifactStore.fromConfig(config).ensureBucket();
-        this.registry = new SchemaRegistryClient(config.schemaRegistryUrl());
+        this.registry = SchemaRegistryClient.fromConfig(config, java.time.Duration.ofSeconds(30));
         this.clients = new KafkaClients(config);
         this.producer = clients.producer(new StringSerializer(), new ConfluentAvroSerializer<>(registry, true));
         this.publisher = new EventPublisher(producer, config);

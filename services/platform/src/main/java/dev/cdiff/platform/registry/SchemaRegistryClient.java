@@ -35,6 +35,7 @@ public final class SchemaRegistryClient implements AutoCloseable {
     private final URI baseUrl;
     private final HttpClient http;
     private final Duration requestTimeout;
+    private final String authorization;
     private final Map<Integer, Schema> schemaById = new ConcurrentHashMap<>();
     private final Map<String, Map<Schema, Integer>> idBySubjectAndSchema = new ConcurrentHashMap<>();
 
@@ -43,6 +44,22 @@ public final class SchemaRegistryClient implements AutoCloseable {
     }
 
     public SchemaRegistryClient(String baseUrl, Duration requestTimeout) {
+        this(baseUrl, requestTimeout, null, null);
+    }
+
+    /** The registry of a service config, with its SCHEMA_REGISTRY_USERNAME/PASSWORD when they are set. */
+    public static SchemaRegistryClient fromConfig(dev.cdiff.platform.config.ServiceConfig config, Duration requestTimeout) {
+        return new SchemaRegistryClient(config.schemaRegistryUrl(), requestTimeout,
+                config.optional(dev.cdiff.platform.config.ServiceConfig.SCHEMA_REGISTRY_USERNAME).orElse(null),
+                config.optional(dev.cdiff.platform.config.ServiceConfig.SCHEMA_REGISTRY_PASSWORD).orElse(null));
+    }
+
+    /**
+     * @param username HTTP Basic user sent with every request (null: none); the registry refuses writes without it
+     */
+    public SchemaRegistryClient(String baseUrl, Duration requestTimeout, String username, String password) {
+        this.authorization = username == null ? null : "Basic " + java.util.Base64.getEncoder().encodeToString(
+                (username + ":" + (password == null ? "" : password)).getBytes(StandardCharsets.UTF_8));
         if (baseUrl == null || baseUrl.isBlank()) {
             throw new IllegalArgumentException("schema registry URL is empty");
         }
@@ -291,6 +308,9 @@ public final class SchemaRegistryClient implements AutoCloseable {
     private JsonNode send(String method, String pathAndQuery, String body) {
         URI uri = URI.create(baseUrl + pathAndQuery);
         HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(requestTimeout).header("Accept", ACCEPT);
+        if (authorization != null) {
+            request.header("Authorization", authorization);
+        }
         if (body != null) {
             request.header("Content-Type", CONTENT_TYPE).method(method, HttpRequest.BodyPublishers.ofString(body));
         } else {
