@@ -7,15 +7,20 @@ import dev.cdiff.ingestion.validate.SubmissionValidator;
 import dev.cdiff.platform.Topics;
 import dev.cdiff.platform.config.ServiceConfig;
 import dev.cdiff.platform.kafka.EventLoop;
+import dev.cdiff.platform.kafka.InboundEvent;
+import dev.cdiff.platform.kafka.KafkaAccess;
+import dev.cdiff.platform.kafka.NonRetryableException;
 import dev.cdiff.platform.kafka.ServiceConnections;
 import dev.cdiff.platform.store.ArtifactStore;
 import dev.cdiff.schemas.events.IngestionRequested;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
+import java.util.regex.Pattern;
 
 /**
  * The ingestion service: the HTTP upload API and the IngestionRequested consumer (group {@code ingestion} unless
@@ -32,6 +37,7 @@ public final class IngestionService implements AutoCloseable {
     private final ServiceConnections connections;
     private final ConceptIngestion ingestion;
     private final EventLoop<IngestionRequested> loop;
+    private final EventLoop<IngestionRequested> triggers;
     private IngestionHttpApi http;
 
     public IngestionService(ServiceConfig rawConfig) {
@@ -46,6 +52,25 @@ public final class IngestionService implements AutoCloseable {
         this.loop = connections.eventLoop(IngestionRequested.class, Topics.INGESTION_REQUESTED)
                 .handler(ingestion::onIngestionRequested)
                 .build();
+        // external systems trigger on ingestion-requested.<tenant>, each allowed by ACL to write only the topics of
+        // the tenants bound to it; the tenant is the topic's, and an event naming another is refused
+        this.triggers = connections.eventLoop(IngestionRequested.class, Topics.INGESTION_REQUESTED,
+                        connections.clients().consumer(KafkaAccess.INGESTION_TRIGGER_GROUP,
+                                new ByteArrayDeserializer(), new ByteArrayDeserializer()))
+                .topicPattern(Pattern.compile(Pattern.quote(config.topic(KafkaAccess.TRIGGER_TOPIC_PREFIX)) + ".+"))
+                .handler(this::onTrigger)
+                .build();
+    }
+
+    private void onTrigger(InboundEvent<IngestionRequested> inbound) {
+        String logical = inbound.topic().substring(config.topicPrefix().length());
+        String boundTenant = KafkaAccess.tenantOfTriggerTopic(logical);
+        String claimed = inbound.value().getTenantId();
+        if (boundTenant == null || !boundTenant.equals(claimed)) {
+            throw new NonRetryableException("TENANT_NOT_BOUND: trigger topic " + inbound.topic() + " belongs to tenant '"
+                    + boundTenant + "', the event names tenant '" + claimed + "'; nothing was read or stored");
+        }
+        ingestion.onIngestionRequested(inbound);
     }
 
     public synchronized IngestionService start() {
@@ -63,6 +88,7 @@ public final class IngestionService implements AutoCloseable {
             http.start();
         }
         loop.start();
+        triggers.start();
         LOG.info("ingestion started: {}", config);
         return this;
     }
@@ -85,6 +111,7 @@ public final class IngestionService implements AutoCloseable {
         if (http != null) {
             http.close();
         }
+        triggers.close();
         loop.close();
         connections.close();
     }

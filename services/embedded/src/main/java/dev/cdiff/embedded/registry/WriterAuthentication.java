@@ -12,7 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 
 /**
- * Lets GET and HEAD through and asks every other request for the registry writer's HTTP Basic credentials, answering
+ * Lets GET, HEAD and the two read-only POSTs through and asks every other request for the registry writer's HTTP Basic credentials, answering
  * 401 as Confluent's registry does (error_code 401) before the request body is read, so an outsider can neither
  * register, evolve, reconfigure nor delete a schema.
  */
@@ -29,7 +29,8 @@ final class WriterAuthentication implements HttpHandler {
     @Override
     public void handle(HttpExchange exchange) throws IOException {
         String method = exchange.getRequestMethod();
-        if (method.equals("GET") || method.equals("HEAD") || authorized(exchange)) {
+        if (method.equals("GET") || method.equals("HEAD") || readOnlyPost(method, exchange.getRequestURI().getRawPath())
+                || authorized(exchange)) {
             next.handle(exchange);
             return;
         }
@@ -45,6 +46,14 @@ final class WriterAuthentication implements HttpHandler {
                 out.write(body);
             }
         }
+    }
+
+    /**
+     * Confluent's clients look a schema's id up with {@code POST /subjects/<subject>} and test compatibility with
+     * {@code POST /compatibility/...}: both only read, and a producer that does not register needs the first.
+     */
+    private static boolean readOnlyPost(String method, String path) {
+        return method.equals("POST") && (path.matches("/subjects/[^/]+/?") || path.startsWith("/compatibility/"));
     }
 
     private boolean authorized(HttpExchange exchange) {

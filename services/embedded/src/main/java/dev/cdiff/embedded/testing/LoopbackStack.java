@@ -78,6 +78,13 @@ public final class LoopbackStack implements AutoCloseable {
         return c;
     }
 
+    /** Binds an external trigger system to tenants (see {@link BrokerSecurity#bindTrigger}); its client settings. */
+    public Map<String, Object> bindTrigger(String system, List<String> tenants) {
+        String password = StackCredentials.randomSecret();
+        BrokerSecurity.bindTrigger(kafka, system, password, tenants, "");
+        return principal(KafkaAccess.triggerPrincipal(system), password);
+    }
+
     /** A service's settings, authenticated as the platform principal of the same name. */
     public Map<String, String> settings(String service) {
         Map<String, String> m = new HashMap<>();

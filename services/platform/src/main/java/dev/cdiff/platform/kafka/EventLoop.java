@@ -66,6 +66,7 @@ public final class EventLoop<V> implements AutoCloseable {
     private final String service;
     private final Consumer<byte[], byte[]> consumer;
     private final List<String> topics;
+    private final java.util.regex.Pattern topicPattern;
     private final Deserializer<V> decoder;
     private final EventHandler<V> handler;
     private final Function<V, String> eventIdOf;
@@ -106,6 +107,7 @@ public final class EventLoop<V> implements AutoCloseable {
         this.service = Objects.requireNonNull(b.service, "service name");
         this.consumer = Objects.requireNonNull(b.consumer, "consumer");
         this.topics = List.copyOf(Objects.requireNonNull(b.topics, "topics"));
+        this.topicPattern = b.topicPattern;
         this.decoder = Objects.requireNonNull(b.decoder, "value decoder");
         this.handler = Objects.requireNonNull(b.handler, "handler");
         this.deadLetters = Objects.requireNonNull(b.deadLetters, "dead-letter publisher");
@@ -156,7 +158,7 @@ public final class EventLoop<V> implements AutoCloseable {
             return;
         }
         try {
-            consumer.subscribe(topics, new ConsumerRebalanceListener() {
+            ConsumerRebalanceListener listener = new ConsumerRebalanceListener() {
                 @Override
                 public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
                     rebalances.incrementAndGet();
@@ -168,7 +170,12 @@ public final class EventLoop<V> implements AutoCloseable {
                     rebalances.incrementAndGet();
                     LOG.info("{}: partitions assigned {}", service, partitions);
                 }
-            });
+            };
+            if (topicPattern != null) {
+                consumer.subscribe(topicPattern, listener);
+            } else {
+                consumer.subscribe(topics, listener);
+            }
             while (!stopping()) {
                 ConsumerRecords<byte[], byte[]> records;
                 try {
@@ -611,6 +618,7 @@ public final class EventLoop<V> implements AutoCloseable {
         private String service;
         private Consumer<byte[], byte[]> consumer;
         private Collection<String> topics;
+        private java.util.regex.Pattern topicPattern;
         private Deserializer<V> decoder;
         private EventHandler<V> handler;
         private Function<V, String> eventIdOf;
@@ -649,6 +657,13 @@ public final class EventLoop<V> implements AutoCloseable {
 
         public Builder<V> topics(Collection<String> topics) {
             this.topics = topics;
+            return this;
+        }
+
+        /** Every topic whose whole name matches, including topics created while the loop runs. */
+        public Builder<V> topicPattern(java.util.regex.Pattern pattern) {
+            this.topicPattern = pattern;
+            this.topics = List.of();
             return this;
         }
 

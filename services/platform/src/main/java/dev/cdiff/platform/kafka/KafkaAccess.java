@@ -42,6 +42,8 @@ public final class KafkaAccess {
     public static final String GATEWAY = "gateway";
     /** Kafka Streams application id of the orchestrator: its group, internal topics and transactional ids. */
     public static final String ORCHESTRATOR_APPLICATION_ID = "cdiff-orchestrator";
+    /** Ingestion's consumer group over the trigger topics (apart from its own, so neither rebalances the other). */
+    public static final String INGESTION_TRIGGER_GROUP = "ingestion-triggers";
     /** Per-tenant trigger topics: {@code ingestion-requested.<tenant>}. */
     public static final String TRIGGER_TOPIC_PREFIX = Topics.INGESTION_REQUESTED + ".";
 
@@ -129,6 +131,7 @@ public final class KafkaAccess {
             out.add(allow(service, ResourceType.GROUP, service, PatternType.LITERAL, AclOperation.READ));
         }
         // ingestion consumes every tenant's trigger topic (created by the operator when a tenant is bound)
+        out.add(allow(INGESTION, ResourceType.GROUP, INGESTION_TRIGGER_GROUP, PatternType.LITERAL, AclOperation.READ));
         out.add(allow(INGESTION, ResourceType.TOPIC, topicPrefix + TRIGGER_TOPIC_PREFIX, PatternType.PREFIXED,
                 AclOperation.READ));
         out.add(allow(INGESTION, ResourceType.TOPIC, topicPrefix + TRIGGER_TOPIC_PREFIX, PatternType.PREFIXED,
