@@ -120,7 +120,7 @@ public final class EventLoop<V> implements AutoCloseable {
         this.retryable = b.retryable;
         this.pollTimeout = b.pollTimeout;
         this.processExit = b.processExit;
-        if (topics.isEmpty()) {
+        if (topics.isEmpty() && topicPattern == null) {
             throw new IllegalArgumentException("EventLoop for " + service + " needs at least one topic");
         }
         if (idempotency != null && (eventIdOf == null || tenantIdOf == null)) {

@@ -75,9 +75,9 @@ public final class KafkaAccess {
                 List.of(Topics.INGESTION_REQUESTED, Topics.CONCEPT_SUBMITTED, Topics.CONCEPT_REJECTED,
                         Topics.REGULARIZATION_READY, Topics.TRAINING_PROGRESS, Topics.TRAINING_COMPLETED,
                         Topics.TRAINING_FAILED, Topics.SAMPLE_REQUESTED, Topics.SAMPLES_GENERATED,
-                        Topics.MERGE_REQUESTED, Topics.MERGE_COMPLETED, Topics.JOB_FAILED),
+                        Topics.MERGE_REQUESTED, Topics.MERGE_COMPLETED, Topics.JOB_FAILED, Topics.DEAD_LETTER),
                 List.of(Topics.REGULARIZATION_REQUESTED, Topics.TRAINING_REQUESTED, Topics.SAMPLE_REQUESTED,
-                        Topics.JOB_FAILED)));
+                        Topics.JOB_FAILED, Topics.DEAD_LETTER)));
         List<String> events = eventTopics();
         m.put(CLI, new Grants(events, List.of(Topics.SAMPLE_REQUESTED, Topics.MERGE_REQUESTED)));
         m.put(GATEWAY, new Grants(events, List.copyOf(REQUESTS.stream().sorted().toList())));
@@ -146,9 +146,15 @@ public final class KafkaAccess {
                 AclOperation.WRITE));
         out.add(allow(ORCHESTRATOR, ResourceType.TRANSACTIONAL_ID, ORCHESTRATOR_APPLICATION_ID, PatternType.PREFIXED,
                 AclOperation.DESCRIBE));
+        // the orchestrator grows dead-letter to the event topics' partition count on a workspace made before
+        out.add(allow(ORCHESTRATOR, ResourceType.TOPIC, topicPrefix + Topics.DEAD_LETTER, PatternType.LITERAL,
+                AclOperation.ALTER));
         // the gateway and the CLI follow events with consumers of their own name
         out.add(allow(GATEWAY, ResourceType.GROUP, GATEWAY, PatternType.PREFIXED, AclOperation.READ));
         out.add(allow(CLI, ResourceType.GROUP, "cdiff-cli", PatternType.PREFIXED, AclOperation.READ));
+        out.add(allow(CLI, ResourceType.GROUP, "cdiff-dlq", PatternType.PREFIXED, AclOperation.READ));
+        // Confluent's registry keeps a consumer group (and its leader election) named schema-registry
+        out.add(allow(REGISTRY, ResourceType.GROUP, "schema-registry", PatternType.PREFIXED, AclOperation.READ));
         // the registry creates its compacted storage topic when it is the first to start
         out.add(allow(REGISTRY, ResourceType.TOPIC, topicPrefix + Topics.SCHEMAS, PatternType.LITERAL,
                 AclOperation.CREATE));
@@ -166,6 +172,21 @@ public final class KafkaAccess {
             out.add(allow(triggerPrincipal(system), ResourceType.TOPIC, topic, PatternType.LITERAL, AclOperation.WRITE));
         }
         return out;
+    }
+
+    /**
+     * The bindings as {@code deploy/kafka-acls.txt} lists them for docker-compose: one line each,
+     * {@code <principal> <resource-type> <pattern-type> <name> <operation>}, lower case.
+     */
+    public static List<String> asLines(List<AclBinding> bindings) {
+        List<String> lines = new ArrayList<>();
+        for (AclBinding b : bindings) {
+            lines.add(String.join(" ", b.entry().principal().substring("User:".length()),
+                    b.pattern().resourceType().name().toLowerCase(java.util.Locale.ROOT),
+                    b.pattern().patternType().name().toLowerCase(java.util.Locale.ROOT), b.pattern().name(),
+                    b.entry().operation().name().toLowerCase(java.util.Locale.ROOT)));
+        }
+        return lines;
     }
 
     static AclBinding allow(String principal, ResourceType type, String name, PatternType pattern, AclOperation op) {
