@@ -53,4 +53,22 @@ class ServiceConfigTest {
         assertEquals("samplers", c.consumerGroup());
         assertEquals("x", c.with("s3.endpoint", "x").s3Endpoint(), "with() replaces a setting");
     }
+
+    @Test
+    void aPlaceholderSecretIsRefusedEvenWhenSecretsAreOptional() {
+        ServiceConfig c = ServiceConfig.of(Map.of("KAFKA_USERNAME", "training", "KAFKA_PASSWORD", "change-me"));
+        ConfigException e = assertThrows(ConfigException.class, c::checkSecrets);
+        assertTrue(e.getMessage().contains("KAFKA_PASSWORD is still the placeholder"), e.getMessage());
+        assertFalse(e.getMessage().contains("change-me\""), "the refusal does not echo secrets");
+    }
+
+    @Test
+    void aDeploymentThatRequiresSecretsRefusesAMissingOne() {
+        ServiceConfig c = ServiceConfig.of(Map.of("CDIFF_REQUIRE_SECRETS", "true", "KAFKA_USERNAME", "training",
+                "KAFKA_PASSWORD", "x8Fq2", "S3_ACCESS_KEY", "a", "S3_SECRET_KEY", "b", "SCHEMA_REGISTRY_USERNAME",
+                "services"));
+        ConfigException e = assertThrows(ConfigException.class, c::checkSecrets);
+        assertTrue(e.getMessage().contains("SCHEMA_REGISTRY_PASSWORD is not set"), e.getMessage());
+        c.with("SCHEMA_REGISTRY_PASSWORD", "y7Pw").checkSecrets();
+    }
 }
