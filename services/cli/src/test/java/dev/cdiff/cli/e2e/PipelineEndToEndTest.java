@@ -257,7 +257,9 @@ class PipelineEndToEndTest {
     }
 
     private static KafkaConsumer<byte[], byte[]> rawConsumer(Endpoints endpoints) {
-        Map<String, Object> c = new HashMap<>();
+        // the operator's principal: the bus takes no anonymous reader
+        Map<String, Object> c = new HashMap<>(dev.cdiff.platform.kafka.KafkaClients.security(
+                endpoints.serviceConfig("e2e-test")));
         c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, endpoints.kafkaBootstrapServers());
         c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
