@@ -5,14 +5,12 @@ import dev.cdiff.cli.stack.Endpoints;
 import dev.cdiff.embedded.testing.LoopbackStack;
 import dev.cdiff.platform.Topics;
 import dev.cdiff.platform.config.ServiceConfig;
+import dev.cdiff.platform.kafka.KafkaAccess;
 import dev.cdiff.platform.kafka.DeadLetterEnvelope;
 import dev.cdiff.platform.kafka.KafkaDeadLetterPublisher;
 import dev.cdiff.platform.serde.ConfluentAvroSerializer;
 import dev.cdiff.schemas.events.JobFailed;
 import org.apache.avro.specific.SpecificRecord;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -52,12 +50,11 @@ class DlqCommandTest {
     @BeforeAll
     static void start() throws Exception {
         stack = new LoopbackStack(workspace);
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, stack.kafka.bootstrapServers()))) {
-            admin.createTopics(List.of(new NewTopic(Topics.DEAD_LETTER, 3, (short) 1),
-                    new NewTopic(Topics.JOB_FAILED, 3, (short) 1))).all().get();
-        }
         endpoints = workspace.resolve("endpoints.properties");
+        // replaying writes any topic a dead letter came from: an operator's act, so the super user's credential
         new Endpoints(Map.of(ServiceConfig.KAFKA_BOOTSTRAP_SERVERS, stack.kafka.bootstrapServers(),
+                ServiceConfig.KAFKA_USERNAME, KafkaAccess.ADMIN,
+                ServiceConfig.KAFKA_PASSWORD, stack.credentials.kafkaPassword(KafkaAccess.ADMIN),
                 ServiceConfig.SCHEMA_REGISTRY_URL, stack.registry.url())).save(endpoints);
 
         JobFailed original = JobFailed.newBuilder().setEventId("ev-orig").setTenantId("acme").setJobId("job-1")
@@ -131,10 +128,11 @@ class DlqCommandTest {
         assertTrue(out.contains("replayed dl-one -> " + Topics.JOB_FAILED), out);
 
         List<ConsumerRecord<byte[], byte[]>> replayed = new ArrayList<>();
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.kafka.bootstrapServers(),
-                ConsumerConfig.GROUP_ID_CONFIG, "replay-check",
-                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"), new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+        Map<String, Object> settings = new java.util.HashMap<>(stack.principal(KafkaAccess.ADMIN));
+        settings.put(ConsumerConfig.GROUP_ID_CONFIG, "replay-check");
+        settings.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(settings, new ByteArrayDeserializer(),
+                new ByteArrayDeserializer())) {
             consumer.subscribe(List.of(Topics.JOB_FAILED));
             long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
             while (replayed.isEmpty() && System.nanoTime() < deadline) {

@@ -47,6 +47,9 @@ class EventLoopAvroTest {
             ServiceConfig config = stack.adminConfig().with(ServiceConfig.SERVICE_NAME, "avro-svc");
             KafkaClients clients = new KafkaClients(config);
             SerdeSettings serdes = SerdeSettings.of(stack.schemaRegistryUrl());
+            // registering needs the services' registry credential; reading by id does not
+            dev.cdiff.platform.registry.SchemaRegistryClient writer = dev.cdiff.platform.registry.SchemaRegistryClient
+                    .fromConfig(config, java.time.Duration.ofSeconds(30));
             String topic = config.topic(Topics.CONCEPT_REJECTED);
 
             ConceptRejected event = ConceptRejected.newBuilder()
@@ -55,7 +58,7 @@ class EventLoopAvroTest {
                     .setReasonCode("TOO_FEW_IMAGES").setReason("1 image, need 3").setOffendingItems(List.of())
                     .build();
             try (KafkaProducer<String, ConceptRejected> p = clients.producer(new StringSerializer(),
-                    new ConfluentAvroSerializer<>(serdes));
+                    new ConfluentAvroSerializer<>(writer, true));
                  KafkaProducer<String, byte[]> raw = clients.producer(new StringSerializer(), new ByteArraySerializer())) {
                 p.send(new ProducerRecord<>(topic, "job-9", event)).get();
                 raw.send(new ProducerRecord<>(topic, "job-x", "not avro".getBytes(StandardCharsets.UTF_8))).get();
@@ -64,7 +67,7 @@ class EventLoopAvroTest {
 
             List<ConceptRejected> handled = Collections.synchronizedList(new ArrayList<>());
             KafkaProducer<String, DeadLetter> dlqProducer = clients.producer(new StringSerializer(),
-                    new ConfluentAvroSerializer<>(serdes));
+                    new ConfluentAvroSerializer<>(writer, true));
             EventLoop<ConceptRejected> loop = EventLoop.builder("avro-svc",
                             new ConfluentAvroDeserializer<>(ConceptRejected.class, serdes))
                     .config(config)
