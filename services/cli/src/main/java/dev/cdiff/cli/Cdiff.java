@@ -45,6 +45,9 @@ public final class Cdiff implements Runnable {
         cl.addSubcommand("events", new EventsCommand());
         cl.addSubcommand("dlq", new DlqCommand());
         cl.addSubcommand("service", new ServiceCommand());
+        // the gateway's tenants and API keys
+        cl.addSubcommand("tenant", new TenantCommands.Tenant());
+        cl.addSubcommand("key", new TenantCommands.Key());
         // the ML core's own tools, usable without any of the pipeline
         cl.addSubcommand("train", new TrainCommand());
         cl.addSubcommand("merge-deltas", new MergeCommand());

@@ -129,7 +129,7 @@ public final class TenantActions {
         }
         List<ArtifactRef> deltas = new ArrayList<>();
         for (String source : sources) {
-            deltas.add(deltaOf(tenant, source));
+            deltas.add(deltaOf(tenant, source).ref());
         }
         String name = body.path("name").asText("merged");
         if (!name.matches("[A-Za-z0-9][A-Za-z0-9 ._-]{0,63}")) {
@@ -162,11 +162,14 @@ public final class TenantActions {
         if (!(guidance >= 0 && guidance <= 100)) {
             throw new Refusal(400, "MALFORMED_REQUEST", "guidanceScale must be between 0 and 100");
         }
-        ArtifactRef delta = body.hasNonNull("job") ? deltaOf(tenant, body.get("job").asText()) : null;
+        SourceDelta source = body.hasNonNull("job") ? deltaOf(tenant, body.get("job").asText()) : null;
         String jobId = UUID.randomUUID().toString();
         publisher.publish(jobId, SampleRequested.newBuilder().setEventId(UUID.randomUUID().toString())
-                .setTenantId(tenant).setJobId(jobId).setOccurredAt(Instant.now()).setCausationId(null)
-                .setDelta(delta).setPrompts(prompts)
+                .setTenantId(tenant).setJobId(jobId).setOccurredAt(Instant.now())
+                // the sample answers the completion that produced its delta, so the chain shows that hand-off
+                .setCausationId(source == null ? null : source.producedBy())
+                .setDelta(source == null ? null : source.ref())
+                .setPrompts(prompts)
                 .setNegativePrompt(text("negativePrompt", body.path("negativePrompt").asText("")))
                 .setSteps(integer(body, "steps", 50, 1, 1000)).setGuidanceScale(guidance).setScheduler(scheduler)
                 .setSeed(body.path("seed").asLong(42)).setImagesPerPrompt(integer(body, "imagesPerPrompt", 1, 1, 16))
@@ -175,8 +178,12 @@ public final class TenantActions {
         return HttpIo.JSON.createObjectNode().put("jobId", jobId);
     }
 
+    /** @param producedBy event id of the completion event that named the delta, when the job's history has it */
+    private record SourceDelta(ArtifactRef ref, String producedBy) {
+    }
+
     /** The delta a finished job of the tenant produced (a trained concept or a merge). */
-    private ArtifactRef deltaOf(String tenant, String jobId) throws Refusal, OrchestratorJobs.Unavailable {
+    private SourceDelta deltaOf(String tenant, String jobId) throws Refusal, OrchestratorJobs.Unavailable {
         if (!TenantIds.isJobId(jobId)) {
             throw new Refusal(404, "NOT_FOUND", "no job " + shown(jobId));
         }
@@ -191,9 +198,17 @@ public final class TenantActions {
         if (!TenantIds.isKeyOf(tenant, key)) {
             throw new Refusal(409, "NO_DELTA", "job " + jobId + "'s delta is not under your prefix");
         }
-        return ArtifactRef.newBuilder().setBucket(artifact.path("bucket").asText()).setKey(key)
+        String producedBy = null;
+        for (JsonNode entry : job.path("history")) {
+            String type = entry.path("type").asText();
+            if ("in".equals(entry.path("direction").asText())
+                    && (type.equals("TrainingCompleted") || type.equals("MergeCompleted"))) {
+                producedBy = entry.path("eventId").asText(null);
+            }
+        }
+        return new SourceDelta(ArtifactRef.newBuilder().setBucket(artifact.path("bucket").asText()).setKey(key)
                 .setSha256(artifact.path("sha256").asText()).setSizeBytes(artifact.path("sizeBytes").asLong())
-                .setMediaType(artifact.path("mediaType").asText()).build();
+                .setMediaType(artifact.path("mediaType").asText()).build(), producedBy);
     }
 
     private String startIngestion(String tenant, ConceptFields concept, List<String> keys, String origin) {
