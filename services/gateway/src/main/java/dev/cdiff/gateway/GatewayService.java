@@ -1,6 +1,7 @@
 package dev.cdiff.gateway;
 
 import dev.cdiff.gateway.http.GatewayHttpApi;
+import dev.cdiff.gateway.http.HttpServerLimits;
 import dev.cdiff.gateway.jobs.OrchestratorJobs;
 import dev.cdiff.gateway.keys.ApiKeyStore;
 import dev.cdiff.gateway.links.DownloadLinks;
@@ -76,6 +77,7 @@ public final class GatewayService implements AutoCloseable {
 
     /** Runs alone; settings from the environment over the file named by CDIFF_CONFIG. */
     public static void main(String[] args) throws InterruptedException {
+        HttpServerLimits.apply();
         GatewayService service = new GatewayService(ServiceConfig.fromEnvironment()).start();
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

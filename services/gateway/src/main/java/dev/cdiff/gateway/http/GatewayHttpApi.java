@@ -107,7 +107,8 @@ public final class GatewayHttpApi implements AutoCloseable {
     }
 
     private void handle(HttpExchange ex) {
-        try (ex) {
+        // not try-with-resources: that would close the exchange before a catch block could answer on it
+        try {
             route(ex);
         } catch (HttpIo.Refusal r) {
             try {
@@ -123,6 +124,8 @@ public final class GatewayHttpApi implements AutoCloseable {
         } catch (RuntimeException e) {
             LOG.error("request {} {} failed", ex.getRequestMethod(), ex.getRequestURI().getRawPath(), e);
             trySend(ex, 500, HttpIo.error("INTERNAL", "the request failed inside the service; nothing was started"));
+        } finally {
+            ex.close();
         }
     }
 
