@@ -1,46 +1,36 @@
 package dev.cdiff.gateway;
 
-import java.util.regex.Pattern;
+import dev.cdiff.platform.ids.Ids;
+import dev.cdiff.platform.ids.InvalidIdException;
 
 /**
- * The id rules the gateway applies to what a caller names: tenant ids when an operator adds a tenant, job ids in
- * request paths and bodies, and artifact keys of the tenant's own prefix.
+ * The platform's id grammar ({@link Ids}) as the gateway asks it: a tenant id when an operator adds a tenant, and
+ * yes/no questions about what a caller names (a job id in a path, a key that must be under the caller's prefix),
+ * because a caller's bad id is answered 404 or 403 rather than thrown.
  */
 public final class TenantIds {
-    private static final Pattern TENANT = Pattern.compile("[a-z0-9][a-z0-9-]{0,62}");
-    private static final Pattern JOB = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_-]{0,127}");
-    private static final Pattern SEGMENT = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
-    private static final int MAX_KEY_LENGTH = 1024;
-
     private TenantIds() {
     }
 
     public static String tenant(String value) {
-        if (value == null || !TENANT.matcher(value).matches()) {
-            throw new IllegalArgumentException("tenant id '" + value + "' must be 1-63 characters of a-z, 0-9 and"
-                    + " '-', starting with a letter or digit");
-        }
-        return value;
+        return Ids.tenantId("tenant id", value);
     }
 
     public static boolean isJobId(String value) {
-        return value != null && JOB.matcher(value).matches();
+        try {
+            Ids.jobId("job id", value);
+            return true;
+        } catch (InvalidIdException e) {
+            return false;
+        }
     }
 
-    /** True when {@code key} is a well-formed key under {@code tenants/<tenant>/}, checked segment by segment. */
+    /** True when {@code key} is a well-formed artifact key under {@code tenants/<tenant>/} (checked by segments). */
     public static boolean isKeyOf(String tenant, String key) {
-        if (key == null || key.length() > MAX_KEY_LENGTH) {
+        try {
+            return tenant.equals(Ids.tenantOfKey("key", key));
+        } catch (InvalidIdException e) {
             return false;
         }
-        String[] segments = key.split("/", -1);
-        if (segments.length < 3 || !segments[0].equals("tenants") || !segments[1].equals(tenant)) {
-            return false;
-        }
-        for (int i = 2; i < segments.length; i++) {
-            if (!SEGMENT.matcher(segments[i]).matches()) {
-                return false;
-            }
-        }
-        return true;
     }
 }
