@@ -45,6 +45,9 @@ public final class Cdiff implements Runnable {
         cl.addSubcommand("events", new EventsCommand());
         cl.addSubcommand("dlq", new DlqCommand());
         cl.addSubcommand("service", new ServiceCommand());
+        // the gateway's tenants and API keys
+        cl.addSubcommand("tenant", new TenantCommands.Tenant());
+        cl.addSubcommand("key", new TenantCommands.Key());
         // the ML core's own tools, usable without any of the pipeline
         cl.addSubcommand("train", new TrainCommand());
         cl.addSubcommand("merge-deltas", new MergeCommand());
@@ -65,6 +68,8 @@ public final class Cdiff implements Runnable {
     }
 
     public static void main(String[] args) {
+        // before any HTTP server of this JVM exists (the embedded registry makes the first one)
+        dev.cdiff.gateway.http.HttpServerLimits.apply();
         routeLogs(args);
         DjlSetup.offline();
         int code;

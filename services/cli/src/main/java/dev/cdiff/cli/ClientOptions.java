@@ -17,17 +17,21 @@ final class ClientOptions {
     Path workspace;
 
     @Option(names = "--endpoints", paramLabel = "FILE",
-            description = "Endpoints file (KAFKA_BOOTSTRAP_SERVERS, SCHEMA_REGISTRY_URL, CDIFF_INGESTION_URL, "
-                    + "CDIFF_ORCHESTRATOR_URL, CDIFF_API_KEY, CDIFF_TENANT, ...); default: <workspace>/endpoints.properties."
-                    + " Environment variables of the same names win.")
+            description = "Endpoints file (CDIFF_GATEWAY_URL, CDIFF_API_KEY, ...); default:"
+                    + " <workspace>/endpoints.properties. Environment variables of the same names win.")
     Path endpointsFile;
+
+    @Option(names = "--api-key", paramLabel = "KEY",
+            description = "API key (cdk_...); default: $CDIFF_API_KEY or the endpoints file's (the local stack's own key).")
+    String apiKey;
 
     Path workspace() {
         return Workspace.resolve(workspace);
     }
 
     Endpoints endpoints() {
-        return Endpoints.load(endpointsFile != null ? endpointsFile : Workspace.endpointsFile(workspace()));
+        Endpoints loaded = Endpoints.load(endpointsFile != null ? endpointsFile : Workspace.endpointsFile(workspace()));
+        return apiKey != null ? loaded.with(Endpoints.API_KEY, apiKey) : loaded;
     }
 
     /** True when the endpoints name a broker that accepts connections. */

@@ -5,6 +5,9 @@ import dev.cdiff.cli.events.ChainTiming;
 import dev.cdiff.cli.events.ObservedEvent;
 import dev.cdiff.cli.model.DemoBaseModel;
 import dev.cdiff.cli.stack.AllInOne;
+import dev.cdiff.cli.stack.Endpoints;
+import dev.cdiff.cli.stack.LocalKey;
+import dev.cdiff.gateway.keys.ApiKeyStore;
 import dev.cdiff.cli.stack.StackProfile;
 import dev.cdiff.schemas.events.ArtifactRef;
 import picocli.CommandLine.Command;
@@ -25,9 +28,10 @@ import java.util.concurrent.CountDownLatch;
 
 /** {@code cdiff demo}: the whole story on a fresh machine, in a few minutes. */
 @Command(name = "demo", mixinStandardHelpOptions = true,
-        description = "Starts everything embedded, submits the two bundled example concepts (a checkered circle and a striped square) over HTTP, trains each briefly, merges the two deltas, samples the merged model, and prints where the images are (in S3 and on disk), the event chain and its timing. Opens nothing.")
+        description = "Starts everything embedded, creates a demo tenant and key, submits the two bundled example concepts (a checkered circle and a striped square) through the authenticated public API, trains each briefly, merges the two deltas, samples the merged model, and prints where the images are (in S3 and on disk), the event chain and its timing. Opens nothing.")
 final class DemoCommand implements Callable<Integer> {
     static final Duration HANDOFF_TARGET = Duration.ofSeconds(1);
+    static final String DEMO_TENANT = "demo";
 
     @Mixin
     UpCommand.StackOptions stack = new UpCommand.StackOptions();
@@ -63,7 +67,8 @@ final class DemoCommand implements Callable<Integer> {
         try {
             UpCommand.printUrls(running, out);
             out.printf(Locale.ROOT, "Stack up in %.1f s%n%n", startup.toMillis() / 1000.0);
-            DemoRun.Result result = DemoRun.run(running.endpoints(), new DemoRun.Options(
+            String demoKey = demoTenantKey(running);
+            DemoRun.Result result = DemoRun.run(running.endpoints().with(Endpoints.API_KEY, demoKey), new DemoRun.Options(
                     Duration.ofMinutes(timeoutMinutes), !noProgress, sampleSteps, 2, 200, 42), out);
             Duration wall = Duration.ofNanos(System.nanoTime() - start);
             report(result, running, wall, startup, out);
@@ -83,6 +88,20 @@ final class DemoCommand implements Callable<Integer> {
                 running.close();
             }
         }
+    }
+
+    /**
+     * The demo acts as a tenant of its own, with a fresh key (printed nowhere: the run keeps it in memory). Earlier
+     * demo keys are revoked first, so a workspace never piles up live keys nobody holds.
+     */
+    static String demoTenantKey(AllInOne running) {
+        ApiKeyStore store = new ApiKeyStore(LocalKey.keysFile(running.workspace()));
+        if (!store.tenants().contains(DEMO_TENANT)) {
+            store.addTenant(DEMO_TENANT);
+        }
+        store.keys().stream().filter(k -> k.tenant().equals(DEMO_TENANT) && !k.revoked())
+                .forEach(k -> store.revokeKey(k.keyId()));
+        return store.createKey(DEMO_TENANT).secretText();
     }
 
     static void report(DemoRun.Result r, AllInOne running, Duration wall, Duration startup, PrintStream out) {

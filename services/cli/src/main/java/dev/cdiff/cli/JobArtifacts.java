@@ -1,7 +1,7 @@
 package dev.cdiff.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.cdiff.cli.client.OrchestratorClient;
+import dev.cdiff.cli.client.GatewayClient;
 import dev.cdiff.cli.events.ArtifactRefs;
 import dev.cdiff.schemas.events.ArtifactRef;
 
@@ -9,12 +9,12 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 
-/** The delta a finished job produced (a concept's trained delta or a merge's result), from the orchestrator. */
+/** The delta a finished job produced (a concept's trained delta or a merge's result), from the public API. */
 record JobArtifacts(String jobId, ArtifactRef delta, List<String> tokens, List<String> classWords) {
 
-    static JobArtifacts of(OrchestratorClient orchestrator, String jobId) throws IOException, InterruptedException {
-        JsonNode job = orchestrator.job(jobId).orElseThrow(() ->
-                new IllegalArgumentException("the orchestrator knows no job " + jobId));
+    static JobArtifacts of(GatewayClient api, String jobId) throws IOException, InterruptedException {
+        JsonNode job = api.job(jobId).orElseThrow(() ->
+                new IllegalArgumentException("no job " + jobId + " of this key's tenant"));
         JsonNode source = job.path("merge").path("merged").has("key") ? job.path("merge") : job.path("delta");
         JsonNode artifact = source.has("merged") ? source.path("merged") : source.path("artifact");
         if (!artifact.has("key")) {

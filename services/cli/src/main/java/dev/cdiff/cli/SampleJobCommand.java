@@ -1,30 +1,22 @@
 package dev.cdiff.cli;
 
-import dev.cdiff.cli.client.EventSender;
-import dev.cdiff.cli.client.OrchestratorClient;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.cdiff.cli.client.GatewayClient;
 import dev.cdiff.cli.demo.Prompts;
-import dev.cdiff.cli.events.EventFormatter;
-import dev.cdiff.cli.events.EventWatcher;
-import dev.cdiff.cli.events.JobFollower;
-import dev.cdiff.cli.events.ObservedEvent;
-import dev.cdiff.cli.stack.Endpoints;
-import dev.cdiff.schemas.events.SampleRequested;
+import dev.cdiff.cli.events.JobPoller;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
-import java.util.UUID;
 import java.util.concurrent.Callable;
 
-/** {@code cdiff sample}: asks the sampling service for images, with a job's delta or the base model. */
+/** {@code cdiff sample}: asks for images, with a job's delta or the base model, through the public API. */
 @Command(name = "sample", mixinStandardHelpOptions = true,
-        description = "Publishes a SampleRequested for the delta of a finished job (concept or merge) or for the base"
-                + " model, prints the new job id, and with --wait the S3 keys of the images.")
+        description = "Asks the public API for images of the delta of a finished job (concept or merge) of the key's"
+                + " tenant, or of the base model; prints the new job id, and with --wait the S3 keys of the images.")
 final class SampleJobCommand implements Callable<Integer> {
     @Mixin
     ClientOptions client = new ClientOptions();
@@ -58,9 +50,8 @@ final class SampleJobCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Endpoints endpoints = client.endpoints();
-        JobArtifacts source = job == null ? null
-                : JobArtifacts.of(new OrchestratorClient(endpoints.required(Endpoints.ORCHESTRATOR_URL)), job);
+        GatewayClient api = client.endpoints().gateway();
+        JobArtifacts source = job == null ? null : JobArtifacts.of(api, job);
         List<String> finalPrompts = new ArrayList<>(prompts);
         if (finalPrompts.isEmpty()) {
             if (source == null || source.tokens().isEmpty()) {
@@ -68,24 +59,21 @@ final class SampleJobCommand implements Callable<Integer> {
             }
             finalPrompts.add(Prompts.allConcepts(source.tokens(), source.classWords()));
         }
-        String jobId = UUID.randomUUID().toString();
-        SampleRequested request = SampleRequested.newBuilder().setEventId(UUID.randomUUID().toString())
-                .setTenantId(endpoints.required(Endpoints.TENANT)).setJobId(jobId).setOccurredAt(Instant.now())
-                .setCausationId(null).setDelta(source == null ? null : source.delta()).setPrompts(finalPrompts)
-                .setNegativePrompt(negativePrompt).setSteps(steps).setGuidanceScale(guidance).setScheduler(scheduler)
-                .setSeed(seed).setImagesPerPrompt(imagesPerPrompt).build();
-        try (EventWatcher watcher = waitForEnd ? EventWatcher.start(endpoints, false) : null;
-             EventSender sender = new EventSender(endpoints)) {
-            sender.send(jobId, request);
-            System.out.println(jobId);
-            if (watcher != null) {
-                try (JobFollower follower = new JobFollower(watcher, false, j -> "sample")) {
-                    ObservedEvent done = follower.awaitDone(jobId, Set.of("SamplesGenerated"), Duration.ofMinutes(30));
-                    ((List<?>) done.field("images")).forEach(i -> System.out.println(EventFormatter.value(i)));
-                } catch (JobFollower.JobFailedException e) {
-                    System.err.println(e.getMessage());
-                    return 1;
-                }
+        GatewayClient.Answer answer = api.sample(job, finalPrompts, negativePrompt, steps, guidance, scheduler, seed,
+                imagesPerPrompt);
+        if (!answer.ok()) {
+            System.err.println("refused: " + answer.describe());
+            return 2;
+        }
+        System.out.println(answer.jobId());
+        if (waitForEnd) {
+            try {
+                JsonNode done = new JobPoller(api, false).awaitDone(answer.jobId(), "sample", Duration.ofMinutes(30));
+                done.path("samples").path("images").forEach(i -> System.out.println("s3://"
+                        + i.path("bucket").asText() + "/" + i.path("key").asText()));
+            } catch (JobPoller.JobFailedException e) {
+                System.err.println(e.getMessage());
+                return 1;
             }
         }
         return 0;

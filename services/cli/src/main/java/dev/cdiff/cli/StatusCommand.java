@@ -2,7 +2,7 @@ package dev.cdiff.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.cdiff.cli.client.OrchestratorClient;
+import dev.cdiff.cli.client.GatewayClient;
 import dev.cdiff.cli.stack.Endpoints;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -12,10 +12,10 @@ import picocli.CommandLine.Parameters;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 
-/** {@code cdiff status}: a job's state from the orchestrator. */
+/** {@code cdiff status}: a job's state through the public API. */
 @Command(name = "status", mixinStandardHelpOptions = true,
-        description = "Shows a job's status (stage, progress, artifacts) from the orchestrator; without a job id, lists"
-                + " the tenant's jobs.")
+        description = "Shows a job's status (stage, progress, artifacts) through the public API; without a job id,"
+                + " lists the key's tenant's jobs.")
 final class StatusCommand implements Callable<Integer> {
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -25,18 +25,15 @@ final class StatusCommand implements Callable<Integer> {
     @Parameters(paramLabel = "JOB_ID", arity = "0..1", description = "Job id (as printed by submit).")
     String jobId;
 
-    @Option(names = "--tenant", description = "Tenant whose jobs to list (default: the endpoints' tenant).")
-    String tenant;
-
-    @Option(names = "--json", description = "Print the orchestrator's JSON as it is.")
+    @Option(names = "--json", description = "Print the API's JSON as it is.")
     boolean json;
 
     @Override
     public Integer call() throws Exception {
         Endpoints endpoints = client.endpoints();
-        OrchestratorClient orchestrator = new OrchestratorClient(endpoints.required(Endpoints.ORCHESTRATOR_URL));
+        GatewayClient api = endpoints.gateway();
         if (jobId == null) {
-            JsonNode jobs = orchestrator.jobs(tenant != null ? tenant : endpoints.required(Endpoints.TENANT));
+            JsonNode jobs = api.jobs();
             if (json) {
                 System.out.println(JSON.writerWithDefaultPrettyPrinter().writeValueAsString(jobs));
             } else {
@@ -44,9 +41,9 @@ final class StatusCommand implements Callable<Integer> {
             }
             return 0;
         }
-        Optional<JsonNode> job = orchestrator.job(jobId);
+        Optional<JsonNode> job = api.job(jobId);
         if (job.isEmpty()) {
-            System.err.println("the orchestrator knows no job " + jobId);
+            System.err.println("no job " + jobId + " of this key's tenant");
             return 1;
         }
         System.out.println(json ? JSON.writerWithDefaultPrettyPrinter().writeValueAsString(job.get())

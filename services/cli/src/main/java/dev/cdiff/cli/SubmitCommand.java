@@ -1,11 +1,10 @@
 package dev.cdiff.cli;
 
-import dev.cdiff.cli.client.IngestionClient;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.cdiff.cli.client.GatewayClient;
 import dev.cdiff.cli.client.NamedImage;
 import dev.cdiff.cli.demo.DemoConcept;
-import dev.cdiff.cli.events.EventWatcher;
-import dev.cdiff.cli.events.JobFollower;
-import dev.cdiff.cli.events.ObservedEvent;
+import dev.cdiff.cli.events.JobPoller;
 import dev.cdiff.cli.stack.Endpoints;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -19,14 +18,13 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
 
-/** {@code cdiff submit}: uploads a concept to ingestion over HTTP. */
+/** {@code cdiff submit}: uploads a concept through the public API. */
 @Command(name = "submit", mixinStandardHelpOptions = true,
-        description = "Uploads a concept's images (files or folders of .png/.jpg/.webp) to the ingestion API and prints"
-                + " the job id; --wait follows the job to its end with a training progress bar.")
+        description = "Uploads a concept's images (files or folders of .png/.jpg/.webp) through the public API with the"
+                + " API key and prints the job id; --wait follows the job to its end with a training progress bar.")
 final class SubmitCommand implements Callable<Integer> {
     @Mixin
     ClientOptions client = new ClientOptions();
@@ -79,34 +77,25 @@ final class SubmitCommand implements Callable<Integer> {
             images = collect(inputs);
             conceptName = conceptName != null ? conceptName : inputs.get(0).toAbsolutePath().getFileName().toString();
         }
-        EventWatcher watcher = waitForEnd ? EventWatcher.start(endpoints, false) : null;
-        try {
-            IngestionClient.Answer answer = new IngestionClient(endpoints.required(Endpoints.INGESTION_URL),
-                    endpoints.required(Endpoints.API_KEY)).submit(conceptName, cls, init, images, captions);
-            if (!answer.accepted()) {
-                System.err.println("rejected: " + answer.describeRejection());
-                return 2;
-            }
-            System.out.println(answer.jobId());
-            if (watcher != null) {
-                String label = conceptName;
-                try (JobFollower follower = new JobFollower(watcher, true, job -> label)) {
-                    ObservedEvent done = follower.awaitDone(answer.jobId(), Set.of("SamplesGenerated"),
-                            Duration.ofMinutes(timeoutMinutes));
-                    for (Object image : (List<?>) done.field("images")) {
-                        System.out.println(dev.cdiff.cli.events.EventFormatter.value(image));
-                    }
-                } catch (JobFollower.JobFailedException e) {
-                    System.err.println(e.getMessage());
-                    return 1;
-                }
-            }
-            return 0;
-        } finally {
-            if (watcher != null) {
-                watcher.close();
+        GatewayClient api = endpoints.gateway();
+        GatewayClient.Answer answer = api.submit(conceptName, cls, init, images, captions);
+        if (!answer.ok()) {
+            System.err.println("refused: " + answer.describe());
+            return 2;
+        }
+        System.out.println(answer.jobId());
+        if (waitForEnd) {
+            try {
+                JsonNode done = new JobPoller(api, true).awaitDone(answer.jobId(), conceptName,
+                        Duration.ofMinutes(timeoutMinutes));
+                done.path("samples").path("images").forEach(i -> System.out.println("s3://"
+                        + i.path("bucket").asText() + "/" + i.path("key").asText()));
+            } catch (JobPoller.JobFailedException e) {
+                System.err.println(e.getMessage());
+                return 1;
             }
         }
+        return 0;
     }
 
     static DemoConcept exampleNamed(String name) {

@@ -21,7 +21,7 @@ import java.util.concurrent.CountDownLatch;
 
 /** {@code cdiff up}: the whole pipeline in this process until Ctrl-C. */
 @Command(name = "up", mixinStandardHelpOptions = true,
-        description = "Starts everything embedded in one process (Kafka in KRaft mode, S3, the schema registry and the six services) with its data in the workspace, so a restart continues where it stopped; prints the URLs and runs until Ctrl-C.")
+        description = "Starts everything embedded in one process (Kafka in KRaft mode, S3, the schema registry, the six services and the public API gateway) with its data in the workspace, so a restart continues where it stopped; prints the URLs and runs until Ctrl-C.")
 final class UpCommand implements Callable<Integer> {
 
     /** Options shared with {@code demo}. */
@@ -49,19 +49,15 @@ final class UpCommand implements Callable<Integer> {
         @Option(names = "--registry-port", defaultValue = "0", description = "Schema registry port (0 = any free).")
         int registryPort;
 
-        @Option(names = "--ingestion-port", defaultValue = "0", description = "Ingestion HTTP port (0 = any free).")
-        int ingestionPort;
+        @Option(names = "--gateway-port", defaultValue = "0", description = "Public API port (0 = any free).")
+        int gatewayPort;
 
         @Option(names = "--orchestrator-port", defaultValue = "0",
                 description = "Orchestrator HTTP port (0 = any free).")
         int orchestratorPort;
 
-        @Option(names = "--api-key", defaultValue = AllInOne.DEFAULT_API_KEY,
-                description = "API key ingestion accepts (default: ${DEFAULT-VALUE}).")
-        String apiKey;
-
         @Option(names = "--tenant", defaultValue = AllInOne.DEFAULT_TENANT,
-                description = "Tenant of that key (default: ${DEFAULT-VALUE}).")
+                description = "Tenant of the CLI's own API key, made on first start (default: ${DEFAULT-VALUE}).")
         String tenant;
 
         AllInOne.Options toOptions(Map<String, String> profile) {
@@ -69,8 +65,8 @@ final class UpCommand implements Callable<Integer> {
             merged.putAll(settings);
             return AllInOne.Options.defaults(Workspace.resolve(workspace)).withBaseModel(baseModel)
                     .withSettings(merged)
-                    .withPorts(kafkaPort, s3Port, registryPort, ingestionPort, orchestratorPort)
-                    .withApiKey(apiKey, tenant);
+                    .withPorts(kafkaPort, s3Port, registryPort, gatewayPort, orchestratorPort)
+                    .withTenant(tenant);
         }
 
         /** Starts the stack, with a progress bar over its start-up steps unless {@code bar} is false. */
@@ -127,9 +123,9 @@ final class UpCommand implements Callable<Integer> {
         out.println("Schema registry  " + e.schemaRegistryUrl());
         out.println("S3               " + e.required("S3_ENDPOINT") + "  (bucket " + e.bucket() + ", access key "
                 + e.required("S3_ACCESS_KEY") + ")");
-        e.optional("CDIFF_INGESTION_URL").ifPresent(u -> out.println("Ingestion        " + u + "/v1/concepts"
-                + "  (X-Api-Key: " + e.required("CDIFF_API_KEY") + ", tenant " + e.required("CDIFF_TENANT") + ")"));
-        e.optional("CDIFF_ORCHESTRATOR_URL").ifPresent(u -> out.println("Orchestrator     " + u + "/jobs/{jobId}"));
+        e.optional(Endpoints.GATEWAY_URL).ifPresent(u -> out.println("Public API       " + u + "/v1/...  (the CLI's"
+                + " key of tenant " + running.tenant() + " is in " + running.workspace().resolve("gateway")
+                .resolve("cli-key") + "; more tenants and keys: ./cdiff tenant add, ./cdiff key create)"));
         out.println("Services         " + running.runningServices().stream().map(PipelineService::serviceName).toList());
         out.println("Endpoints file   " + Workspace.endpointsFile(running.workspace()));
         out.println("Logs             " + Workspace.logFile(running.workspace()));

@@ -13,7 +13,7 @@ import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 /** The "never" arrows of the design, checked on the compiled classes of every module. */
 class ArchitectureRulesTest {
     private static final List<String> SERVICES =
-            List.of("ingestion", "retrieval", "training", "merging", "sampling", "orchestrator");
+            List.of("ingestion", "retrieval", "training", "merging", "sampling", "orchestrator", "gateway");
 
     private static JavaClasses classes;
 
@@ -31,7 +31,8 @@ class ArchitectureRulesTest {
                         "org.apache.kafka..", "io.minio..", "java.net.http..", "com.sun.net.httpserver..",
                         "org.gaul..", "dev.cdiff.platform..", "dev.cdiff.embedded..", "dev.cdiff.schemas..",
                         "dev.cdiff.ingestion..", "dev.cdiff.retrieval..", "dev.cdiff.training..",
-                        "dev.cdiff.merging..", "dev.cdiff.sampling..", "dev.cdiff.orchestrator..", "dev.cdiff.cli..")
+                        "dev.cdiff.merging..", "dev.cdiff.sampling..", "dev.cdiff.orchestrator..", "dev.cdiff.gateway..",
+                        "dev.cdiff.cli..")
                 .check(classes);
     }
 
@@ -56,7 +57,7 @@ class ArchitectureRulesTest {
     @Test
     void importedEveryModule() {
         for (String pkg : List.of("dev.cdiff.diffusion", "dev.cdiff.platform", "dev.cdiff.orchestrator",
-                "dev.cdiff.ingestion", "dev.cdiff.training")) {
+                "dev.cdiff.ingestion", "dev.cdiff.training", "dev.cdiff.gateway")) {
             if (classes.stream().noneMatch(c -> c.getPackageName().startsWith(pkg))) {
                 throw new AssertionError("no classes imported from " + pkg + ": the rules above would pass vacuously");
             }

@@ -1,7 +1,6 @@
 package dev.cdiff.ingestion;
 
 
-import dev.cdiff.ingestion.http.IngestionHttpApi;
 import dev.cdiff.ingestion.normalize.ImageNormalizer;
 import dev.cdiff.ingestion.validate.SubmissionValidator;
 import dev.cdiff.platform.Topics;
@@ -17,14 +16,12 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.InetSocketAddress;
 import java.util.regex.Pattern;
 
 /**
- * The ingestion service: the HTTP upload API and the IngestionRequested consumer (group {@code ingestion} unless
- * CONSUMER_GROUP says otherwise), both feeding {@link ConceptIngestion}. {@link #start()} / {@link #close()} let it
+ * The ingestion service: the IngestionRequested consumer (group {@code ingestion} unless CONSUMER_GROUP says
+ * otherwise) feeding {@link ConceptIngestion}. It has no HTTP face: tenants upload through the gateway, which stores
+ * the images under the tenant's prefix and asks for them with IngestionRequested. {@link #start()} / {@link #close()} let it
  * run alone ({@link IngestionMain}) or beside the other services in one JVM.
  */
 public final class IngestionService implements AutoCloseable {
@@ -38,7 +35,6 @@ public final class IngestionService implements AutoCloseable {
     private final ConceptIngestion ingestion;
     private final EventLoop<IngestionRequested> loop;
     private final EventLoop<IngestionRequested> triggers;
-    private IngestionHttpApi http;
 
     public IngestionService(ServiceConfig rawConfig) {
         this.settings = IngestionSettings.from(rawConfig);
@@ -74,28 +70,10 @@ public final class IngestionService implements AutoCloseable {
     }
 
     public synchronized IngestionService start() {
-        if (settings.httpPort() >= 0) {
-            try {
-                http = new IngestionHttpApi(new InetSocketAddress(settings.httpHost(), settings.httpPort()),
-                        settings.apiKeys(), settings.maxRequestBytes(), ingestion::ingest);
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot open the ingestion HTTP port " + settings.httpHost() + ":"
-                        + settings.httpPort() + " (" + IngestionSettings.HTTP_PORT + ")", e);
-            }
-            if (settings.apiKeys().isEmpty()) {
-                LOG.warn("{} is empty: every upload will be answered 401", IngestionSettings.API_KEYS);
-            }
-            http.start();
-        }
         loop.start();
         triggers.start();
         LOG.info("ingestion started: {}", config);
         return this;
-    }
-
-    /** Bound HTTP port, or -1 when HTTP is disabled or not started. */
-    public int httpPort() {
-        return http == null ? -1 : http.port();
     }
 
     public ConceptIngestion ingestion() {
@@ -108,9 +86,6 @@ public final class IngestionService implements AutoCloseable {
 
     @Override
     public synchronized void close() {
-        if (http != null) {
-            http.close();
-        }
         triggers.close();
         loop.close();
         connections.close();

@@ -1,6 +1,5 @@
 package dev.cdiff.ingestion;
 
-import dev.cdiff.ingestion.http.ApiKeys;
 import dev.cdiff.ingestion.validate.ImageLimits;
 import dev.cdiff.platform.config.ConfigException;
 import dev.cdiff.platform.config.ServiceConfig;
@@ -8,19 +7,13 @@ import dev.cdiff.platform.config.ServiceConfig;
 /**
  * Ingestion's own settings, read from the same environment/properties as {@link ServiceConfig}:
  * <ul>
- * <li>{@code INGESTION_HTTP_HOST} (127.0.0.1), {@code INGESTION_HTTP_PORT} (8080; 0 = any free port, -1 = no HTTP)</li>
- * <li>{@code INGESTION_API_KEYS}: {@code key=tenant,key2=tenant2}</li>
  * <li>{@code INGESTION_MIN_IMAGES} (4), {@code INGESTION_MAX_IMAGES} (20), {@code INGESTION_MAX_IMAGE_BYTES}
  * (20 MiB), {@code INGESTION_MAX_IMAGE_PIXELS} (40,000,000), {@code INGESTION_IMAGE_SIDE} (512),
  * {@code INGESTION_MIN_IMAGE_SIDE} (64: smaller uploads are refused, see {@link ImageLimits})</li>
  * <li>{@code INGESTION_DEFAULT_INITIALIZER} (ktn): initializer word when a submission names none</li>
  * </ul>
  */
-public record IngestionSettings(String httpHost, int httpPort, ApiKeys apiKeys, ImageLimits limits,
-                                String defaultInitializerWord) {
-    public static final String HTTP_HOST = "INGESTION_HTTP_HOST";
-    public static final String HTTP_PORT = "INGESTION_HTTP_PORT";
-    public static final String API_KEYS = "INGESTION_API_KEYS";
+public record IngestionSettings(ImageLimits limits, String defaultInitializerWord) {
     public static final String MIN_IMAGES = "INGESTION_MIN_IMAGES";
     public static final String MAX_IMAGES = "INGESTION_MAX_IMAGES";
     public static final String MAX_IMAGE_BYTES = "INGESTION_MAX_IMAGE_BYTES";
@@ -38,20 +31,7 @@ public record IngestionSettings(String httpHost, int httpPort, ApiKeys apiKeys, 
                 number(config, MAX_IMAGE_PIXELS, d.maxPixels()),
                 (int) number(config, IMAGE_SIDE, d.outputSide()),
                 (int) number(config, MIN_IMAGE_SIDE, d.minSide()));
-        ApiKeys keys;
-        try {
-            keys = ApiKeys.parse(config.optional(API_KEYS).orElse(""));
-        } catch (IllegalArgumentException e) {
-            throw new ConfigException(e.getMessage());
-        }
-        return new IngestionSettings(config.optional(HTTP_HOST).orElse("127.0.0.1"),
-                (int) number(config, HTTP_PORT, 8080), keys, limits,
-                config.optional(DEFAULT_INITIALIZER).orElse("ktn"));
-    }
-
-    /** Largest request body accepted: every image at the byte limit plus room for the form fields. */
-    public long maxRequestBytes() {
-        return limits.maxImages() * limits.maxBytes() + 1024 * 1024;
+        return new IngestionSettings(limits, config.optional(DEFAULT_INITIALIZER).orElse("ktn"));
     }
 
     static long number(ServiceConfig config, String name, long fallback) {

@@ -12,7 +12,7 @@ import java.util.Objects;
  * @param captions        one per image, or empty
  * @param initializerWord null for the configured default
  * @param training        null for the orchestrator's defaults
- * @param source          "http" or "event"
+ * @param source          "event" (kept in ConceptSubmitted for older consumers: "http" was the removed upload endpoint)
  * @param causationId     event id this submission answers, null for HTTP uploads
  */
 public record Submission(String tenantId, String jobId, String conceptName, String classWord, String initializerWord,

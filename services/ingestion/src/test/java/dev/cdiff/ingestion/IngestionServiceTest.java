@@ -23,11 +23,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.ByteArrayOutputStream;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -40,9 +35,8 @@ import java.util.UUID;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** Ingestion against a real broker, S3 and schema registry: both entry points, rejection, dedup, dead letters. */
+/** Ingestion against a real broker, S3 and schema registry: uploads as the gateway hands them over, rejection, dedup, dead letters. */
 class IngestionServiceTest {
-    private static final String KEY = "acme-secret-key";
     private static final Duration WAIT = Duration.ofSeconds(30);
 
     @TempDir
@@ -51,14 +45,11 @@ class IngestionServiceTest {
     static IngestionService service;
     static ArtifactStore store;
     static KafkaProducer<String, SpecificRecord> producer;
-    static final HttpClient HTTP = HttpClient.newHttpClient();
 
     @BeforeAll
     static void start() {
         stack = new LoopbackStack(workspace);
         Map<String, String> settings = stack.settings("ingestion");
-        settings.put(IngestionSettings.HTTP_PORT, "0");
-        settings.put(IngestionSettings.API_KEYS, KEY + "=acme,beta-secret-key=beta");
         settings.put(IngestionSettings.IMAGE_SIDE, "64");
         settings.put(IngestionSettings.MAX_IMAGE_BYTES, "300000");
         ServiceConfig config = ServiceConfig.of(settings);
@@ -74,34 +65,23 @@ class IngestionServiceTest {
         stack.close();
     }
 
-    private static HttpResponse<String> upload(String apiKey, String classWord, List<byte[]> images)
-            throws Exception {
-        String boundary = "----cdiff" + UUID.randomUUID();
-        ByteArrayOutputStream body = new ByteArrayOutputStream();
-        field(body, boundary, "conceptName", "rex");
-        if (classWord != null) {
-            field(body, boundary, "classWord", classWord);
-        }
+    /**
+     * What the gateway does with an upload: the bytes go under the tenant's uploads prefix, and an
+     * IngestionRequested names them. Returns the job id.
+     */
+    private static String upload(String tenant, String classWord, List<byte[]> images) throws Exception {
+        List<String> keys = new ArrayList<>();
         for (int i = 0; i < images.size(); i++) {
-            body.writeBytes(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"images\"; filename=\"photo"
-                    + i + ".png\"\r\nContent-Type: image/png\r\n\r\n").getBytes(StandardCharsets.UTF_8));
-            body.writeBytes(images.get(i));
-            body.writeBytes("\r\n".getBytes(StandardCharsets.UTF_8));
+            String key = "tenants/" + tenant + "/uploads/photo" + i + "-" + UUID.randomUUID() + ".png";
+            store.putAt(key, images.get(i), "image/png");
+            keys.add(key);
         }
-        body.writeBytes(("--" + boundary + "--\r\n").getBytes(StandardCharsets.UTF_8));
-        HttpRequest.Builder request = HttpRequest.newBuilder(
-                        URI.create("http://127.0.0.1:" + service.httpPort() + "/v1/concepts"))
-                .header("Content-Type", "multipart/form-data; boundary=" + boundary)
-                .POST(HttpRequest.BodyPublishers.ofByteArray(body.toByteArray()));
-        if (apiKey != null) {
-            request.header("X-Api-Key", apiKey);
-        }
-        return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
-    }
-
-    private static void field(ByteArrayOutputStream body, String boundary, String name, String value) {
-        body.writeBytes(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"" + name + "\"\r\n\r\n" + value
-                + "\r\n").getBytes(StandardCharsets.UTF_8));
+        String jobId = "job-" + UUID.randomUUID();
+        producer.send(new ProducerRecord<>(Topics.INGESTION_REQUESTED, jobId, IngestionRequested.newBuilder()
+                .setEventId(UUID.randomUUID().toString()).setTenantId(tenant).setJobId(jobId)
+                .setOccurredAt(Instant.now()).setConceptName("rex").setClassWord(classWord)
+                .setSourceBucket(store.bucket()).setSourceKeys(keys).setCaptions(List.of()).build())).get();
+        return jobId;
     }
 
     private static List<byte[]> pngs(int n, int seed) {
@@ -112,24 +92,15 @@ class IngestionServiceTest {
         return out;
     }
 
-    private static String jsonField(String json, String name) {
-        int at = json.indexOf("\"" + name + "\":\"");
-        int start = at + name.length() + 4;
-        return json.substring(start, json.indexOf('"', start));
-    }
-
     @Test
-    void httpUploadIsStoredAndAnnounced() throws Exception {
-        HttpResponse<String> response = upload(KEY, "Dog", pngs(5, 10));
-        assertEquals(202, response.statusCode(), response.body());
-        String jobId = jsonField(response.body(), "jobId");
+    void uploadedImagesAreNormalisedStoredAndAnnounced() throws Exception {
+        String jobId = upload("acme", "Dog", pngs(5, 10));
         try (KafkaConsumer<String, SpecificRecord> consumer = stack.consumer(Topics.CONCEPT_SUBMITTED)) {
             ConceptSubmitted event = LoopbackStack.await(consumer, ConceptSubmitted.class,
                     e -> e.getJobId().equals(jobId), 1, WAIT).get(0);
             assertEquals("acme", event.getTenantId());
             assertEquals("dog", event.getClassWord());
-            assertEquals("http", event.getSource());
-            assertEquals(jsonField(response.body(), "conceptId"), event.getConceptId());
+            assertEquals("event", event.getSource());
             assertEquals(5, event.getImages().size());
             for (ArtifactRef ref : event.getImages()) {
                 assertEquals("tenants/acme/images/" + ref.getSha256() + ".png", ref.getKey());
@@ -146,41 +117,29 @@ class IngestionServiceTest {
     void rejectedUploadStoresNothingAndSaysWhy() throws Exception {
         List<byte[]> images = pngs(4, 40);
         images.add("this is a text file".getBytes(StandardCharsets.UTF_8));
-        HttpResponse<String> response = upload("beta-secret-key", "cat", images);
-        assertEquals(422, response.statusCode(), response.body());
-        assertTrue(response.body().contains("UNSUPPORTED_FORMAT") && response.body().contains("photo4.png"),
-                response.body());
-        String jobId = jsonField(response.body(), "jobId");
+        String jobId = upload("beta", "cat", images);
         try (KafkaConsumer<String, SpecificRecord> consumer = stack.consumer(Topics.CONCEPT_REJECTED)) {
             ConceptRejected event = LoopbackStack.await(consumer, ConceptRejected.class,
                     e -> e.getJobId().equals(jobId), 1, WAIT).get(0);
             assertEquals("UNSUPPORTED_FORMAT", event.getReasonCode());
-            assertEquals(List.of("photo4.png"), event.getOffendingItems());
+            assertEquals(1, event.getOffendingItems().size());
+            assertTrue(event.getOffendingItems().get(0).startsWith("tenants/beta/uploads/photo4-"),
+                    event.getOffendingItems().toString());
         }
-        assertEquals(List.of(), store.list("tenants/beta/"));
+        assertEquals(List.of(), store.list("tenants/beta/images/"));
     }
 
     @Test
-    void oversizedBodiesAndBombsAreRefused() throws Exception {
-        List<byte[]> huge = new ArrayList<>();
-        for (int i = 0; i < 25; i++) {
-            huge.add(new byte[300_000]);
-        }
-        HttpResponse<String> tooLarge = upload(KEY, "dog", huge);
-        assertEquals(413, tooLarge.statusCode(), tooLarge.body());
-
+    void decompressionBombIsRejectedNamingItsSize() throws Exception {
         List<byte[]> withBomb = pngs(4, 90);
         withBomb.add(TestImages.pngHeaderClaiming(30_000, 30_000));
-        HttpResponse<String> bomb = upload(KEY, "dog", withBomb);
-        assertEquals(422, bomb.statusCode(), bomb.body());
-        assertTrue(bomb.body().contains("IMAGE_TOO_LARGE") && bomb.body().contains("photo4.png")
-                && bomb.body().contains("30000x30000"), bomb.body());
-    }
-
-    @Test
-    void unknownOrMissingKeyIs401() throws Exception {
-        assertEquals(401, upload("wrong-key-123", "dog", pngs(4, 1)).statusCode());
-        assertEquals(401, upload(null, "dog", pngs(4, 1)).statusCode());
+        String jobId = upload("acme", "dog", withBomb);
+        try (KafkaConsumer<String, SpecificRecord> consumer = stack.consumer(Topics.CONCEPT_REJECTED)) {
+            ConceptRejected event = LoopbackStack.await(consumer, ConceptRejected.class,
+                    e -> e.getJobId().equals(jobId), 1, WAIT).get(0);
+            assertEquals("IMAGE_TOO_LARGE", event.getReasonCode());
+            assertTrue(event.getReason().contains("30000x30000"), event.getReason());
+        }
     }
 
     @Test

@@ -46,7 +46,6 @@ class MalformedUploadAttackTest {
     static void start() {
         stack = new LoopbackStack(workspace);
         Map<String, String> settings = stack.settings("ingestion");
-        settings.put(IngestionSettings.HTTP_PORT, "-1");
         ServiceConfig config = ServiceConfig.of(settings);
         service = new IngestionService(config).start();
         store = ArtifactStore.fromConfig(config);

@@ -53,7 +53,6 @@ class TenantBoundaryAttackTest {
     static void start() {
         stack = new LoopbackStack(workspace);
         Map<String, String> settings = stack.settings("ingestion");
-        settings.put(IngestionSettings.HTTP_PORT, "-1");
         settings.put(IngestionSettings.IMAGE_SIDE, "64");
         ServiceConfig config = ServiceConfig.of(settings);
         service = new IngestionService(config).start();

@@ -59,7 +59,6 @@ class TriggerTenantBindingAttackTest {
     static void start() {
         stack = new LoopbackStack(workspace);
         Map<String, String> settings = stack.settings("ingestion");
-        settings.put(IngestionSettings.HTTP_PORT, "-1");
         settings.put(IngestionSettings.IMAGE_SIDE, "64");
         ServiceConfig config = ServiceConfig.of(settings);
         store = ArtifactStore.fromConfig(config);

@@ -45,6 +45,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  *       instance</li>
  * </ul>
  * {@code local=true} answers from this instance only (what instances send each other).
+ * <p>The job endpoints are internal: tenants read their jobs through the gateway, which asks here with the service
+ * token. With a token configured, {@code /jobs} answers 401 to a request without it; health stays open for probes.
  */
 public final class JobStatusHttpServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(JobStatusHttpServer.class);
@@ -57,9 +59,15 @@ public final class JobStatusHttpServer implements AutoCloseable {
     private volatile JobDirectory directory;
     private volatile Map<String, HealthCheck> liveChecks = Map.of();
     private volatile Map<String, HealthCheck> readyChecks = Map.of();
+    private final byte[] token;
 
-    /** Binds at once (so the port is known before Streams is configured); serves after {@link #start}. */
-    public JobStatusHttpServer(String host, int port) throws IOException {
+    /**
+     * Binds at once (so the port is known before Streams is configured); serves after {@link #start}.
+     *
+     * @param token service token required on {@code /jobs}, or null where only loopback can reach the port
+     */
+    public JobStatusHttpServer(String host, int port, String token) throws IOException {
+        this.token = token == null ? null : token.getBytes(StandardCharsets.UTF_8);
         server = HttpServer.create(new InetSocketAddress(host, port), 0);
         AtomicInteger threads = new AtomicInteger();
         executor = Executors.newFixedThreadPool(2, r -> {
@@ -125,7 +133,7 @@ public final class JobStatusHttpServer implements AutoCloseable {
     }
 
     private void jobs(HttpExchange exchange) throws IOException {
-        if (!allowGet(exchange)) {
+        if (!allowGet(exchange) || !authorized(exchange)) {
             return;
         }
         try {
@@ -188,8 +196,7 @@ public final class JobStatusHttpServer implements AutoCloseable {
 
     private void forward(HttpExchange exchange, HostInfo owner, String pathAndQuery, String ownerText) throws IOException {
         try {
-            HttpResponse<String> response = peers.send(HttpRequest.newBuilder(
-                            URI.create("http://" + ownerText + pathAndQuery)).timeout(Duration.ofSeconds(5)).GET().build(),
+            HttpResponse<String> response = peers.send(peerRequest("http://" + ownerText + pathAndQuery).build(),
                     HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
             exchange.getResponseHeaders().set(SERVED_BY, ownerText);
             send(exchange, response.statusCode(), JSON.readTree(response.body()));
@@ -213,8 +220,8 @@ public final class JobStatusHttpServer implements AutoCloseable {
             for (HostInfo other : directory.otherInstances()) {
                 String otherText = hostText(other);
                 try {
-                    HttpResponse<String> response = peers.send(HttpRequest.newBuilder(URI.create("http://" + otherText
-                                    + "/jobs?local=true&tenant=" + encode(tenant))).timeout(Duration.ofSeconds(5)).GET().build(),
+                    HttpResponse<String> response = peers.send(peerRequest("http://" + otherText
+                                    + "/jobs?local=true&tenant=" + encode(tenant)).build(),
                             HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
                     if (response.statusCode() != 200) {
                         unreachable.add(otherText);
@@ -234,6 +241,29 @@ public final class JobStatusHttpServer implements AutoCloseable {
         body.set("jobs", jobs);
         body.set("unreachable", unreachable);
         send(exchange, 200, body);
+    }
+
+    private boolean authorized(HttpExchange exchange) throws IOException {
+        if (token == null) {
+            return true;
+        }
+        String header = exchange.getRequestHeaders().getFirst("Authorization");
+        byte[] presented = header != null && header.startsWith("Bearer ")
+                ? header.substring(7).strip().getBytes(StandardCharsets.UTF_8) : new byte[0];
+        if (java.security.MessageDigest.isEqual(token, presented)) {
+            return true;
+        }
+        exchange.getResponseHeaders().set("WWW-Authenticate", "Bearer realm=\"cdiff-internal\"");
+        send(exchange, 401, error("this endpoint is internal: it needs the service token (tenants use the gateway)"));
+        return false;
+    }
+
+    private HttpRequest.Builder peerRequest(String url) {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(5)).GET();
+        if (token != null) {
+            request.header("Authorization", "Bearer " + new String(token, StandardCharsets.UTF_8));
+        }
+        return request;
     }
 
     private static boolean allowGet(HttpExchange exchange) throws IOException {

@@ -96,7 +96,7 @@ public final class OrchestratorService implements AutoCloseable {
         JobStatusHttpServer http;
         try {
             Files.createDirectories(config.stateDir());
-            http = new JobStatusHttpServer(config.httpHost(), config.httpPort());
+            http = new JobStatusHttpServer(config.httpHost(), config.httpPort(), config.httpToken());
         } catch (IOException e) {
             throw new UncheckedIOException("cannot prepare orchestrator (state dir " + config.stateDir()
                     + ", http " + config.httpHost() + ":" + config.httpPort() + ")", e);

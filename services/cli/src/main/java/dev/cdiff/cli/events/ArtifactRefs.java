@@ -39,6 +39,12 @@ public final class ArtifactRefs {
                 .setMediaType(node.path("mediaType").asText()).build();
     }
 
+    public static List<ArtifactRef> listFromJson(JsonNode array) {
+        List<ArtifactRef> out = new ArrayList<>();
+        array.forEach(n -> out.add(fromJson(n)));
+        return out;
+    }
+
     public static List<String> strings(Object value) {
         List<String> out = new ArrayList<>();
         if (value instanceof Collection<?> c) {

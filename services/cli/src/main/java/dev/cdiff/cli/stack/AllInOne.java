@@ -3,6 +3,7 @@ package dev.cdiff.cli.stack;
 import dev.cdiff.diffusion.delta.BaseModelDigest;
 import dev.cdiff.cli.model.DemoBaseModel;
 import dev.cdiff.embedded.EmbeddedStack;
+import dev.cdiff.gateway.GatewaySettings;
 import dev.cdiff.platform.config.ServiceConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -23,13 +24,13 @@ import java.util.function.Consumer;
 /**
  * The whole pipeline in one JVM: the embedded broker, S3 endpoint and schema registry ({@link EmbeddedStack}) in one
  * workspace folder, then ingestion, retrieval, training, merging, sampling and the orchestrator, each with its own
- * consumer group and scratch folder ({@code <workspace>/services/<name>}). Everything stays in the workspace, so a
+ * consumer group and scratch folder ({@code <workspace>/services/<name>}), and the gateway, the only way in for
+ * tenants. The local CLI gets a key of its own tenant ({@link LocalKey}). Everything stays in the workspace, so a
  * restart continues where the last run stopped: committed offsets, stored artifacts, registered schemas, the
  * orchestrator's job store and training checkpoints.
  */
 public final class AllInOne implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(AllInOne.class);
-    public static final String DEFAULT_API_KEY = "cdiff-local-key";
     public static final String DEFAULT_TENANT = "local";
 
     /**
@@ -38,7 +39,7 @@ public final class AllInOne implements AutoCloseable {
      * @param services  which services to start
      */
     public record Options(Path workspace, Path baseModel, Map<String, String> settings, int kafkaPort, int s3Port,
-                          int registryPort, int ingestionPort, int orchestratorPort, String apiKey, String tenant,
+                          int registryPort, int gatewayPort, int orchestratorPort, String tenant,
                           Set<PipelineService> services) {
 
         public Options {
@@ -49,34 +50,35 @@ public final class AllInOne implements AutoCloseable {
         /** Ephemeral ports, the demo profile, every service. */
         public static Options defaults(Path workspace) {
             return new Options(workspace, null, StackProfile.demo(DemoBaseModel.imageSize()), 0, 0, 0, 0, 0,
-                    DEFAULT_API_KEY, DEFAULT_TENANT, EnumSet.allOf(PipelineService.class));
+                    DEFAULT_TENANT, EnumSet.allOf(PipelineService.class));
         }
 
         public Options withSettings(Map<String, String> overrides) {
             Map<String, String> merged = new LinkedHashMap<>(settings);
             merged.putAll(overrides);
-            return new Options(workspace, baseModel, merged, kafkaPort, s3Port, registryPort, ingestionPort,
-                    orchestratorPort, apiKey, tenant, services);
+            return new Options(workspace, baseModel, merged, kafkaPort, s3Port, registryPort, gatewayPort,
+                    orchestratorPort, tenant, services);
         }
 
         public Options withBaseModel(Path dir) {
-            return new Options(workspace, dir, settings, kafkaPort, s3Port, registryPort, ingestionPort,
-                    orchestratorPort, apiKey, tenant, services);
+            return new Options(workspace, dir, settings, kafkaPort, s3Port, registryPort, gatewayPort,
+                    orchestratorPort, tenant, services);
         }
 
-        public Options withPorts(int kafka, int s3, int registry, int ingestion, int orchestrator) {
-            return new Options(workspace, baseModel, settings, kafka, s3, registry, ingestion, orchestrator, apiKey,
-                    tenant, services);
+        public Options withPorts(int kafka, int s3, int registry, int gateway, int orchestrator) {
+            return new Options(workspace, baseModel, settings, kafka, s3, registry, gateway, orchestrator, tenant,
+                    services);
         }
 
-        public Options withApiKey(String key, String tenantId) {
-            return new Options(workspace, baseModel, settings, kafkaPort, s3Port, registryPort, ingestionPort,
-                    orchestratorPort, key, tenantId, services);
+        /** The tenant the local CLI's own key belongs to. */
+        public Options withTenant(String tenantId) {
+            return new Options(workspace, baseModel, settings, kafkaPort, s3Port, registryPort, gatewayPort,
+                    orchestratorPort, tenantId, services);
         }
 
         public Options withServices(Set<PipelineService> only) {
-            return new Options(workspace, baseModel, settings, kafkaPort, s3Port, registryPort, ingestionPort,
-                    orchestratorPort, apiKey, tenant, only);
+            return new Options(workspace, baseModel, settings, kafkaPort, s3Port, registryPort, gatewayPort,
+                    orchestratorPort, tenant, only);
         }
     }
 
@@ -125,23 +127,25 @@ public final class AllInOne implements AutoCloseable {
         List<PipelineService.Running> running = new ArrayList<>();
         try {
             Map<String, String> endpointValues = new LinkedHashMap<>(stack.environment());
-            // ingestion last: an upload is accepted only once every service downstream of it is in its group
+            // the orchestrator's job endpoint is internal: only the gateway gets this run's token
+            Map<String, String> internal = new LinkedHashMap<>();
+            internal.put("ORCHESTRATOR_HTTP_TOKEN", randomToken());
+            // the gateway last: a request is accepted only once every service downstream of it is in its group
             for (PipelineService service : startOrder()) {
                 if (!options.services().contains(service)) {
                     continue;
                 }
                 progress.accept(service.serviceName());
-                PipelineService.Running r = service.start(serviceConfig(options, stack, service, model));
+                PipelineService.Running r = service.start(serviceConfig(options, stack, service, model, internal));
                 running.add(r);
-                if (service == PipelineService.INGESTION && r.httpUrl() != null) {
-                    endpointValues.put(Endpoints.INGESTION_URL, r.httpUrl());
-                }
                 if (service == PipelineService.ORCHESTRATOR) {
-                    endpointValues.put(Endpoints.ORCHESTRATOR_URL, r.httpUrl());
+                    internal.put(GatewaySettings.ORCHESTRATOR_URL, r.httpUrl());
+                }
+                if (service == PipelineService.GATEWAY) {
+                    endpointValues.put(Endpoints.GATEWAY_URL, r.httpUrl());
+                    endpointValues.put(Endpoints.API_KEY, LocalKey.ensure(ws, options.tenant()));
                 }
             }
-            endpointValues.put(Endpoints.API_KEY, options.apiKey());
-            endpointValues.put(Endpoints.TENANT, options.tenant());
             endpointValues.put(Endpoints.PID, Long.toString(ProcessHandle.current().pid()));
             Endpoints endpoints = new Endpoints(endpointValues);
             endpoints.save(Workspace.endpointsFile(ws));
@@ -157,10 +161,22 @@ public final class AllInOne implements AutoCloseable {
 
     private static List<PipelineService> startOrder() {
         return List.of(PipelineService.ORCHESTRATOR, PipelineService.RETRIEVAL, PipelineService.TRAINING,
-                PipelineService.MERGING, PipelineService.SAMPLING, PipelineService.INGESTION);
+                PipelineService.MERGING, PipelineService.SAMPLING, PipelineService.INGESTION, PipelineService.GATEWAY);
+    }
+
+    private static String randomToken() {
+        byte[] bytes = new byte[32];
+        new java.security.SecureRandom().nextBytes(bytes);
+        return java.util.HexFormat.of().formatHex(bytes);
     }
 
     static ServiceConfig serviceConfig(Options options, EmbeddedStack stack, PipelineService service, Path model) {
+        return serviceConfig(options, stack, service, model, Map.of());
+    }
+
+    /** @param internal settings only the orchestrator and the gateway read (the service token, the status URL) */
+    static ServiceConfig serviceConfig(Options options, EmbeddedStack stack, PipelineService service, Path model,
+                                       Map<String, String> internal) {
         Map<String, String> env = new LinkedHashMap<>(stack.environment());
         env.put(ServiceConfig.SERVICE_NAME, service.serviceName());
         // each service on the bus as its own principal, allowed only its own topics and group
@@ -169,9 +185,14 @@ public final class AllInOne implements AutoCloseable {
         env.put(ServiceConfig.WORK_DIR, options.workspace().toAbsolutePath().resolve("services")
                 .resolve(service.serviceName()).toString());
         env.put("BASE_MODEL_DIR", model.toAbsolutePath().toString());
-        env.put("INGESTION_HTTP_PORT", Integer.toString(options.ingestionPort()));
-        env.put("INGESTION_API_KEYS", options.apiKey() + "=" + options.tenant());
         env.put("ORCHESTRATOR_HTTP_PORT", Integer.toString(options.orchestratorPort()));
+        if (service == PipelineService.ORCHESTRATOR || service == PipelineService.GATEWAY) {
+            env.putAll(internal);
+        }
+        if (service == PipelineService.GATEWAY) {
+            env.put(GatewaySettings.HTTP_PORT, Integer.toString(options.gatewayPort()));
+            env.put(GatewaySettings.KEYS_FILE, LocalKey.keysFile(options.workspace().toAbsolutePath()).toString());
+        }
         if (service == PipelineService.ORCHESTRATOR) {
             // after a crash (no leave-group on close) the group waits for the old member's session to expire
             // before it rebalances: keep that wait to seconds, not the default 45 s
@@ -195,6 +216,11 @@ public final class AllInOne implements AutoCloseable {
 
     public Path baseModel() {
         return baseModel;
+    }
+
+    /** The tenant of the CLI's own key. */
+    public String tenant() {
+        return options.tenant();
     }
 
     public Path workspace() {

@@ -19,15 +19,13 @@ import java.util.TreeMap;
 /**
  * Where a running pipeline is reachable, as the client commands (submit, status, sample, merge, events) need it:
  * the shared service settings ({@link ServiceConfig} names: KAFKA_BOOTSTRAP_SERVERS, SCHEMA_REGISTRY_URL, S3_*,
- * TOPIC_PREFIX) plus the HTTP endpoints of ingestion and the orchestrator and the API key / tenant to use.
+ * TOPIC_PREFIX) plus the public API's URL and the API key to use (the tenant is the key's).
  * {@code up} writes them to {@code <workspace>/endpoints.properties}; against an external stack, give a file of the
  * same keys or set them as environment variables (which win over the file).
  */
 public final class Endpoints {
-    public static final String INGESTION_URL = "CDIFF_INGESTION_URL";
-    public static final String ORCHESTRATOR_URL = "CDIFF_ORCHESTRATOR_URL";
+    public static final String GATEWAY_URL = "CDIFF_GATEWAY_URL";
     public static final String API_KEY = "CDIFF_API_KEY";
-    public static final String TENANT = "CDIFF_TENANT";
     public static final String PID = "CDIFF_PID";
 
     private final Map<String, String> values;
@@ -52,7 +50,7 @@ public final class Endpoints {
                 ServiceConfig.S3_ENDPOINT, ServiceConfig.S3_ACCESS_KEY, ServiceConfig.S3_SECRET_KEY,
                 ServiceConfig.S3_BUCKET, ServiceConfig.TOPIC_PREFIX, ServiceConfig.KAFKA_USERNAME,
                 ServiceConfig.KAFKA_PASSWORD, ServiceConfig.KAFKA_SASL_MECHANISM, ServiceConfig.KAFKA_SECURITY_PROTOCOL,
-                ServiceConfig.SCHEMA_REGISTRY_USERNAME, ServiceConfig.SCHEMA_REGISTRY_PASSWORD, INGESTION_URL, ORCHESTRATOR_URL, API_KEY, TENANT}) {
+                ServiceConfig.SCHEMA_REGISTRY_USERNAME, ServiceConfig.SCHEMA_REGISTRY_PASSWORD, GATEWAY_URL, API_KEY}) {
             String env = System.getenv(key);
             if (env != null && !env.isBlank()) {
                 merged.put(key, env);
@@ -98,6 +96,11 @@ public final class Endpoints {
 
     public String topicPrefix() {
         return optional(ServiceConfig.TOPIC_PREFIX).orElse("");
+    }
+
+    /** The public API with this file's key. */
+    public dev.cdiff.cli.client.GatewayClient gateway() {
+        return new dev.cdiff.cli.client.GatewayClient(required(GATEWAY_URL), required(API_KEY));
     }
 
     public String bucket() {

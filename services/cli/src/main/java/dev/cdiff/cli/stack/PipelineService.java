@@ -1,5 +1,6 @@
 package dev.cdiff.cli.stack;
 
+import dev.cdiff.gateway.GatewayService;
 import dev.cdiff.ingestion.IngestionService;
 import dev.cdiff.merging.MergingService;
 import dev.cdiff.orchestrator.OrchestratorConfig;
@@ -15,11 +16,11 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * The six processes of the pipeline and how to start one of them from a {@link ServiceConfig}. Each runs with its
+ * The seven processes of the pipeline and how to start one of them from a {@link ServiceConfig}. Each runs with its
  * own consumer group (its name), so in one JVM they behave as they do in separate containers.
  */
 public enum PipelineService {
-    INGESTION, RETRIEVAL, TRAINING, MERGING, SAMPLING, ORCHESTRATOR;
+    INGESTION, RETRIEVAL, TRAINING, MERGING, SAMPLING, ORCHESTRATOR, GATEWAY;
 
     /** A started service; closing it stops it. */
     public interface Running extends AutoCloseable {
@@ -57,8 +58,7 @@ public enum PipelineService {
         return switch (this) {
             case INGESTION -> {
                 IngestionService s = new IngestionService(config).start();
-                yield running(() -> s.httpPort() < 0 ? null : "http://" + config.optional("INGESTION_HTTP_HOST")
-                        .orElse("127.0.0.1") + ":" + s.httpPort(), s::close);
+                yield running(() -> null, s::close);
             }
             case RETRIEVAL -> {
                 RetrievalService s = new RetrievalService(config).start();
@@ -75,6 +75,10 @@ public enum PipelineService {
             case SAMPLING -> {
                 SamplingService s = new SamplingService(config).start();
                 yield running(() -> null, s::close);
+            }
+            case GATEWAY -> {
+                GatewayService s = new GatewayService(config).start();
+                yield running(s::httpUrl, s::close);
             }
             case ORCHESTRATOR -> {
                 OrchestratorService s = OrchestratorService.start(OrchestratorConfig.from(config));

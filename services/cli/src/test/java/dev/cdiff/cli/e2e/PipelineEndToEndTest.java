@@ -1,7 +1,6 @@
 package dev.cdiff.cli.e2e;
 
-import dev.cdiff.cli.client.IngestionClient;
-import dev.cdiff.cli.client.OrchestratorClient;
+import dev.cdiff.cli.client.GatewayClient;
 import dev.cdiff.cli.demo.DemoConcept;
 import dev.cdiff.cli.demo.DemoRun;
 import dev.cdiff.cli.events.ChainTiming;
@@ -58,7 +57,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The real pipeline in one JVM on the embedded broker, registry and S3, driven like a user: a concept uploaded as
- * multipart over HTTP, then nothing but events until the sampled images are in S3. Checks the chain through the
+ * multipart through the authenticated public API, then nothing but events until the sampled images are in S3. Checks the chain through the
  * causation links, the artifacts, and that every record on every topic is a registered schema a plain Confluent
  * reader decodes. Then the demo's merge-and-sample walk, and a restart on the same workspace.
  */
@@ -99,17 +98,18 @@ class PipelineEndToEndTest {
         try (EventWatcher watcher = EventWatcher.start(endpoints, false);
              JobFollower follower = new JobFollower(watcher, false, j -> j)) {
             DemoConcept concept = DemoConcept.CHECKER_CIRCLE;
-            IngestionClient.Answer answer = new IngestionClient(endpoints.required(Endpoints.INGESTION_URL),
-                    endpoints.required(Endpoints.API_KEY)).submit(concept.conceptName(), concept.classWord(),
+            GatewayClient.Answer answer = endpoints.gateway().submit(concept.conceptName(), concept.classWord(),
                     concept.initializerWord(), concept.images(), List.of());
-            assertEquals(202, answer.status(), answer.describeRejection());
+            assertEquals(202, answer.status(), answer.describe());
             conceptJob = answer.jobId();
             ObservedEvent done = follower.awaitDone(conceptJob, Set.of("SamplesGenerated"), TIMEOUT);
             assertNotNull(done);
             chain = watcher.eventsOf(conceptJob);
         }
 
-        ObservedEvent submitted = only(chain, "ConceptSubmitted");
+        ObservedEvent requested = only(chain, "IngestionRequested");
+        ObservedEvent submitted = answerTo(chain, requested, "ConceptSubmitted");
+        assertEquals("local", requested.tenantId(), "the gateway names the key's tenant");
         ObservedEvent regRequested = answerTo(chain, submitted, "RegularizationRequested");
         ObservedEvent regReady = answerTo(chain, regRequested, "RegularizationReady");
         ObservedEvent trainRequested = answerTo(chain, regReady, "TrainingRequested");
@@ -149,7 +149,7 @@ class PipelineEndToEndTest {
             assertTrue(l.elapsed().toMillis() < 5000, l.label() + " took " + l.elapsed());
         }
 
-        JsonStatus status = JsonStatus.of(new OrchestratorClient(endpoints.required(Endpoints.ORCHESTRATOR_URL)), conceptJob);
+        JsonStatus status = JsonStatus.of(endpoints.gateway(), conceptJob);
         assertEquals("DONE", status.stage());
     }
 
@@ -239,8 +239,7 @@ class PipelineEndToEndTest {
             assertTrue(watcher.eventsOf(conceptJob).stream().anyMatch(e -> "SamplesGenerated".equals(e.type())),
                     "the first run's events are still there");
         }
-        assertEquals("DONE", JsonStatus.of(new OrchestratorClient(endpoints.required(Endpoints.ORCHESTRATOR_URL)),
-                conceptJob).stage(), "the orchestrator's job store survived the restart");
+        assertEquals("DONE", JsonStatus.of(endpoints.gateway(), conceptJob).stage(), "the orchestrator's job store survived the restart");
     }
 
     private static ObservedEvent only(List<ObservedEvent> chain, String type) {
@@ -268,7 +267,7 @@ class PipelineEndToEndTest {
 
     /** The bit of the orchestrator's JobStatus the test reads; waits briefly for the store to catch up. */
     private record JsonStatus(String stage) {
-        static JsonStatus of(OrchestratorClient client, String jobId) throws Exception {
+        static JsonStatus of(GatewayClient client, String jobId) throws Exception {
             long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
             String stage = null;
             while (System.nanoTime() < deadline) {

@@ -19,20 +19,20 @@ class StackConfigTest {
         assertEquals(PipelineService.TRAINING, PipelineService.named(" Training "));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> PipelineService.named("trainer"));
         assertTrue(e.getMessage().contains("'trainer'") && e.getMessage().contains(
-                "[ingestion, retrieval, training, merging, sampling, orchestrator]"), e.getMessage());
+                "[ingestion, retrieval, training, merging, sampling, orchestrator, gateway]"), e.getMessage());
     }
 
     @Test
     void endpointsSurviveARoundTripThroughTheirFile(@TempDir Path dir) {
         Path file = dir.resolve("endpoints.properties");
-        new Endpoints(Map.of(ServiceConfig.KAFKA_BOOTSTRAP_SERVERS, "127.0.0.1:1234", Endpoints.TENANT, "local",
-                Endpoints.INGESTION_URL, "http://127.0.0.1:9/x")).save(file);
+        new Endpoints(Map.of(ServiceConfig.KAFKA_BOOTSTRAP_SERVERS, "127.0.0.1:1234",
+                Endpoints.GATEWAY_URL, "http://127.0.0.1:9/x")).save(file);
         Endpoints loaded = Endpoints.load(file);
         assertEquals("127.0.0.1:1234", loaded.kafkaBootstrapServers());
-        assertEquals("local", loaded.required(Endpoints.TENANT));
+        assertEquals("http://127.0.0.1:9/x", loaded.required(Endpoints.GATEWAY_URL));
         assertEquals("training", loaded.serviceConfig("training").serviceName());
         IllegalStateException missing = assertThrows(IllegalStateException.class,
-                () -> loaded.required(Endpoints.ORCHESTRATOR_URL));
+                () -> loaded.required(Endpoints.API_KEY));
         assertTrue(missing.getMessage().contains("./cdiff up"), missing.getMessage());
     }
 

@@ -1,4 +1,4 @@
-package dev.cdiff.ingestion.http;
+package dev.cdiff.gateway.http;
 
 import org.junit.jupiter.api.Test;
 

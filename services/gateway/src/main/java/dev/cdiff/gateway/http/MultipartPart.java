@@ -1,4 +1,4 @@
-package dev.cdiff.ingestion.http;
+package dev.cdiff.gateway.http;
 
 import java.nio.charset.StandardCharsets;
 

@@ -1,4 +1,4 @@
-package dev.cdiff.ingestion.http;
+package dev.cdiff.gateway.http;
 
 /** The request body is not well-formed multipart/form-data; the message says what is wrong. */
 public class MalformedMultipartException extends RuntimeException {
