@@ -10,7 +10,7 @@ import java.util.Map;
 /**
  * How long a job may stay in each stage without news before the orchestrator ends it, how long a finished job's
  * status is kept, and how often both are checked. Keys: {@code orchestrator.timeout.<stage>} (ingesting,
- * regularizing, training, sampling, merging), {@code orchestrator.jobs.retention},
+ * regularizing, queued, training, sampling, merging), {@code orchestrator.jobs.retention},
  * {@code orchestrator.sweep.interval}; values like {@code 90s}, {@code 30m}, {@code 6h}, {@code 7d}, {@code 500ms}
  * or ISO-8601 ({@code PT30M}).
  *
@@ -27,6 +27,8 @@ public record JobLifecycle(Map<JobStage, Duration> stageTimeouts, Duration finis
     private static final Map<JobStage, Duration> DEFAULT_TIMEOUTS = Map.of(
             JobStage.INGESTING, Duration.ofMinutes(30),
             JobStage.REGULARIZING, Duration.ofHours(2),
+            // waiting is not being stuck: a busy day's queue may take long, but a job forgotten for a week ends
+            JobStage.QUEUED, Duration.ofDays(7),
             JobStage.TRAINING, Duration.ofHours(2),
             JobStage.SAMPLING, Duration.ofHours(2),
             JobStage.MERGING, Duration.ofHours(2));

@@ -27,13 +27,13 @@ import java.util.Objects;
  * A wall-clock punctuator sweeps the store: jobs stuck in a stage past its timeout are failed, finished jobs
  * older than the retention are deleted (a tombstone in the changelog).
  */
-final class JobStateProcessor implements Processor<String, SpecificRecord, String, SpecificRecord> {
+final class JobStateProcessor implements Processor<String, SpecificRecord, String, Object> {
     private static final Logger LOG = LoggerFactory.getLogger(JobStateProcessor.class);
 
     private final JobTransitions transitions;
     private final JobLifecycle lifecycle;
     private final Clock clock;
-    private ProcessorContext<String, SpecificRecord> context;
+    private ProcessorContext<String, Object> context;
     private KeyValueStore<String, JobStatus> jobs;
 
     JobStateProcessor(JobTransitions transitions, JobLifecycle lifecycle, Clock clock) {
@@ -43,7 +43,7 @@ final class JobStateProcessor implements Processor<String, SpecificRecord, Strin
     }
 
     @Override
-    public void init(ProcessorContext<String, SpecificRecord> context) {
+    public void init(ProcessorContext<String, Object> context) {
         this.context = context;
         this.jobs = context.getStateStore(JobTopology.JOB_STORE);
         context.schedule(lifecycle.sweepInterval(), PunctuationType.WALL_CLOCK_TIME, ignored -> sweep());
@@ -86,6 +86,10 @@ final class JobStateProcessor implements Processor<String, SpecificRecord, Strin
             EventEnvelope out = EventEnvelope.of(emitted);
             context.forward(new Record<>(jobId, emitted, out.occurredAt().toEpochMilli()),
                     JobTopology.sinkName(emitted.getClass()));
+        }
+        long timestamp = clock.millis();
+        for (ScheduleCommand command : outcome.scheduled()) {
+            context.forward(new Record<>(JobTopology.SCHEDULE_KEY, command, timestamp), JobTopology.SCHEDULE_SINK);
         }
     }
 

@@ -1,6 +1,7 @@
 package dev.cdiff.orchestrator;
 
 import dev.cdiff.platform.Topics;
+import dev.cdiff.platform.quota.Quotas;
 import dev.cdiff.schemas.events.ConceptRejected;
 import dev.cdiff.schemas.events.ConceptSubmitted;
 import dev.cdiff.schemas.events.DeadLetter;
@@ -34,9 +35,14 @@ import java.util.List;
  * <pre>
  * ingestion-requested, concept-submitted, concept-rejected, regularization-ready, training-progress,
  * training-completed, training-failed, sample-requested, samples-generated, merge-requested, merge-completed,
- * job-failed, dead-letter ──► job-state-machine [job-status] ──► regularization-requested, training-requested,
- *                                                            sample-requested, job-failed
+ * job-failed, dead-letter, training-requested ──► job-state-machine [job-status] ──► regularization-requested,
+ *                                                            sample-requested, job-failed, training-schedule
+ * training-schedule ──► training-scheduler [training-tenants, training-requests, training-cursor]
+ *                   ──► training-requested, job-failed
  * </pre>
+ * A job ready to train is not requested at once: it is sent to the scheduler, which releases it when a training
+ * slot is free and it is its tenant's turn (see {@link TrainingScheduler}). training-requested is read back so the
+ * job moves from QUEUED to TRAINING when its request is released.
  * dead-letter is keyed by the original record's key (the job id), like every event topic, and must have the same
  * partition count; a dead letter ends its job with a JobFailed naming the reason.
  * All input topics must have the same partition count and be keyed by jobId so one job's events meet in one task.
@@ -46,11 +52,19 @@ import java.util.List;
 public final class JobTopology {
     public static final String JOB_STORE = "job-status";
     static final String PROCESSOR = "job-state-machine";
+    static final String SCHEDULER = "training-scheduler";
+    static final String SCHEDULE_TENANTS_STORE = "training-tenants";
+    static final String SCHEDULE_REQUESTS_STORE = "training-requests";
+    static final String SCHEDULE_CURSOR_STORE = "training-cursor";
+    /** Every schedule command carries this key, so all of them land on one partition and meet in one task. */
+    static final String SCHEDULE_KEY = "training";
+    static final String SCHEDULE_SINK = "sink-" + Topics.TRAINING_SCHEDULE;
 
     static final List<Class<? extends SpecificRecord>> CONSUMED = List.of(
             IngestionRequested.class, ConceptSubmitted.class, ConceptRejected.class, RegularizationReady.class,
             TrainingProgress.class, TrainingCompleted.class, TrainingFailed.class, SampleRequested.class,
-            SamplesGenerated.class, MergeRequested.class, MergeCompleted.class, JobFailed.class, DeadLetter.class);
+            SamplesGenerated.class, MergeRequested.class, MergeCompleted.class, JobFailed.class, DeadLetter.class,
+            TrainingRequested.class);
     static final List<Class<? extends SpecificRecord>> EMITTED = List.of(
             RegularizationRequested.class, TrainingRequested.class, SampleRequested.class, JobFailed.class);
 
@@ -59,18 +73,25 @@ public final class JobTopology {
     private final Clock clock;
     private final String topicPrefix;
     private final JobLifecycle lifecycle;
+    private final Quotas quotas;
 
     /**
      * @param topicPrefix put before every topic name (ServiceConfig's TOPIC_PREFIX; "" in the usual deployment)
      * @param clock the source of occurredAt of emitted events
      */
-    public JobTopology(EventSerdes serdes, OrchestratorSettings settings, JobLifecycle lifecycle, Clock clock,
-                       String topicPrefix) {
+    public JobTopology(EventSerdes serdes, OrchestratorSettings settings, JobLifecycle lifecycle, Quotas quotas,
+                       Clock clock, String topicPrefix) {
         this.serdes = serdes;
         this.settings = settings;
         this.lifecycle = lifecycle;
+        this.quotas = quotas;
         this.clock = clock;
         this.topicPrefix = topicPrefix == null ? "" : topicPrefix;
+    }
+
+    public JobTopology(EventSerdes serdes, OrchestratorSettings settings, JobLifecycle lifecycle, Clock clock,
+                       String topicPrefix) {
+        this(serdes, settings, lifecycle, Quotas.defaults(), clock, topicPrefix);
     }
 
     public JobTopology(EventSerdes serdes, OrchestratorSettings settings, Clock clock, String topicPrefix) {
@@ -90,12 +111,27 @@ public final class JobTopology {
             topology.addSource(sources[i], Serdes.String().deserializer(), serdeOf(type).deserializer(),
                     topicPrefix + Topics.of(type));
         }
-        JobTransitions transitions = new JobTransitions(settings);
+        JobTransitions transitions = new JobTransitions(settings, quotas);
         topology.addProcessor(PROCESSOR, () -> new JobStateProcessor(transitions, lifecycle, clock), sources);
         topology.addStateStore(jobStore(), PROCESSOR);
+        JsonSerde<ScheduleCommand> commands = new JsonSerde<>(ScheduleCommand.class);
+        topology.addSink(SCHEDULE_SINK, topicPrefix + Topics.TRAINING_SCHEDULE, Serdes.String().serializer(),
+                commands.serializer(), PROCESSOR);
+        topology.addSource("source-" + Topics.TRAINING_SCHEDULE, Serdes.String().deserializer(),
+                commands.deserializer(), topicPrefix + Topics.TRAINING_SCHEDULE);
+        topology.addProcessor(SCHEDULER, () -> new TrainingScheduler(quotas, clock),
+                "source-" + Topics.TRAINING_SCHEDULE);
+        topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(SCHEDULE_TENANTS_STORE),
+                Serdes.String(), new JsonSerde<>(TrainingScheduler.TenantQueue.class)), SCHEDULER);
+        topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(SCHEDULE_REQUESTS_STORE),
+                Serdes.String(), Serdes.ByteArray()), SCHEDULER);
+        topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(SCHEDULE_CURSOR_STORE),
+                Serdes.String(), Serdes.String()), SCHEDULER);
         for (Class<? extends SpecificRecord> type : EMITTED) {
+            String[] parents = type == TrainingRequested.class ? new String[]{SCHEDULER}
+                    : type == JobFailed.class ? new String[]{PROCESSOR, SCHEDULER} : new String[]{PROCESSOR};
             topology.addSink(sinkName(type), topicPrefix + Topics.of(type), Serdes.String().serializer(),
-                    serdeOf(type).serializer(), PROCESSOR);
+                    serdeOf(type).serializer(), parents);
         }
         return topology;
     }

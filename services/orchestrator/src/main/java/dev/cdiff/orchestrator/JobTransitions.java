@@ -2,6 +2,8 @@ package dev.cdiff.orchestrator;
 
 import dev.cdiff.platform.ids.Ids;
 import dev.cdiff.platform.ids.InvalidIdException;
+import dev.cdiff.platform.quota.QuotaViolation;
+import dev.cdiff.platform.quota.Quotas;
 import dev.cdiff.schemas.events.ConceptRejected;
 import dev.cdiff.schemas.events.ConceptSubmitted;
 import dev.cdiff.schemas.events.DeadLetter;
@@ -15,6 +17,7 @@ import dev.cdiff.schemas.events.SamplesGenerated;
 import dev.cdiff.schemas.events.TrainingCompleted;
 import dev.cdiff.schemas.events.TrainingFailed;
 import dev.cdiff.schemas.events.TrainingProgress;
+import dev.cdiff.schemas.events.TrainingRequested;
 import org.apache.avro.specific.SpecificRecord;
 
 import java.time.Duration;
@@ -38,19 +41,27 @@ public final class JobTransitions {
      * @param status what to store, or null to leave the store untouched
      * @param emitted events to publish, in order
      * @param dropped why the event was dropped without touching the job, or null
+     * @param scheduled commands for the training scheduler, in order
      */
-    public record Outcome(JobStatus status, List<SpecificRecord> emitted, String dropped) {
+    public record Outcome(JobStatus status, List<SpecificRecord> emitted, String dropped,
+                          List<ScheduleCommand> scheduled) {
         static Outcome drop(String why) {
-            return new Outcome(null, List.of(), why);
+            return new Outcome(null, List.of(), why, List.of());
         }
     }
 
     private final OrchestratorSettings settings;
+    private final Quotas quotas;
     private final Requests requests;
 
-    public JobTransitions(OrchestratorSettings settings) {
+    public JobTransitions(OrchestratorSettings settings, Quotas quotas) {
         this.settings = settings;
+        this.quotas = quotas;
         this.requests = new Requests(settings);
+    }
+
+    public JobTransitions(OrchestratorSettings settings) {
+        this(settings, Quotas.defaults());
     }
 
     public Outcome apply(JobStatus current, SpecificRecord event, Instant now) {
@@ -92,6 +103,8 @@ public final class JobTransitions {
             onMergeCompleted(step, e);
         } else if (event instanceof JobFailed e) {
             onJobFailed(step, e);
+        } else if (event instanceof TrainingRequested e) {
+            onTrainingRequested(step, e);
         } else {
             return Outcome.drop("the orchestrator does not handle " + in.type());
         }
@@ -130,6 +143,10 @@ public final class JobTransitions {
         job.training = requests.trainingPlan(job.jobId, e.getTraining());
         job.regularization = new JobStatus.Regularization();
         job.regularization.classPrompt = requests.classPrompt(concept.classWord);
+        if (refusedByQuota(step)) {
+            // refused before any work is spent on it: no regularization set is retrieved for a run never made
+            return;
+        }
         step.enter(JobStage.REGULARIZING);
         job.regularization.requestEventId = step.emit(requests.regularization(job, step.in, step.now));
     }
@@ -154,12 +171,62 @@ public final class JobTransitions {
         job.regularization.origin = e.getOrigin();
         job.regularization.classSetDigest = e.getClassSetDigest();
         job.regularization.imageCount = e.getImages().size();
+        // checked again where the work is requested: the caps may have been lowered since the submission
+        if (refusedByQuota(step)) {
+            return;
+        }
+        step.enter(JobStage.QUEUED);
+        TrainingRequested request = requests.training(job, e, step.in, step.now);
+        job.training.requestEventId = request.getEventId();
+        step.scheduled.add(ScheduleCommand.enqueue(request));
+    }
+
+    /** Ends the job with a JobFailed naming every cap its training plan breaks; false when it fits its quota. */
+    private boolean refusedByQuota(Step step) {
+        JobStatus job = step.job;
+        List<QuotaViolation> violations = quotas.forTenant(job.tenantId).checkTraining(job.training.steps,
+                job.training.resolution, job.training.batchSize, List.of(job.concept.images.size()));
+        if (violations.isEmpty()) {
+            return false;
+        }
+        step.fail("quota", QuotaViolation.describe(violations), QuotaViolation.ERROR_CLASS, false, null);
+        step.emit(requests.failure(job, step.in, step.now));
+        return true;
+    }
+
+    /**
+     * The scheduler released the job's request: training starts now, and the stage's clock with it. The request
+     * is this orchestrator's own, so the history shows it as emitted. A TrainingRequested the orchestrator did
+     * not make (written to the topic by someone else) changes nothing here.
+     */
+    private void onTrainingRequested(Step step, TrainingRequested e) {
+        if (step.job == null) {
+            step.dropped = "TrainingRequested " + e.getEventId() + " for unknown job " + e.getJobId();
+            return;
+        }
+        boolean own = step.job.training != null && e.getEventId().equals(step.job.training.requestEventId);
+        if (!own) {
+            step.ignore("not the training request this orchestrator made for the job");
+            return;
+        }
+        step.ownRequest = true;
+        if (step.job.stage != JobStage.QUEUED) {
+            step.ignore("job is " + step.job.stage + ", not QUEUED");
+            return;
+        }
         step.enter(JobStage.TRAINING);
-        job.training.requestEventId = step.emit(requests.training(job, e, step.in, step.now));
+    }
+
+    /** A worker answered before the released request was read back: the job has started all the same. */
+    private static void startedIfQueued(Step step) {
+        if (step.job != null && step.job.stage == JobStage.QUEUED) {
+            step.enter(JobStage.TRAINING);
+        }
     }
 
     private void onTrainingProgress(Step step, TrainingProgress e) {
         step.progressOnly = true;
+        startedIfQueued(step);
         if (!step.requireStage(JobStage.TRAINING)) {
             return;
         }
@@ -186,6 +253,7 @@ public final class JobTransitions {
     }
 
     private void onTrainingCompleted(Step step, TrainingCompleted e) {
+        startedIfQueued(step);
         if (!step.requireStage(JobStage.TRAINING)) {
             return;
         }
@@ -211,6 +279,7 @@ public final class JobTransitions {
     }
 
     private void onTrainingFailed(Step step, TrainingFailed e) {
+        startedIfQueued(step);
         if (!step.requireStage(JobStage.TRAINING)) {
             return;
         }
@@ -383,6 +452,11 @@ public final class JobTransitions {
     private static final class Step {
         final EventEnvelope in;
         final Instant now;
+        /** Where the job was before this event: leaving QUEUED or TRAINING frees a place at the scheduler. */
+        final JobStage startStage;
+        final List<ScheduleCommand> scheduled = new ArrayList<>();
+        /** The event is this orchestrator's own request, released by the scheduler and read back. */
+        boolean ownRequest;
         String ignored;
         JobStatus job;
         final List<SpecificRecord> emitted = new ArrayList<>();
@@ -392,6 +466,7 @@ public final class JobTransitions {
 
         Step(JobStatus job, EventEnvelope in, Instant now) {
             this.job = job;
+            this.startStage = job == null ? null : job.stage;
             this.in = in;
             this.now = now;
         }
@@ -457,17 +532,24 @@ public final class JobTransitions {
             if (job == null) {
                 return Outcome.drop(dropped != null ? dropped : in.type() + " " + in.eventId() + " started nothing");
             }
-            if (progressOnly && emitted.isEmpty()) {
+            if (progressOnly && emitted.isEmpty() && startStage != JobStage.QUEUED) {
                 job.count("in " + in.type() + (ignored == null ? "" : " (ignored)"));
             } else {
-                job.record(historyEntry(in, "in", ignored));
+                job.record(historyEntry(in, ownRequest ? "out" : "in", ignored));
             }
             for (SpecificRecord event : emitted) {
                 job.record(historyEntry(EventEnvelope.of(event), "out", null));
             }
+            if (holdsPlace(startStage) && !holdsPlace(job.stage)) {
+                scheduled.add(ScheduleCommand.release(job.tenantId, job.jobId));
+            }
             job.updatedAt = now.toString();
-            return new Outcome(job, List.copyOf(emitted), null);
+            return new Outcome(job, List.copyOf(emitted), null, List.copyOf(scheduled));
         }
+    }
+
+    private static boolean holdsPlace(JobStage stage) {
+        return stage == JobStage.QUEUED || stage == JobStage.TRAINING;
     }
 
     private static JobStatus.HistoryEntry historyEntry(EventEnvelope event, String direction, String ignored) {

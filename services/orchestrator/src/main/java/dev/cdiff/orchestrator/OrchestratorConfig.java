@@ -1,6 +1,7 @@
 package dev.cdiff.orchestrator;
 
 import dev.cdiff.platform.config.ServiceConfig;
+import dev.cdiff.platform.quota.Quotas;
 
 import java.nio.file.Path;
 import java.util.Map;
@@ -27,7 +28,8 @@ public record OrchestratorConfig(
         boolean createTopics,
         boolean autoRegisterSchemas,
         OrchestratorSettings settings,
-        JobLifecycle lifecycle) {
+        JobLifecycle lifecycle,
+        Quotas quotas) {
 
     public static final String APPLICATION_ID = "orchestrator.application.id";
     public static final String STATE_DIR = "orchestrator.state.dir";
@@ -61,7 +63,8 @@ public record OrchestratorConfig(
         }
         return new OrchestratorConfig(service, applicationId, stateDir, httpHost, httpPort, advertised, token,
                 v.bool(CREATE_TOPICS, true), v.bool(AUTO_REGISTER_SCHEMAS, true),
-                OrchestratorSettings.fromServiceConfig(service), JobLifecycle.fromServiceConfig(service));
+                OrchestratorSettings.fromServiceConfig(service), JobLifecycle.fromServiceConfig(service),
+                Quotas.from(service));
     }
 
     private static boolean isLoopback(String host) {

@@ -106,7 +106,8 @@ public final class OrchestratorService implements AutoCloseable {
                     : config.httpHost() + ":" + http.address().getPort());
             Properties props = streamsProperties(config, self, serdes);
             KafkaStreams streams = new KafkaStreams(
-                    new JobTopology(serdes, config.settings(), config.lifecycle(), clock, topicPrefix).build(), props);
+                    new JobTopology(serdes, config.settings(), config.lifecycle(), config.quotas(), clock,
+                            topicPrefix).build(), props);
             StreamFailurePolicy policy = new StreamFailurePolicy(service.retryBackoff(), service.retryBackoffMax(), exit);
             streams.setUncaughtExceptionHandler(policy);
             streams.setStateListener((now, before) -> {
@@ -175,6 +176,7 @@ public final class OrchestratorService implements AutoCloseable {
         Set<String> wanted = new LinkedHashSet<>();
         JobTopology.CONSUMED.forEach(type -> wanted.add(Topics.of(type)));
         JobTopology.EMITTED.forEach(type -> wanted.add(Topics.of(type)));
+        wanted.add(Topics.TRAINING_SCHEDULE);
         List<TopicDefinition> definitions = TopicDefinitions.loadDefault().stream()
                 .filter(d -> wanted.contains(d.name())).toList();
         Set<String> defined = new LinkedHashSet<>();

@@ -161,7 +161,7 @@ class JobTopologyTest {
                         "tenants/acme/samples/" + TestEvents.sha("s2") + ".png"),
                 status.samples.images.stream().map(a -> a.key).toList());
         assertEquals(TestEvents.sha("classset"), status.regularization.classSetDigest);
-        assertEquals(List.of("INGESTING", "REGULARIZING", "TRAINING", "SAMPLING", "DONE"),
+        assertEquals(List.of("INGESTING", "REGULARIZING", "QUEUED", "TRAINING", "SAMPLING", "DONE"),
                 List.copyOf(status.stageEnteredAt.keySet()));
         assertNull(status.error);
         // the read-back of the emitted SampleRequested is recognised as this job's own and adds nothing;
@@ -200,6 +200,9 @@ class JobTopologyTest {
         }
         assertEquals(2, first.size());
         assertEquals(first, second);
+        // the one training slot is job-1's until it finishes; job-2 waits for it
+        driver.pipe(job.trainingCompleted("trained-job-1", null));
+        driver.drain();
         TestEvents otherJob = new TestEvents("acme", "job-2");
         List<SpecificRecord> other = runToTraining(driver, otherJob);
         assertNotEquals(((TrainingRequested) first.get(1)).getOptions().getSeed(),

@@ -1,6 +1,7 @@
 package dev.cdiff.orchestrator;
 
 import dev.cdiff.platform.Topics;
+import dev.cdiff.platform.quota.Quotas;
 import dev.cdiff.schemas.events.DeadLetter;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.serialization.Serdes;
@@ -33,6 +34,11 @@ final class OrchestratorTestDriver implements AutoCloseable {
     /** As production configures it: undecodable records go to the dead-letter topic through the same handler. */
     OrchestratorTestDriver(EventSerdes serdes, OrchestratorSettings settings, JobLifecycle lifecycle, Clock clock,
                            Path stateDir) {
+        this(serdes, settings, lifecycle, Quotas.defaults(), clock, stateDir);
+    }
+
+    OrchestratorTestDriver(EventSerdes serdes, OrchestratorSettings settings, JobLifecycle lifecycle, Quotas quotas,
+                           Clock clock, Path stateDir) {
         this.serdes = serdes;
         Properties props = new Properties();
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, "orchestrator-test");
@@ -44,7 +50,7 @@ final class OrchestratorTestDriver implements AutoCloseable {
         props.put(DeadLetteringDeserializationHandler.SERIALIZER, serdes.forType(DeadLetter.class).serializer());
         props.put(DeadLetteringDeserializationHandler.TOPIC, Topics.DEAD_LETTER);
         props.put(DeadLetteringDeserializationHandler.SERVICE, "orchestrator-test");
-        driver = new TopologyTestDriver(new JobTopology(serdes, settings, lifecycle, clock, "").build(), props);
+        driver = new TopologyTestDriver(new JobTopology(serdes, settings, lifecycle, quotas, clock, "").build(), props);
     }
 
     /** An event under an explicit key (dead letters have no envelope to take the job from). */

@@ -40,6 +40,11 @@ public final class Topics {
     public static final String SAMPLES_GENERATED = "samples-generated";
     public static final String JOB_FAILED = "job-failed";
     public static final String DEAD_LETTER = "dead-letter";
+    /**
+     * The orchestrator's own: ready training jobs and finished ones, for its fair scheduler. One partition, one key;
+     * no other service reads or writes it.
+     */
+    public static final String TRAINING_SCHEDULE = "training-schedule";
     /** Registry storage, compacted, as Confluent Schema Registry keeps it. */
     public static final String SCHEMAS = "_schemas";
 

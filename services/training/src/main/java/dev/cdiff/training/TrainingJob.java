@@ -8,6 +8,7 @@ import dev.cdiff.diffusion.delta.Delta;
 import dev.cdiff.diffusion.images.RgbImage;
 import dev.cdiff.diffusion.training.TrainingConfig;
 import dev.cdiff.diffusion.training.TrainingModels;
+import dev.cdiff.platform.quota.Quotas;
 import dev.cdiff.platform.scratch.ScratchFolders;
 import dev.cdiff.platform.store.ArtifactNotFoundException;
 import dev.cdiff.platform.store.ArtifactStore;
@@ -47,8 +48,10 @@ final class TrainingJob {
     private final ArtifactStore store;
     private final CheckpointStore checkpoints;
     private final Path workDir;
+    private final Quotas quotas;
 
-    TrainingJob(Path baseModelDir, ArtifactStore store, Path workDir) {
+    TrainingJob(Path baseModelDir, ArtifactStore store, Path workDir, Quotas quotas) {
+        this.quotas = quotas;
         this.baseModelDir = baseModelDir;
         this.baseModelDigest = BaseModelDigest.of(baseModelDir);
         this.store = store;
@@ -62,7 +65,7 @@ final class TrainingJob {
 
     TrainingResult run(TrainingRequested request, ProgressSink sink, AtomicBoolean abort) throws IOException {
         long start = System.currentTimeMillis();
-        TrainingPlan.check(request, store.ownership());
+        TrainingPlan.check(request, store.ownership(), quotas);
         String wanted = request.getBaseModelDigest();
         if (wanted != null && !wanted.isBlank() && !wanted.equals(baseModelDigest)) {
             throw new JobRejected("BASE_MODEL_MISMATCH", "the request is for base model " + wanted

@@ -1,6 +1,8 @@
 package dev.cdiff.training;
 
 import dev.cdiff.diffusion.training.TrainingMode;
+import dev.cdiff.platform.quota.QuotaViolation;
+import dev.cdiff.platform.quota.Quotas;
 import dev.cdiff.platform.store.ArtifactOwnership;
 import dev.cdiff.platform.store.ForeignArtifactException;
 import dev.cdiff.schemas.events.ArtifactRef;
@@ -12,6 +14,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Locale;
 
 /** What a TrainingRequested asks for, checked, plus the run key that ties checkpoints to exactly this request. */
@@ -33,8 +36,15 @@ final class TrainingPlan {
      * Checks what the core would otherwise reject mid-way, with messages naming the option, and that every image is
      * the tenant's own (regularization images may also be shared class images) before any of them is read.
      */
-    static void check(TrainingRequested request, ArtifactOwnership ownership) {
+    static void check(TrainingRequested request, ArtifactOwnership ownership, Quotas quotas) {
         TrainingOptions o = request.getOptions();
+        // the orchestrator refuses these already; a request written straight to the topic never went through it
+        List<QuotaViolation> violations = quotas.forTenant(request.getTenantId()).checkTraining(o.getSteps(),
+                o.getResolution(), o.getBatchSize(), request.getConcepts().stream().map(c -> c.getImages().size())
+                        .toList());
+        if (!violations.isEmpty()) {
+            throw new JobRejected(QuotaViolation.ERROR_CLASS, QuotaViolation.describe(violations));
+        }
         if (o.getSteps() <= 0) {
             throw new JobRejected("INVALID_OPTIONS", "options.steps must be positive, got " + o.getSteps());
         }

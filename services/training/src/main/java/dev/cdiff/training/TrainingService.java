@@ -6,6 +6,7 @@ import dev.cdiff.platform.Topics;
 import dev.cdiff.platform.config.ServiceConfig;
 import dev.cdiff.platform.kafka.EventLoop;
 import dev.cdiff.platform.kafka.ServiceConnections;
+import dev.cdiff.platform.quota.Quotas;
 import dev.cdiff.schemas.events.TrainingRequested;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.slf4j.Logger;
@@ -40,7 +41,8 @@ public final class TrainingService implements AutoCloseable {
         TrainingSettings settings = TrainingSettings.from(withPollInterval);
         this.connections = ServiceConnections.open(withPollInterval, DEFAULT_NAME);
         this.config = connections.config();
-        this.job = new TrainingJob(settings.baseModelDir(), connections.store(), config.workDir());
+        this.job = new TrainingJob(settings.baseModelDir(), connections.store(), config.workDir(),
+                Quotas.from(config));
         this.worker = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "training-worker");
             t.setDaemon(true);

@@ -232,4 +232,23 @@ class TrainingServiceTest {
             assertTrue(f2.getReason().contains("tenant mallory"), f2.getReason());
         }
     }
+
+    @Test
+    void aRequestOverAQuotaWrittenStraightToKafkaFailsNamingTheCapAndIsNotTrained() throws Exception {
+        try (TrainingService service = new TrainingService(config).start();
+             KafkaConsumer<String, SpecificRecord> failed = stack.consumer(Topics.TRAINING_FAILED);
+             KafkaConsumer<String, SpecificRecord> progress = stack.consumer(Topics.TRAINING_PROGRESS)) {
+            String jobId = "job-" + UUID.randomUUID();
+            TrainingRequested request = request(jobId, "acme", service.baseModelDigest(), images);
+            request.getOptions().setSteps(100_000);
+            producer.send(new ProducerRecord<>(Topics.TRAINING_REQUESTED, jobId, request)).get();
+            TrainingFailed f = LoopbackStack.await(failed, TrainingFailed.class, e -> e.getJobId().equals(jobId), 1,
+                    WAIT).get(0);
+            assertEquals("QuotaExceeded", f.getErrorClass());
+            assertFalse(f.getRetryable());
+            assertTrue(f.getReason().contains("training steps 100000 is over the limit of 2000 (quota.acme.maxSteps)"),
+                    f.getReason());
+            assertEquals(0, lastStep(progress, jobId, Duration.ofSeconds(2)), "no step was trained");
+        }
+    }
 }

@@ -331,7 +331,7 @@ public final class ServiceConfig {
             if (k.startsWith("KAFKA") || k.startsWith("S3_") || k.startsWith("SCHEMA") || k.startsWith("SERVICE")
                     || k.startsWith("CONSUMER") || k.startsWith("TOPIC") || k.startsWith("DEAD") || k.startsWith("MAX_")
                     || k.startsWith("RETRY") || k.startsWith("POLL") || k.equals(WORK_DIR) || k.startsWith("HEALTH")
-                    || k.startsWith("LIVENESS")) {
+                    || k.startsWith("LIVENESS") || k.startsWith("QUOTA_")) {
                 out.put(k, k.contains("SECRET") || k.contains("PASSWORD") || k.contains("SASL_JAAS") ? "****" : v);
             }
         });

@@ -75,9 +75,11 @@ public final class KafkaAccess {
                 List.of(Topics.INGESTION_REQUESTED, Topics.CONCEPT_SUBMITTED, Topics.CONCEPT_REJECTED,
                         Topics.REGULARIZATION_READY, Topics.TRAINING_PROGRESS, Topics.TRAINING_COMPLETED,
                         Topics.TRAINING_FAILED, Topics.SAMPLE_REQUESTED, Topics.SAMPLES_GENERATED,
-                        Topics.MERGE_REQUESTED, Topics.MERGE_COMPLETED, Topics.JOB_FAILED, Topics.DEAD_LETTER),
+                        Topics.MERGE_REQUESTED, Topics.MERGE_COMPLETED, Topics.JOB_FAILED, Topics.DEAD_LETTER,
+                        // the fair scheduler: its own one-partition queue, and the requests it released
+                        Topics.TRAINING_SCHEDULE, Topics.TRAINING_REQUESTED),
                 List.of(Topics.REGULARIZATION_REQUESTED, Topics.TRAINING_REQUESTED, Topics.SAMPLE_REQUESTED,
-                        Topics.JOB_FAILED, Topics.DEAD_LETTER)));
+                        Topics.JOB_FAILED, Topics.DEAD_LETTER, Topics.TRAINING_SCHEDULE)));
         List<String> events = eventTopics();
         m.put(CLI, new Grants(events, List.of(Topics.SAMPLE_REQUESTED, Topics.MERGE_REQUESTED)));
         m.put(GATEWAY, new Grants(events, List.copyOf(REQUESTS.stream().sorted().toList())));
