@@ -3,6 +3,7 @@ package dev.cdiff.gateway;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.cdiff.embedded.testing.LoopbackStack;
+import dev.cdiff.platform.kafka.KafkaAccess;
 import dev.cdiff.gateway.keys.ApiKeyStore;
 import dev.cdiff.orchestrator.OrchestratorConfig;
 import dev.cdiff.orchestrator.OrchestratorService;
@@ -90,8 +91,8 @@ final class GatewayAttackStack implements AutoCloseable {
         base = gateway.httpUrl();
         store = ArtifactStore.fromConfig(ServiceConfig.of(g));
         producer = stack.producer();
-        Map<String, Object> c = new HashMap<>();
-        c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.kafka.bootstrapServers());
+        // the bus is SASL-secured: the test reads topic contents as the operator (admin) does
+        Map<String, Object> c = new HashMap<>(stack.principal(KafkaAccess.ADMIN));
         c.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, false);
         offsets = new KafkaConsumer<>(c, new ByteArrayDeserializer(), new ByteArrayDeserializer());
     }
