@@ -2,6 +2,8 @@ package dev.cdiff.diffusion.training;
 
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
@@ -23,7 +25,15 @@ public final class CustomDiffusionLoss {
     private CustomDiffusionLoss() {
     }
 
-    public record Result(float loss, float instanceLoss, float priorLoss, Map<String, NDArray> grads) {
+    /**
+     * @param gradSquares per gradient (same order as {@code grads}) the float32 sum of its squared entries, computed
+     *                    once on the engine side: it serves both the finiteness check and {@link #clipGradNorm}
+     */
+    public record Result(float loss, float instanceLoss, float priorLoss, Map<String, NDArray> grads,
+                         float[] gradSquares) {
+        public Result(float loss, float instanceLoss, float priorLoss, Map<String, NDArray> grads) {
+            this(loss, instanceLoss, priorLoss, grads, sumsOfSquares(grads));
+        }
     }
 
     /**
@@ -96,13 +106,42 @@ public final class CustomDiffusionLoss {
             NDArray g = e.getValue().getGradient();
             g.attach(step);
             grads.put(e.getKey(), g);
-            String state = finite(g);
-            if (!state.equals("finite")) {
-                throw new IllegalStateException("gradient of " + e.getKey() + " has " + state + " values (loss " + lossValue
-                        + ", leaf " + finite(e.getValue()) + ")");
+        }
+        // One engine-side reduction per gradient and a single copy to the JVM, instead of copying every gradient to
+        // the heap: a NaN or infinity anywhere makes its sum of squares non-finite. Only then are the gradients
+        // inspected element by element (a finite gradient whose squares overflow float32 is not an error).
+        float[] squares = sumsOfSquares(grads);
+        int i = 0;
+        for (var e : grads.entrySet()) {
+            if (!Float.isFinite(squares[i++])) {
+                String state = finite(e.getValue());
+                if (!state.equals("finite")) {
+                    throw new IllegalStateException("gradient of " + e.getKey() + " has " + state + " values (loss "
+                            + lossValue + ", leaf " + finite(leaves.get(e.getKey())) + ")");
+                }
             }
         }
-        return new Result(lossValue, instValue, priorValue, grads);
+        return new Result(lossValue, instValue, priorValue, grads, squares);
+    }
+
+    /** Per array, the float32 sum of its squared entries, fetched from the engine in one copy. */
+    static float[] sumsOfSquares(Map<String, NDArray> arrays) {
+        if (arrays.isEmpty()) {
+            return new float[0];
+        }
+        NDList sums = new NDList(arrays.size());
+        try {
+            for (NDArray g : arrays.values()) {
+                try (NDArray sq = g.square()) {
+                    sums.add(sq.sum());
+                }
+            }
+            try (NDArray all = NDArrays.stack(sums)) {
+                return all.toFloatArray();
+            }
+        } finally {
+            sums.close();
+        }
     }
 
     static String finite(NDArray a) {
@@ -124,11 +163,14 @@ public final class CustomDiffusionLoss {
 
     /** torch.nn.utils.clip_grad_norm_: scales all gradients by min(1, maxNorm / (norm + 1e-6)); returns the norm. */
     static double clipGradNorm(Map<String, NDArray> grads, double maxNorm) {
+        return clipGradNorm(grads, maxNorm, sumsOfSquares(grads));
+    }
+
+    /** As {@link #clipGradNorm(Map, double)} with the per-gradient sums of squares already known. */
+    static double clipGradNorm(Map<String, NDArray> grads, double maxNorm, float[] squares) {
         double sq = 0;
-        for (NDArray g : grads.values()) {
-            try (NDArray s = g.square().sum()) {
-                sq += s.getFloat();
-            }
+        for (float s : squares) {
+            sq += s;
         }
         double norm = Math.sqrt(sq);
         if (maxNorm > 0) {

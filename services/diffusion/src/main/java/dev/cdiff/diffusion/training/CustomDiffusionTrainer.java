@@ -203,7 +203,7 @@ public final class CustomDiffusionTrainer implements AutoCloseable {
             if (!Float.isFinite(r.loss())) {
                 throw new IllegalStateException("training loss became " + r.loss() + " at step " + (step + 1));
             }
-            CustomDiffusionLoss.clipGradNorm(r.grads(), config.maxGradNorm());
+            CustomDiffusionLoss.clipGradNorm(r.grads(), config.maxGradNorm(), r.gradSquares());
             adam.step(weights.all(), r.grads(), sm);
             step++;
             lastLoss = r.loss();
