@@ -1,5 +1,6 @@
 package dev.cdiff.merging;
 
+import dev.cdiff.diffusion.backend.ComputeDevice;
 import dev.cdiff.platform.kafka.EventPublisher;
 
 import ai.djl.ndarray.NDManager;
@@ -71,7 +72,7 @@ final class MergeHandler {
             }
             ClosedFormMerge.Options options = ClosedFormMerge.Options.defaults()
                     .withCaptions(RegularizationCaptions.generated(captions, 0)).withGramCache(gramCache);
-            try (NDManager manager = NDManager.newBaseManager();
+            try (NDManager manager = ComputeDevice.newManager();
                  TrainingModels models = TrainingModels.load(baseModelDir, manager)) {
                 result = ClosedFormMerge.merge(deltas, models, options);
             } catch (IllegalArgumentException e) {

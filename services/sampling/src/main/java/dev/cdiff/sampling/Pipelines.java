@@ -1,5 +1,6 @@
 package dev.cdiff.sampling;
 
+import dev.cdiff.diffusion.backend.ComputeDevice;
 import ai.djl.ndarray.NDManager;
 import dev.cdiff.diffusion.delta.BaseModelDigest;
 import dev.cdiff.diffusion.delta.Delta;
@@ -33,7 +34,7 @@ final class Pipelines implements AutoCloseable {
 
     synchronized StableDiffusion base() {
         if (base == null) {
-            baseManager = NDManager.newBaseManager();
+            baseManager = ComputeDevice.newManager();
             base = StableDiffusion.load(baseModelDir, baseManager);
         }
         return base;
@@ -45,7 +46,7 @@ final class Pipelines implements AutoCloseable {
             return withDelta;
         }
         closeDelta();
-        NDManager manager = NDManager.newBaseManager();
+        NDManager manager = ComputeDevice.newManager();
         StableDiffusion pipeline = StableDiffusion.load(baseModelDir, manager);
         try {
             DeltaApplier.apply(delta, pipeline.tokenizer(), pipeline.textEncoder(), pipeline.unet(), baseModelDigest);

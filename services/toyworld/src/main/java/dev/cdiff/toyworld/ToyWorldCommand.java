@@ -107,7 +107,7 @@ public final class ToyWorldCommand implements Runnable {
                 : new PretrainConfig(vaeSteps, batch, vaeLr, vaeWarmup, vae.weightDecay(), vae.gradClip(), 0, seed);
             diffusion = new PretrainConfig(steps, batch, lr, warmup, diffusion.weightDecay(),
                 diffusion.gradClip(), diffusion.captionDropout(), seed + 1);
-            try (ai.djl.ndarray.NDManager root = ai.djl.ndarray.NDManager.newBaseManager()) {
+            try (ai.djl.ndarray.NDManager root = dev.cdiff.diffusion.backend.ComputeDevice.newManager()) {
                 ToyBasePretraining.Result r = ToyBasePretraining.run(out, ToyWorld.defaults(), ToyModelFolder.defaultSpec(),
                     vae, diffusion, checkpointEvery, root, (step, total, loss, ms) -> {
                         if (step % 50 == 0 || step == total) {

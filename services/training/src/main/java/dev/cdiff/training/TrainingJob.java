@@ -1,5 +1,6 @@
 package dev.cdiff.training;
 
+import dev.cdiff.diffusion.backend.ComputeDevice;
 import ai.djl.ndarray.NDManager;
 import dev.cdiff.diffusion.delta.BaseModelDigest;
 import dev.cdiff.diffusion.training.Concept;
@@ -90,7 +91,7 @@ final class TrainingJob {
         // a random name under the work dir: nothing from the request becomes part of a path
         Path dir = ScratchFolders.create(workDir.resolve("jobs"), "run-");
         int total = config.effectiveSteps();
-        try (NDManager manager = NDManager.newBaseManager();
+        try (NDManager manager = ComputeDevice.newManager();
              TrainingModels models = TrainingModels.load(baseModelDir, manager)) {
             Optional<CheckpointStore.Pointer> latest = checkpoints.latest(tenant, jobId, runKey);
             CustomDiffusionTrainer trainer;

@@ -1,5 +1,6 @@
 package dev.cdiff.cli.model;
 
+import dev.cdiff.diffusion.backend.ComputeDevice;
 import ai.djl.ndarray.NDManager;
 import dev.cdiff.toyworld.pretrain.ToyModelFolder;
 import org.slf4j.Logger;
@@ -71,7 +72,7 @@ public final class DemoBaseModel {
             deleteTree(staging);
             deleteTree(dir);
             Files.createDirectories(staging);
-            try (NDManager manager = NDManager.newBaseManager()) {
+            try (NDManager manager = ComputeDevice.newManager()) {
                 ToyModelFolder.createRandom(staging, ToyModelFolder.defaultSpec(), SEED, manager);
             }
             Files.writeString(staging.resolve(COMPLETE_MARKER), "seed " + SEED + "\n");

@@ -1,5 +1,6 @@
 package dev.cdiff.diffusion.delta;
 
+import dev.cdiff.diffusion.backend.ComputeDevice;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
@@ -97,7 +98,7 @@ public final class Delta {
     }
 
     public void write(Path file) {
-        try (NDManager m = NDManager.newBaseManager()) {
+        try (NDManager m = ComputeDevice.newManager()) {
             Map<String, NDArray> tensors = new LinkedHashMap<>();
             layers.forEach((k, l) -> {
                 if (l instanceof LayerWeight.Full f) {

@@ -1,5 +1,6 @@
 package dev.cdiff.diffusion.delta;
 
+import dev.cdiff.diffusion.backend.ComputeDevice;
 import dev.cdiff.diffusion.training.TokenInfo;
 
 import ai.djl.ndarray.NDArray;
@@ -72,7 +73,7 @@ public final class DiffusersExport {
             throw new UncheckedIOException("cannot create " + dir, e);
         }
         Map<String, float[]> weights = delta.materialize(baseWeight);
-        try (NDManager m = NDManager.newBaseManager()) {
+        try (NDManager m = ComputeDevice.newManager()) {
             Map<String, NDArray> tensors = new LinkedHashMap<>();
             weights.forEach((k, w) -> {
                 LayerWeight l = delta.layers().get(k);

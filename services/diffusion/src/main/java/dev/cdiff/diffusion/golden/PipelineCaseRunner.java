@@ -1,5 +1,6 @@
 package dev.cdiff.diffusion.golden;
 
+import dev.cdiff.diffusion.backend.ComputeDevice;
 import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.cdiff.diffusion.io.ModelFolder;
@@ -24,7 +25,7 @@ public final class PipelineCaseRunner implements GoldenCaseRunner {
     public CaseResult run(JsonNode caseSpec, Path goldenDir) {
         Path modelDir = GoldenCases.modelDir(caseSpec, goldenDir);
         ToleranceCheck check = GoldenCases.tolerance(caseSpec);
-        try (NDManager m = NDManager.newBaseManager();
+        try (NDManager m = ComputeDevice.newManager();
              SafeTensors t = GoldenCases.tensors(caseSpec, goldenDir);
              StableDiffusion loaded = StableDiffusion.load(modelDir, m)) {
             StableDiffusion pipe = caseSpec.hasNonNull("scheduler")

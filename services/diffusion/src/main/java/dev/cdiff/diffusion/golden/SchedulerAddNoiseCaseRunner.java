@@ -1,5 +1,6 @@
 package dev.cdiff.diffusion.golden;
 
+import dev.cdiff.diffusion.backend.ComputeDevice;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -19,7 +20,7 @@ public final class SchedulerAddNoiseCaseRunner implements GoldenCaseRunner {
     public CaseResult run(JsonNode caseSpec, Path goldenDir) {
         Scheduler scheduler = SchedulerCases.load(caseSpec, goldenDir);
         ToleranceCheck check = GoldenCases.tolerance(caseSpec);
-        try (NDManager m = NDManager.newBaseManager(); SafeTensors t = GoldenCases.tensors(caseSpec, goldenDir)) {
+        try (NDManager m = ComputeDevice.newManager(); SafeTensors t = GoldenCases.tensors(caseSpec, goldenDir)) {
             NDArray x0 = t.load("in.original_samples", m);
             NDArray noise = t.load("in.noise", m);
             NDArray ts = t.load("in.timesteps", m);

@@ -1,5 +1,6 @@
 package dev.cdiff.diffusion.golden;
 
+import dev.cdiff.diffusion.backend.ComputeDevice;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -22,7 +23,7 @@ public final class SchedulerStepCaseRunner implements GoldenCaseRunner {
         Scheduler scheduler = SchedulerCases.load(caseSpec, goldenDir);
         scheduler.setTimesteps(GoldenCases.requireInt(caseSpec, "num_inference_steps"));
         ToleranceCheck check = GoldenCases.tolerance(caseSpec);
-        try (NDManager m = NDManager.newBaseManager(); SafeTensors t = GoldenCases.tensors(caseSpec, goldenDir)) {
+        try (NDManager m = ComputeDevice.newManager(); SafeTensors t = GoldenCases.tensors(caseSpec, goldenDir)) {
             if (t.contains("out.timesteps")) {
                 long[] actual = Arrays.stream(scheduler.timesteps()).asLongStream().toArray();
                 long[] expected = t.loadLongs("out.timesteps");

@@ -1,5 +1,6 @@
 package dev.cdiff.diffusion.golden;
 
+import dev.cdiff.diffusion.backend.ComputeDevice;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -19,7 +20,7 @@ public final class TextEncoderCaseRunner implements GoldenCaseRunner {
     public CaseResult run(JsonNode caseSpec, Path goldenDir) {
         Path dir = GoldenCases.modelDir(caseSpec, goldenDir).resolve("text_encoder");
         ToleranceCheck check = GoldenCases.tolerance(caseSpec);
-        try (NDManager m = NDManager.newBaseManager();
+        try (NDManager m = ComputeDevice.newManager();
              SafeTensors t = GoldenCases.tensors(caseSpec, goldenDir);
              ClipTextEncoder encoder = ClipTextEncoder.load(dir, m)) {
             NDArray ids = t.load("in.input_ids", m);

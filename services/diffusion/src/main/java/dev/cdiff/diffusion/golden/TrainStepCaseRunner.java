@@ -1,5 +1,6 @@
 package dev.cdiff.diffusion.golden;
 
+import dev.cdiff.diffusion.backend.ComputeDevice;
 import dev.cdiff.diffusion.training.AdamW;
 import dev.cdiff.diffusion.training.CustomDiffusionLoss;
 import dev.cdiff.diffusion.training.TrainableWeights;
@@ -38,7 +39,7 @@ public final class TrainStepCaseRunner implements GoldenCaseRunner {
         ToleranceCheck check = GoldenCases.tolerance(spec);
         Path modelDir = GoldenCases.modelDir(spec, goldenDir);
         ModelFolder folder = new ModelFolder(modelDir);
-        try (NDManager m = NDManager.newBaseManager();
+        try (NDManager m = ComputeDevice.newManager();
              SafeTensors st = GoldenCases.tensors(spec, goldenDir);
              ClipTextEncoder text = ClipTextEncoder.load(folder.textEncoderDir(), m);
              UNet2DConditionModel unet = UNet2DConditionModel.load(folder.unetDir(), m)) {

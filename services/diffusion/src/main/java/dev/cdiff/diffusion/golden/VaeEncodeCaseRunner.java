@@ -1,5 +1,6 @@
 package dev.cdiff.diffusion.golden;
 
+import dev.cdiff.diffusion.backend.ComputeDevice;
 import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.cdiff.diffusion.io.SafeTensors;
@@ -19,7 +20,7 @@ public final class VaeEncodeCaseRunner implements GoldenCaseRunner {
     public CaseResult run(JsonNode caseSpec, Path goldenDir) {
         Path dir = GoldenCases.modelDir(caseSpec, goldenDir).resolve("vae");
         ToleranceCheck check = GoldenCases.tolerance(caseSpec);
-        try (NDManager m = NDManager.newBaseManager();
+        try (NDManager m = ComputeDevice.newManager();
              SafeTensors t = GoldenCases.tensors(caseSpec, goldenDir);
              AutoencoderKL vae = AutoencoderKL.load(dir, m);
              NDManager step = m.newSubManager();

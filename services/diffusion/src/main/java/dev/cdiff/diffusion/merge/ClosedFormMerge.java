@@ -1,5 +1,6 @@
 package dev.cdiff.diffusion.merge;
 
+import dev.cdiff.diffusion.backend.ComputeDevice;
 import dev.cdiff.diffusion.backend.BackendFingerprint;
 import dev.cdiff.diffusion.delta.Delta;
 import dev.cdiff.diffusion.delta.DeltaKind;
@@ -220,7 +221,7 @@ public final class ClosedFormMerge {
             materialized.add(delta.materialize(w0::get));
         }
         int[] kept = projector.keptRowIndices();
-        try (NDManager nd = NDManager.newBaseManager()) {
+        try (NDManager nd = ComputeDevice.newManager()) {
             NDArray cAll = nd.create(c.data, new Shape(m, d));
             for (String key : layerKeys) {
                 try (NDManager layer = nd.newSubManager()) {
@@ -317,7 +318,7 @@ public final class ClosedFormMerge {
         int from = 1 + (skip == null ? 0 : skip);
         List<float[]> parts = new ArrayList<>();
         int total = 0;
-        try (NDManager m = NDManager.newBaseManager()) {
+        try (NDManager m = ComputeDevice.newManager()) {
             NDArray hidden = textEncoder.encode(m.create(ids, new Shape(texts.size(), len)));
             float[] all = hidden.toFloatArray();
             for (int i = 0; i < texts.size(); i++) {

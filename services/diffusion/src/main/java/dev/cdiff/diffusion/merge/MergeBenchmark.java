@@ -1,5 +1,6 @@
 package dev.cdiff.diffusion.merge;
 
+import dev.cdiff.diffusion.backend.ComputeDevice;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
@@ -76,7 +77,7 @@ public final class MergeBenchmark {
         for (int i = 0; i < c.data.length; i++) {
             c.data[i] = rnd.nextGaussian();
         }
-        try (NDManager data = NDManager.newBaseManager()) {
+        try (NDManager data = ComputeDevice.newManager()) {
             Engine.getInstance().setRandomSeed((int) seed);
             List<NDArray> chunks = new ArrayList<>();
             for (int start = 0; start < captions; start += perChunk) {

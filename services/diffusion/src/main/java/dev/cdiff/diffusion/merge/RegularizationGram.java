@@ -1,5 +1,6 @@
 package dev.cdiff.diffusion.merge;
 
+import dev.cdiff.diffusion.backend.ComputeDevice;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -82,7 +83,7 @@ public final class RegularizationGram {
             CommonOps_DDRM.addEquals(gram, part);
             rows += count;
         } else {
-            try (NDManager m = NDManager.newBaseManager()) {
+            try (NDManager m = ComputeDevice.newManager()) {
                 addProduct(m.create(features, new Shape(count, width)), m);
             }
         }
@@ -124,7 +125,7 @@ public final class RegularizationGram {
 
     /** Writes G (float64, exact) and its row count as safetensors: tensor {@code gram}, metadata {@code rows}. */
     public void write(Path file) {
-        try (NDManager m = NDManager.newBaseManager()) {
+        try (NDManager m = ComputeDevice.newManager()) {
             SafeTensors.write(file, Map.of("gram", m.create(gram().data, new Shape(width, width))),
                     Map.of("format", FORMAT, "rows", Long.toString(rows)), false);
         }

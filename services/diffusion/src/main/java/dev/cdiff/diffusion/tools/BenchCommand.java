@@ -1,5 +1,6 @@
 package dev.cdiff.diffusion.tools;
 
+import dev.cdiff.diffusion.backend.ComputeDevice;
 import ai.djl.ndarray.NDManager;
 import dev.cdiff.diffusion.training.CustomDiffusionTrainer;
 import dev.cdiff.diffusion.merge.MergeBenchmark;
@@ -49,7 +50,7 @@ public final class BenchCommand implements Runnable {
         public Integer call() {
             DjlSetup.offline();
             PrintStream out = System.out;
-            try (NDManager m = NDManager.newBaseManager(); TrainingModels models = TrainingModels.load(model, m)) {
+            try (NDManager m = ComputeDevice.newManager(); TrainingModels models = TrainingModels.load(model, m)) {
                 int vaeFactor = 1 << (models.vae().config().blockOutChannels().length - 1);
                 int size = resolution > 0 ? resolution : models.unet().config().sampleSize() * vaeFactor;
                 boolean reg = batch >= 2 && batch % 2 == 0;
@@ -97,7 +98,7 @@ public final class BenchCommand implements Runnable {
         @Override
         public Integer call() {
             DjlSetup.offline();
-            try (NDManager m = NDManager.newBaseManager(); StableDiffusion sd = StableDiffusion.load(model, m)) {
+            try (NDManager m = ComputeDevice.newManager(); StableDiffusion sd = StableDiffusion.load(model, m)) {
                 long[] stamps = new long[steps + 1];
                 long start = System.nanoTime();
                 SampleRequest req = new SampleRequest(List.of("a photo of a dog on the beach")).steps(steps)

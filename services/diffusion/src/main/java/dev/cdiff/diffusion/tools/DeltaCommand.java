@@ -1,5 +1,6 @@
 package dev.cdiff.diffusion.tools;
 
+import dev.cdiff.diffusion.backend.ComputeDevice;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import dev.cdiff.diffusion.delta.BaseModelDigest;
@@ -35,7 +36,7 @@ public final class DeltaCommand implements Runnable {
 
     /** Base UNet weights by name, loaded once (needed by low-rank layers). */
     static Map<String, float[]> baseWeights(Path model) {
-        try (NDManager m = NDManager.newBaseManager();
+        try (NDManager m = ComputeDevice.newManager();
              UNet2DConditionModel unet = UNet2DConditionModel.load(new ModelFolder(model).unetDir(), m)) {
             Map<String, float[]> out = new TreeMap<>();
             for (Map.Entry<String, NDArray> e : unet.parameters().entrySet()) {
@@ -46,7 +47,7 @@ public final class DeltaCommand implements Runnable {
     }
 
     static List<String> untrainedProcessors(Path model) {
-        try (NDManager m = NDManager.newBaseManager();
+        try (NDManager m = ComputeDevice.newManager();
              UNet2DConditionModel unet = UNet2DConditionModel.load(new ModelFolder(model).unetDir(), m)) {
             List<String> out = new ArrayList<>();
             for (String k : unet.parameters().keySet()) {

@@ -1,5 +1,6 @@
 package dev.cdiff.diffusion.tools;
 
+import dev.cdiff.diffusion.backend.ComputeDevice;
 import ai.djl.ndarray.NDManager;
 import dev.cdiff.diffusion.merge.ClosedFormMerge;
 import dev.cdiff.diffusion.delta.Delta;
@@ -42,7 +43,7 @@ public final class MergeCommand implements Callable<Integer> {
         }
         List<String> caps = captions != null ? RegularizationCaptions.read(captions)
                 : RegularizationCaptions.generated(numCaptions, 0);
-        try (NDManager m = NDManager.newBaseManager(); TrainingModels models = TrainingModels.load(model, m)) {
+        try (NDManager m = ComputeDevice.newManager(); TrainingModels models = TrainingModels.load(model, m)) {
             ClosedFormMerge.Result r = ClosedFormMerge.merge(in, models,
                     new ClosedFormMerge.Options(caps, ridge, backend, 32, GramCache.NONE));
             r.merged().write(out);

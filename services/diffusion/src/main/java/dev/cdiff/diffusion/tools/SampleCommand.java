@@ -1,5 +1,6 @@
 package dev.cdiff.diffusion.tools;
 
+import dev.cdiff.diffusion.backend.ComputeDevice;
 import ai.djl.ndarray.NDManager;
 import dev.cdiff.diffusion.pipelines.SampleRequest;
 import dev.cdiff.diffusion.pipelines.SampleResult;
@@ -48,7 +49,7 @@ public final class SampleCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         DjlSetup.offline();
-        try (NDManager m = NDManager.newBaseManager(); StableDiffusion sd = StableDiffusion.load(model, m)) {
+        try (NDManager m = ComputeDevice.newManager(); StableDiffusion sd = StableDiffusion.load(model, m)) {
             SampleRequest req = new SampleRequest(prompts).steps(steps).guidance(guidance).scheduler(scheduler)
                     .seed(seed).negativePrompt(negative).eta(eta).imagesPerPrompt(imagesPerPrompt)
                     .listener((step, total) -> System.err.printf("\rstep %d/%d", step, total));

@@ -1,5 +1,6 @@
 package dev.cdiff.diffusion.tools;
 
+import dev.cdiff.diffusion.backend.ComputeDevice;
 import dev.cdiff.diffusion.backend.BackendGradientException;
 import dev.cdiff.diffusion.backend.GradientSelfCheck;
 import ai.djl.ndarray.NDManager;
@@ -91,7 +92,7 @@ public final class TrainCommand implements Callable<Integer> {
         List<Concept> concepts = conceptsFile != null ? readConcepts(conceptsFile) : List.of(singleConcept());
         TrainingConfig cfg = TrainingConfig.builder(concepts).mode(mode).steps(steps).batchSize(batch).learningRate(lr)
                 .scaleLearningRate(!noScaleLr).resolution(resolution).seed(seed).augment(!noAug).hflip(!noHflip).build();
-        try (NDManager m = NDManager.newBaseManager(); TrainingModels models = TrainingModels.load(model, m);
+        try (NDManager m = ComputeDevice.newManager(); TrainingModels models = TrainingModels.load(model, m);
              CustomDiffusionTrainer t = resume != null ? CustomDiffusionTrainer.resume(models, cfg, m, resume)
                      : new CustomDiffusionTrainer(models, cfg, m)) {
             int total = cfg.effectiveSteps();

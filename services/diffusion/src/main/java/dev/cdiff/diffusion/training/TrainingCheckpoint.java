@@ -1,5 +1,6 @@
 package dev.cdiff.diffusion.training;
 
+import dev.cdiff.diffusion.backend.ComputeDevice;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
@@ -29,7 +30,7 @@ public final class TrainingCheckpoint {
     }
 
     public static void write(Path file, State s) {
-        try (NDManager m = NDManager.newBaseManager()) {
+        try (NDManager m = ComputeDevice.newManager()) {
             Map<String, NDArray> t = new LinkedHashMap<>();
             s.weights().forEach((k, v) -> t.put(PARAM + k, m.create(v, new Shape(s.shapes().get(k)))));
             s.firstMoments().forEach((k, v) -> t.put(M1 + k, m.create(v, new Shape(s.shapes().get(k)))));

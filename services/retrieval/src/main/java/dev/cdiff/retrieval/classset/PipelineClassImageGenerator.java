@@ -1,5 +1,6 @@
 package dev.cdiff.retrieval.classset;
 
+import dev.cdiff.diffusion.backend.ComputeDevice;
 import ai.djl.ndarray.NDManager;
 import dev.cdiff.diffusion.pipelines.SampleRequest;
 import dev.cdiff.diffusion.pipelines.SampleResult;
@@ -33,7 +34,7 @@ public final class PipelineClassImageGenerator implements ClassImageGenerator, A
     public synchronized List<byte[]> generate(String prompt, int count, long seed, int steps, double guidance,
                                               int side) {
         if (pipeline == null) {
-            manager = NDManager.newBaseManager();
+            manager = ComputeDevice.newManager();
             pipeline = StableDiffusion.load(modelDir, manager);
         }
         List<byte[]> out = new ArrayList<>(count);

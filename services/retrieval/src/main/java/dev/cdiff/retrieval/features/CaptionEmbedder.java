@@ -1,5 +1,6 @@
 package dev.cdiff.retrieval.features;
 
+import dev.cdiff.diffusion.backend.ComputeDevice;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
@@ -44,7 +45,7 @@ public final class CaptionEmbedder implements AutoCloseable {
             throw new IllegalArgumentException("base model folder " + modelDir
                     + " must contain tokenizer/ and text_encoder/ (diffusers layout)");
         }
-        NDManager manager = NDManager.newBaseManager();
+        NDManager manager = ComputeDevice.newManager();
         try {
             return new CaptionEmbedder(ClipTokenizer.load(tokenizerDir), ClipTextEncoder.load(encoderDir, manager),
                     manager);

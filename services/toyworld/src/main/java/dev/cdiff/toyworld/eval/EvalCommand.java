@@ -1,5 +1,6 @@
 package dev.cdiff.toyworld.eval;
 
+import dev.cdiff.diffusion.backend.ComputeDevice;
 import ai.djl.ndarray.NDManager;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -52,7 +53,7 @@ public final class EvalCommand implements Callable<Integer> {
         ToyEvaluation.Progress progress = msg -> System.out.printf(Locale.ROOT, "[%6.1f s] %s%n",
             (System.currentTimeMillis() - start) / 1000.0, msg);
         EvalResult result;
-        try (NDManager root = NDManager.newBaseManager()) {
+        try (NDManager root = ComputeDevice.newManager()) {
             result = new ToyEvaluation(model, scratch, s, progress).run(root);
         }
         Path md = EvalReportWriter.write(result, out, commandLine(s));
