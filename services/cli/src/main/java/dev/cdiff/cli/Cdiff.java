@@ -53,6 +53,7 @@ public final class Cdiff implements Runnable {
         cl.addSubcommand("merge-deltas", new MergeCommand());
         cl.addSubcommand("delta", new DeltaCommand());
         cl.addSubcommand("bench", new BenchCommand());
+        cl.addSubcommand("make-model", new dev.cdiff.diffusion.tools.MakeModelCommand());
         // the toy world (issue 4): base-model pretraining, data and the evaluation report
         cl.addSubcommand("pretrain-toy", new ToyWorldCommand.Pretrain());
         cl.addSubcommand("eval", new EvalCommand());
