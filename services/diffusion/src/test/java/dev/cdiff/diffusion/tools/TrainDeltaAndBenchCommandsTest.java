@@ -49,7 +49,8 @@ class TrainDeltaAndBenchCommandsTest {
     void benchMergePrintsFiguresLast() {
         String out = run(new BenchCommand(), "merge", "--shapes", "tiny", "--captions", "40");
         String last = lastLine(out);
-        assertTrue(last.startsWith("bench merge:") && last.contains("total_ms=") && last.contains("layers=12"), last);
+        assertTrue(last.startsWith("bench merge:") && last.contains("cold_ms=") && last.contains("warm_ms=")
+                && last.contains("layers=12"), last);
     }
 
     @Test
