@@ -89,8 +89,13 @@ public final class DeltaCommand implements Runnable {
         Path model;
         @Option(names = "--rank", description = "Keep this many singular directions per layer.")
         Integer rank;
-        @Option(names = "--energy", description = "Keep the fraction of squared singular values, e.g. 0.9.")
+        @Option(names = "--energy", description = "The reference's compression ratio (adobe-research/custom-diffusion, "
+                + "default there 0.6): keep the singular directions before the one whose running share of the sum of "
+                + "singular values (not their squares) first exceeds this value; at least one is kept.")
         Double energy;
+        @Option(names = "--squared-energy", description = "Keep as many directions as reach this fraction of the "
+                + "squared singular values (Frobenius energy), e.g. 0.9.")
+        Double squaredEnergy;
         @Parameters(index = "0", paramLabel = "IN")
         Path in;
         @Parameters(index = "1", paramLabel = "OUT")
@@ -99,10 +104,14 @@ public final class DeltaCommand implements Runnable {
         @Override
         public Integer call() {
             DjlSetup.offline();
-            if ((rank == null) == (energy == null)) {
-                throw new CommandLine.ParameterException(new CommandLine(this), "give exactly one of --rank or --energy");
+            int given = (rank == null ? 0 : 1) + (energy == null ? 0 : 1) + (squaredEnergy == null ? 0 : 1);
+            if (given != 1) {
+                throw new CommandLine.ParameterException(new CommandLine(this),
+                        "give exactly one of --rank, --energy or --squared-energy");
             }
-            LowRankDelta.Policy policy = rank != null ? LowRankDelta.Policy.rank(rank) : LowRankDelta.Policy.energy(energy);
+            LowRankDelta.Policy policy = rank != null ? LowRankDelta.Policy.rank(rank)
+                    : energy != null ? LowRankDelta.Policy.referenceRatio(energy)
+                    : LowRankDelta.Policy.energy(squaredEnergy);
             Map<String, float[]> base = baseWeights(model);
             Delta d = LowRankDelta.compress(Delta.read(in), base::get, policy);
             d.write(out);
