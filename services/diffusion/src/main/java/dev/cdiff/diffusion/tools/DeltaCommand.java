@@ -152,6 +152,9 @@ public final class DeltaCommand implements Runnable {
     public static final class ExportDiffusers implements Callable<Integer> {
         @Option(names = "--model", required = true, description = "Base model folder.")
         Path model;
+        @Option(names = "--bin", description = "Also write pytorch_custom_diffusion_weights.bin and <token>.bin "
+                + "(PyTorch zip pickles, for loaders without safetensors).")
+        boolean bin;
         @Parameters(index = "0", paramLabel = "DELTA")
         Path in;
         @Parameters(index = "1", paramLabel = "DIR")
@@ -162,13 +165,14 @@ public final class DeltaCommand implements Runnable {
             DjlSetup.offline();
             Delta d = Delta.read(in);
             Map<String, float[]> base = d.kind() == DeltaKind.LOWRANK ? baseWeights(model) : Map.of();
-            DiffusersExport.export(d, base::get, untrainedProcessors(model), dir);
+            DiffusersExport.export(d, base::get, untrainedProcessors(model), dir, bin);
             System.out.println(dir);
             return 0;
         }
     }
 
-    @Command(name = "import-diffusers", mixinStandardHelpOptions = true, description = "Read a diffusers Custom Diffusion folder.")
+    @Command(name = "import-diffusers", mixinStandardHelpOptions = true, description = "Read a diffusers Custom Diffusion folder "
+            + "(safetensors, or .bin read without executing any pickled code).")
     public static final class ImportDiffusers implements Callable<Integer> {
         @Option(names = "--model", description = "Base model folder the weights belong to (records its digest).")
         Path model;
