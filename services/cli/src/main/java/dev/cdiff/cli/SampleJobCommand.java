@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.cdiff.cli.client.GatewayClient;
 import dev.cdiff.cli.demo.Prompts;
 import dev.cdiff.cli.events.JobPoller;
+import dev.cdiff.diffusion.pipelines.SamplingPreset;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -30,13 +31,18 @@ final class SampleJobCommand implements Callable<Integer> {
     @Option(names = "--negative-prompt", defaultValue = "", description = "Negative prompt.")
     String negativePrompt;
 
-    @Option(names = "--steps", defaultValue = "10", description = "Denoising steps (default: ${DEFAULT-VALUE}).")
-    int steps;
+    @Option(names = "--preset", defaultValue = "paper", description = "paper (DDPM, 200 steps, guidance 6, eta 1 as the "
+            + "paper and reference sample) or fast (DDIM, 50 steps, guidance 6); --steps, --guidance and --scheduler "
+            + "override single values (default: ${DEFAULT-VALUE}).")
+    String preset;
 
-    @Option(names = "--guidance", defaultValue = "6.0", description = "Guidance scale (default: ${DEFAULT-VALUE}).")
-    double guidance;
+    @Option(names = "--steps", description = "Denoising steps (default: the preset's).")
+    Integer steps;
 
-    @Option(names = "--scheduler", defaultValue = "ddim", description = "ddpm, ddim or dpm (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--guidance", description = "Guidance scale (default: the preset's).")
+    Double guidance;
+
+    @Option(names = "--scheduler", description = "ddpm, ddim or dpm (default: the preset's).")
     String scheduler;
 
     @Option(names = "--seed", defaultValue = "42", description = "Noise seed (default: ${DEFAULT-VALUE}).")
@@ -59,7 +65,7 @@ final class SampleJobCommand implements Callable<Integer> {
             }
             finalPrompts.add(Prompts.allConcepts(source.tokens(), source.classWords()));
         }
-        GatewayClient.Answer answer = api.sample(job, finalPrompts, negativePrompt, steps, guidance, scheduler, seed,
+        GatewayClient.Answer answer = api.sample(job, finalPrompts, negativePrompt, steps(), guidance(), scheduler(), seed,
                 imagesPerPrompt);
         if (!answer.ok()) {
             System.err.println("refused: " + answer.describe());
@@ -77,5 +83,17 @@ final class SampleJobCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    int steps() {
+        return steps != null ? steps : SamplingPreset.parse(preset).steps();
+    }
+
+    double guidance() {
+        return guidance != null ? guidance : SamplingPreset.parse(preset).guidance();
+    }
+
+    String scheduler() {
+        return scheduler != null ? scheduler : SamplingPreset.parse(preset).scheduler();
     }
 }

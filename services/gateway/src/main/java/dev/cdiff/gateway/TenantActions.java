@@ -154,7 +154,8 @@ public final class TenantActions {
         for (String prompt : prompts) {
             text("prompt", prompt);
         }
-        String scheduler = body.path("scheduler").asText("ddim");
+        // unset sampler settings are the paper's (DDPM, 200 steps, guidance 6), as SampleRequested's defaults
+        String scheduler = body.path("scheduler").asText("ddpm");
         if (!SCHEDULERS.contains(scheduler)) {
             throw new Refusal(400, "MALFORMED_REQUEST", "scheduler must be one of " + SCHEDULERS);
         }
@@ -171,7 +172,7 @@ public final class TenantActions {
                 .setDelta(source == null ? null : source.ref())
                 .setPrompts(prompts)
                 .setNegativePrompt(text("negativePrompt", body.path("negativePrompt").asText("")))
-                .setSteps(integer(body, "steps", 50, 1, 1000)).setGuidanceScale(guidance).setScheduler(scheduler)
+                .setSteps(integer(body, "steps", 200, 1, 1000)).setGuidanceScale(guidance).setScheduler(scheduler)
                 .setSeed(body.path("seed").asLong(42)).setImagesPerPrompt(integer(body, "imagesPerPrompt", 1, 1, 16))
                 .build());
         LOG.info("tenant {}: sample job {}", tenant, jobId);

@@ -139,7 +139,7 @@ class JobTopologyTest {
         assertEquals(List.of("photo of a <new1> dog", "a <new1> dog on the beach"), sample.getPrompts());
         assertEquals(25, sample.getSteps());
         assertEquals(6.0, sample.getGuidanceScale());
-        assertEquals("ddim", sample.getScheduler());
+        assertEquals("ddpm", sample.getScheduler());
         assertEquals(1, sample.getImagesPerPrompt());
         assertEquals(DerivedIds.seed("job-1", "sampling"), sample.getSeed());
         assertEquals(JobStage.SAMPLING, driver.status("job-1").stage);

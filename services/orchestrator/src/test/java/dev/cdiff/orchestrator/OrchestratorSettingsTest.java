@@ -24,6 +24,8 @@ class OrchestratorSettingsTest {
         assertEquals(1e-5, s.trainingLearningRate());
         assertEquals(1.0, s.trainingPriorLossWeight());
         assertEquals(6.0, s.sampleGuidanceScale());
+        assertEquals(200, s.sampleSteps());
+        assertEquals("ddpm", s.sampleScheduler());
         assertEquals(List.of("photo of a {token} {class}", "a {token} {class} on the beach"), s.samplePromptTemplates());
     }
 

@@ -3,6 +3,7 @@ package dev.cdiff.cli.demo;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.cdiff.cli.client.GatewayClient;
 import dev.cdiff.cli.events.ArtifactRefs;
+import dev.cdiff.diffusion.pipelines.SamplingPreset;
 import dev.cdiff.cli.events.EventWatcher;
 import dev.cdiff.cli.events.JobPoller;
 import dev.cdiff.cli.events.ObservedEvent;
@@ -90,7 +91,8 @@ public final class DemoRun {
             List<String> classWords = texts(merged.path("merge").path("classWords"));
 
             List<String> prompts = List.of(Prompts.allConcepts(tokens, classWords));
-            String sampleJob = api.sample(mergeJob, prompts, "", options.sampleSteps(), 6.0, "ddim", options.seed(),
+            String sampleJob = api.sample(mergeJob, prompts, "", options.sampleSteps(),
+                    SamplingPreset.FAST.guidance(), SamplingPreset.FAST.scheduler(), options.seed(),
                     options.imagesPerPrompt()).orThrow().path("jobId").asText();
             out.println("sampling the merged model as job " + sampleJob + ": " + prompts);
             JsonNode generated = poller.awaitDone(sampleJob, "merged-sample", left(deadline));

@@ -1,11 +1,13 @@
 package dev.cdiff.cli.stack;
 
+import dev.cdiff.diffusion.pipelines.SamplingPreset;
+
 import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
  * Service settings for a local run on a small CPU machine: the pipeline's production defaults (512 px, 250 training
- * steps, 50 sampling steps, 200 class images) would take hours here, so the local profiles shrink every knob while
+ * steps, DDPM sampling at 200 steps, 200 class images) would take hours here, so the local profiles shrink every knob while
  * keeping every step of the chain. Keys are {@link dev.cdiff.platform.config.ServiceConfig} names; any of them can be
  * overridden with {@code --set KEY=VALUE}.
  */
@@ -29,6 +31,8 @@ public final class StackProfile {
         s.put("ORCHESTRATOR_TRAINING_PROGRESS_EVERY_STEPS", "3");
         s.put("ORCHESTRATOR_TRAINING_CHECKPOINT_EVERY_STEPS", "10");
         s.put("ORCHESTRATOR_SAMPLING_PROMPTS", "photo of a {token} {class}");
+        // the fast preset's deterministic sampler at even fewer steps: paper sampling (DDPM 200) would dominate the demo
+        s.put("ORCHESTRATOR_SAMPLING_SCHEDULER", SamplingPreset.FAST.scheduler());
         s.put("ORCHESTRATOR_SAMPLING_STEPS", "10");
         s.put("ORCHESTRATOR_SAMPLING_IMAGES_PER_PROMPT", "2");
         s.put("POLL_TIMEOUT_MS", "200");

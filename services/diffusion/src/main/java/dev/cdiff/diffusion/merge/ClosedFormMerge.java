@@ -37,8 +37,9 @@ import java.util.TreeSet;
  *   <li>Tokens are renumbered {@code <new1>..<newN>} in delta order (a delta with several tokens takes several
  *       numbers) and added, with their learned rows, to the given tokenizer and text encoder.</li>
  *   <li>Target features C: for every token, the text features of {@code "<newK> class"} and
- *       {@code "photo of a <newK> class"} (or {@code "painting in the style of ..."} for class words naming art or a
- *       style), keeping the tokens from {@code <newK>} through EOS, as the authors' merge script does. Their values
+ *       {@code "photo of a <newK> class"}, keeping the tokens from {@code <newK>} through EOS, or for class words
+ *       naming art or a style {@code "painting in the style of <newK> class"} with every token after BOS, as the
+ *       authors' merge script does. Their values
  *       V = C W_n^T come from the token's own fine-tuned layer W_n.</li>
  *   <li>Regularization features C_reg: every token after BOS up to and including EOS of each caption (padding
  *       excluded).</li>
@@ -188,14 +189,19 @@ public final class ClosedFormMerge {
         // target features per token (rows of the concept's phrases)
         List<float[]> targetChunks = new ArrayList<>();
         List<Integer> targetOwner = new ArrayList<>();
-        int prefixLen = 0;
         for (int k = 0; k < mergedTokens.size(); k++) {
             TokenInfo t = mergedTokens.get(k);
             String phrase = t.classWord().isBlank() ? t.token() : t.token() + " " + t.classWord();
-            String framing = isStyle(t.classWord()) ? "painting in the style of" : "photo of a";
             float[] a = features(tokenizer, textEncoder, List.of(phrase), 0);
-            prefixLen = tokenizer.tokenize(framing).size();
-            float[] b = features(tokenizer, textEncoder, List.of(framing + " " + phrase), prefixLen);
+            float[] b;
+            if (isStyle(t.classWord())) {
+                // the reference drops only a leading "photo of a"; a style's framing words stay constrained, so the
+                // merged layer answers "painting in the style of" as the style's own layer does
+                b = features(tokenizer, textEncoder, List.of("painting in the style of " + phrase), 0);
+            } else {
+                String framing = "photo of a";
+                b = features(tokenizer, textEncoder, List.of(framing + " " + phrase), tokenizer.tokenize(framing).size());
+            }
             for (float[] f : new float[][] {a, b}) {
                 targetChunks.add(f);
                 for (int r = 0; r < f.length / d; r++) {

@@ -90,8 +90,13 @@ public final class DeltaCommand implements Runnable {
         Path model;
         @Option(names = "--rank", description = "Keep this many singular directions per layer.")
         Integer rank;
-        @Option(names = "--energy", description = "Keep the fraction of squared singular values, e.g. 0.9.")
+        @Option(names = "--energy", description = "The reference's compression ratio (adobe-research/custom-diffusion, "
+                + "default there 0.6): keep the singular directions before the one whose running share of the sum of "
+                + "singular values (not their squares) first exceeds this value; at least one is kept.")
         Double energy;
+        @Option(names = "--squared-energy", description = "Keep as many directions as reach this fraction of the "
+                + "squared singular values (Frobenius energy), e.g. 0.9.")
+        Double squaredEnergy;
         @Parameters(index = "0", paramLabel = "IN")
         Path in;
         @Parameters(index = "1", paramLabel = "OUT")
@@ -100,10 +105,14 @@ public final class DeltaCommand implements Runnable {
         @Override
         public Integer call() {
             DjlSetup.offline();
-            if ((rank == null) == (energy == null)) {
-                throw new CommandLine.ParameterException(new CommandLine(this), "give exactly one of --rank or --energy");
+            int given = (rank == null ? 0 : 1) + (energy == null ? 0 : 1) + (squaredEnergy == null ? 0 : 1);
+            if (given != 1) {
+                throw new CommandLine.ParameterException(new CommandLine(this),
+                        "give exactly one of --rank, --energy or --squared-energy");
             }
-            LowRankDelta.Policy policy = rank != null ? LowRankDelta.Policy.rank(rank) : LowRankDelta.Policy.energy(energy);
+            LowRankDelta.Policy policy = rank != null ? LowRankDelta.Policy.rank(rank)
+                    : energy != null ? LowRankDelta.Policy.referenceRatio(energy)
+                    : LowRankDelta.Policy.energy(squaredEnergy);
             Map<String, float[]> base = baseWeights(model);
             Delta d = LowRankDelta.compress(Delta.read(in), base::get, policy);
             d.write(out);
@@ -144,6 +153,9 @@ public final class DeltaCommand implements Runnable {
     public static final class ExportDiffusers implements Callable<Integer> {
         @Option(names = "--model", required = true, description = "Base model folder.")
         Path model;
+        @Option(names = "--bin", description = "Also write pytorch_custom_diffusion_weights.bin and <token>.bin "
+                + "(PyTorch zip pickles, for loaders without safetensors).")
+        boolean bin;
         @Parameters(index = "0", paramLabel = "DELTA")
         Path in;
         @Parameters(index = "1", paramLabel = "DIR")
@@ -154,13 +166,14 @@ public final class DeltaCommand implements Runnable {
             DjlSetup.offline();
             Delta d = Delta.read(in);
             Map<String, float[]> base = d.kind() == DeltaKind.LOWRANK ? baseWeights(model) : Map.of();
-            DiffusersExport.export(d, base::get, untrainedProcessors(model), dir);
+            DiffusersExport.export(d, base::get, untrainedProcessors(model), dir, bin);
             System.out.println(dir);
             return 0;
         }
     }
 
-    @Command(name = "import-diffusers", mixinStandardHelpOptions = true, description = "Read a diffusers Custom Diffusion folder.")
+    @Command(name = "import-diffusers", mixinStandardHelpOptions = true, description = "Read a diffusers Custom Diffusion folder "
+            + "(safetensors, or .bin read without executing any pickled code).")
     public static final class ImportDiffusers implements Callable<Integer> {
         @Option(names = "--model", description = "Base model folder the weights belong to (records its digest).")
         Path model;

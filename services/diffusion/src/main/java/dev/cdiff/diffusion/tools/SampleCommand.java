@@ -4,6 +4,7 @@ import dev.cdiff.diffusion.backend.ComputeDevice;
 import ai.djl.ndarray.NDManager;
 import dev.cdiff.diffusion.pipelines.SampleRequest;
 import dev.cdiff.diffusion.pipelines.SampleResult;
+import dev.cdiff.diffusion.pipelines.SamplingPreset;
 import dev.cdiff.diffusion.pipelines.StableDiffusion;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -22,13 +23,18 @@ public final class SampleCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, description = "Diffusers-layout model folder.")
     Path model;
 
-    @Option(names = "--steps", defaultValue = "50", description = "Denoising steps (default ${DEFAULT-VALUE}).")
-    int steps;
+    @Option(names = "--preset", defaultValue = "paper", description = "paper (DDPM, 200 steps, guidance 6, eta 1 as the "
+            + "paper and reference sample) or fast (DDIM, 50 steps, guidance 6, eta 0); the options below override "
+            + "single values (default ${DEFAULT-VALUE}).")
+    String preset;
 
-    @Option(names = "--guidance", defaultValue = "7.5", description = "Classifier-free guidance scale (default ${DEFAULT-VALUE}).")
-    float guidance;
+    @Option(names = "--steps", description = "Denoising steps (default: the preset's).")
+    Integer steps;
 
-    @Option(names = "--scheduler", description = "ddpm, ddim, dpm or pndm (default: the model's scheduler).")
+    @Option(names = "--guidance", description = "Classifier-free guidance scale (default: the preset's).")
+    Float guidance;
+
+    @Option(names = "--scheduler", description = "ddpm, ddim, dpm or pndm (default: the preset's).")
     String scheduler;
 
     @Option(names = "--seed", defaultValue = "0", description = "Noise seed (default ${DEFAULT-VALUE}).")
@@ -37,8 +43,8 @@ public final class SampleCommand implements Callable<Integer> {
     @Option(names = "--negative", defaultValue = "", description = "Negative prompt.")
     String negative;
 
-    @Option(names = "--eta", defaultValue = "0", description = "DDIM eta (default ${DEFAULT-VALUE}).")
-    float eta;
+    @Option(names = "--eta", description = "DDIM eta (default: the preset's, 0; DDPM's noise already is eta 1's).")
+    Float eta;
 
     @Option(names = "--images-per-prompt", defaultValue = "1", description = "Images per prompt (default ${DEFAULT-VALUE}).")
     int imagesPerPrompt;
@@ -50,9 +56,7 @@ public final class SampleCommand implements Callable<Integer> {
     public Integer call() {
         DjlSetup.offline();
         try (NDManager m = ComputeDevice.newManager(); StableDiffusion sd = StableDiffusion.load(model, m)) {
-            SampleRequest req = new SampleRequest(prompts).steps(steps).guidance(guidance).scheduler(scheduler)
-                    .seed(seed).negativePrompt(negative).eta(eta).imagesPerPrompt(imagesPerPrompt)
-                    .listener((step, total) -> System.err.printf("\rstep %d/%d", step, total));
+            SampleRequest req = request().listener((step, total) -> System.err.printf("step %d/%d", step, total));
             long start = System.currentTimeMillis();
             SampleResult result = sd.generate(req);
             System.err.println();
@@ -62,6 +66,11 @@ public final class SampleCommand implements Callable<Integer> {
             System.err.printf("%d images in %.1f s%n", result.count(), (System.currentTimeMillis() - start) / 1000.0);
         }
         return 0;
+    }
+
+    SampleRequest request() {
+        SampleRequest base = new SampleRequest(prompts).seed(seed).negativePrompt(negative).imagesPerPrompt(imagesPerPrompt);
+        return SamplingPreset.parse(preset).applyTo(base, scheduler, steps, guidance, eta);
     }
 
     public static void main(String[] args) {

@@ -25,8 +25,8 @@ import java.util.concurrent.Callable;
 
 /**
  * {@code train}: Custom Diffusion fine-tuning of one concept (flags) or several jointly ({@code --concepts FILE}, a
- * JSON list of {token, initializer, class_word, instance_prompt, instance_dir, class_prompt, class_dir}), written as a
- * delta file.
+ * JSON list of {token, initializer, class_word, instance_prompt, instance_dir, class_prompt, class_dir, class_captions}),
+ * written as a delta file.
  */
 @Command(name = "train", mixinStandardHelpOptions = true, description = "Learn concepts into a Custom Diffusion delta.")
 public final class TrainCommand implements Callable<Integer> {
@@ -48,16 +48,20 @@ public final class TrainCommand implements Callable<Integer> {
     String classWord;
     @Option(names = "--class-dir", description = "Regularization images (enables prior preservation).")
     Path classDir;
-    @Option(names = "--class-prompt", description = "Caption of the regularization images.")
+    @Option(names = "--class-prompt", description = "Caption of every regularization image without its own caption "
+            + "(default: \"photo of a <class word>\").")
     String classPrompt;
+    @Option(names = "--class-captions", description = "Text file with one caption per regularization image, in the "
+            + "file-name order of --class-dir (e.g. the captions the images were retrieved with).")
+    Path classCaptions;
     @Option(names = "--mode", defaultValue = "CUSTOM_DIFFUSION", description = "${COMPLETION-CANDIDATES}")
     TrainingMode mode;
     @Option(names = "--steps", defaultValue = "0", description = "Steps (0 = 250 single / 500 joint).")
     int steps;
     @Option(names = "--batch", defaultValue = "8", description = "Images per step (default ${DEFAULT-VALUE}).")
     int batch;
-    @Option(names = "--lr", defaultValue = "1e-5", description = "Base learning rate (default ${DEFAULT-VALUE}).")
-    double lr;
+    @Option(names = "--lr", description = "Base learning rate (default: 1e-5, or 5e-4 with --mode TEXTUAL_INVERSION).")
+    Double lr;
     @Option(names = "--no-scale-lr", description = "Do not multiply the learning rate by the batch size.")
     boolean noScaleLr;
     @Option(names = "--resolution", defaultValue = "0", description = "Image side (0 = the model's native size).")
@@ -90,7 +94,8 @@ public final class TrainCommand implements Callable<Integer> {
             return REFUSED_EXIT_CODE;
         }
         List<Concept> concepts = conceptsFile != null ? readConcepts(conceptsFile) : List.of(singleConcept());
-        TrainingConfig cfg = TrainingConfig.builder(concepts).mode(mode).steps(steps).batchSize(batch).learningRate(lr)
+        TrainingConfig cfg = TrainingConfig.builder(concepts).mode(mode).steps(steps).batchSize(batch)
+                .learningRate(lr != null ? lr : TrainingConfig.defaultLearningRate(mode))
                 .scaleLearningRate(!noScaleLr).resolution(resolution).seed(seed).augment(!noAug).hflip(!noHflip).build();
         try (NDManager m = ComputeDevice.newManager(); TrainingModels models = TrainingModels.load(model, m);
              CustomDiffusionTrainer t = resume != null ? CustomDiffusionTrainer.resume(models, cfg, m, resume)
@@ -115,12 +120,35 @@ public final class TrainCommand implements Callable<Integer> {
         return 0;
     }
 
-    private Concept singleConcept() {
+    Concept singleConcept() throws IOException {
         if (instanceDir == null || instancePrompt == null) {
             throw new IllegalArgumentException("give --instance-dir and --instance-prompt, or --concepts FILE");
         }
+        if (classCaptions != null && classDir == null) {
+            throw new IllegalArgumentException("--class-captions needs --class-dir");
+        }
         return new Concept(classWord, token, initializer, classWord, instancePrompt, ConceptFolder.images(instanceDir),
-                classPrompt, classDir == null ? List.of() : ConceptFolder.images(classDir), null);
+                classPrompt != null ? classPrompt : defaultClassPrompt(classWord),
+                classDir == null ? List.of() : ConceptFolder.images(classDir),
+                classCaptions == null ? null : captionLines(classCaptions));
+    }
+
+    /**
+     * The caption regularization images get when none is given: the instance prompt's framing without the token, as
+     * the reference's generated-prior run and the orchestrator's class prompt phrase it; a bare class word is not a
+     * caption the text encoder saw such images under.
+     */
+    static String defaultClassPrompt(String classWord) {
+        return classWord == null || classWord.isBlank() ? null : "photo of a " + classWord;
+    }
+
+    static List<String> captionLines(Path file) throws IOException {
+        List<String> lines = java.nio.file.Files.readAllLines(file).stream().map(String::strip)
+                .filter(l -> !l.isEmpty()).toList();
+        if (lines.isEmpty()) {
+            throw new IllegalArgumentException(file + " holds no captions");
+        }
+        return lines;
     }
 
     static List<Concept> readConcepts(Path file) throws IOException {
@@ -134,11 +162,16 @@ public final class TrainCommand implements Callable<Integer> {
         for (JsonNode c : root) {
             String tok = c.path("token").asText("<new" + i + ">");
             String classDir = c.path("class_dir").asText("");
+            String captions = c.path("class_captions").asText("");
+            if (!captions.isEmpty() && classDir.isEmpty()) {
+                throw new IllegalArgumentException(file + ": concept " + tok + " has class_captions but no class_dir");
+            }
             out.add(new Concept(c.path("name").asText(c.path("class_word").asText("")), tok,
                     c.path("initializer").asText(List.of("ktn", "pll", "ucd").get((i - 1) % 3)), c.path("class_word").asText(""),
                     required(c, "instance_prompt", file), ConceptFolder.images(base.resolve(required(c, "instance_dir", file))),
-                    c.path("class_prompt").asText(null),
-                    classDir.isEmpty() ? List.of() : ConceptFolder.images(base.resolve(classDir)), null));
+                    c.path("class_prompt").asText(defaultClassPrompt(c.path("class_word").asText(""))),
+                    classDir.isEmpty() ? List.of() : ConceptFolder.images(base.resolve(classDir)),
+                    captions.isEmpty() ? null : captionLines(base.resolve(captions))));
             i++;
         }
         return out;

@@ -100,6 +100,33 @@ class ClosedFormMergeTest {
         }
     }
 
+    @Test
+    void aStyleConceptKeepsItsPaintingInTheStyleOfWordsAsConstraints() {
+        try (NDManager m = NDManager.newBaseManager();
+             TrainingModels models = TrainingModels.load(GoldenFolder.tinySd(), m)) {
+            Delta object = fakeDelta(models, "<new1>", "dog", 1, models.baseModelDigest());
+            Delta style = fakeDelta(models, "<new1>", "art", 2, models.baseModelDigest());
+            ClosedFormMerge.Options opts = ClosedFormMerge.Options.defaults()
+                    .withCaptions(RegularizationCaptions.generated(200, 5));
+            ClosedFormMerge.Result r = ClosedFormMerge.merge(List.of(object, style), models, opts);
+            int d = models.textEncoder().hiddenSize();
+            // every token after BOS of the style phrase, the framing words included, maps as the style's own layer
+            float[] framed = ClosedFormMerge.features(models.tokenizer(), models.textEncoder(),
+                    List.of("painting in the style of <new2> art"), 0);
+            int framingRows = models.tokenizer().tokenize("painting in the style of").size();
+            int phraseRows = models.tokenizer().tokenize("<new1> dog").size() + 1;
+            int styleRows = models.tokenizer().tokenize("<new2> art").size() + 1;
+            assertEquals(framed.length / d, framingRows + styleRows);
+            assertEquals(2 * phraseRows + styleRows + framed.length / d, r.report().targetRows());
+            String key = r.merged().layers().keySet().iterator().next();
+            float[] wm = ((LayerWeight.Full) r.merged().layers().get(key)).weight();
+            float[] ws = ((LayerWeight.Full) style.layers().get(key)).weight();
+            float[] framingOnly = java.util.Arrays.copyOf(framed, framingRows * d);
+            assertTrue(maxOutDiff(wm, ws, framingOnly, d) < 1e-3 * (1 + maxAbs(apply(ws, framingOnly, d))),
+                    "merged layer leaves the style's framing words unconstrained");
+        }
+    }
+
     /** An in-memory cache that counts what the merge asked of it. */
     private static final class CountingCache implements GramCache {
         final Map<String, RegularizationGram> entries = new java.util.HashMap<>();
