@@ -56,7 +56,7 @@ public final class SampleCommand implements Callable<Integer> {
     public Integer call() {
         DjlSetup.offline();
         try (NDManager m = ComputeDevice.newManager(); StableDiffusion sd = StableDiffusion.load(model, m)) {
-            SampleRequest req = request().listener((step, total) -> System.err.printf("step %d/%d", step, total));
+            SampleRequest req = request().listener((step, total) -> System.err.printf("\rstep %d/%d", step, total));
             long start = System.currentTimeMillis();
             SampleResult result = sd.generate(req);
             System.err.println();
