@@ -8,6 +8,7 @@ import dev.cdiff.platform.store.StoredArtifact;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -20,7 +21,12 @@ final class CheckpointStore {
     static final String MEDIA_TYPE = "application/vnd.cdiff.checkpoint+safetensors";
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    record Pointer(String runKey, int step, String bucket, String key, String sha256, long sizeBytes) {
+    /**
+     * @param recentLosses the losses of the steps before this checkpoint that the final loss averages over: a
+     *                     resumed run reports the same final loss as an uninterrupted one
+     */
+    record Pointer(String runKey, int step, String bucket, String key, String sha256, long sizeBytes,
+                   List<Float> recentLosses) {
         StoredArtifact artifact() {
             return new StoredArtifact(bucket, key, sha256, sizeBytes, MEDIA_TYPE);
         }
@@ -55,15 +61,46 @@ final class CheckpointStore {
     }
 
     /** Uploads the checkpoint file, then moves the pointer to it (so the pointer never names a missing file). */
-    StoredArtifact save(String tenant, String jobId, String runKey, int step, Path file) {
+    StoredArtifact save(String tenant, String jobId, String runKey, int step, Path file, List<Float> recentLosses) {
         StoredArtifact stored = store.put(tenant, kind(jobId), file, "safetensors", MEDIA_TYPE);
-        Pointer p = new Pointer(runKey, step, stored.bucket(), stored.key(), stored.sha256(), stored.sizeBytes());
+        Pointer p = new Pointer(runKey, step, stored.bucket(), stored.key(), stored.sha256(), stored.sizeBytes(),
+                List.copyOf(recentLosses));
         try {
             store.putAt(pointerKey(tenant, jobId), JSON.writeValueAsBytes(p), "application/json");
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
         return stored;
+    }
+
+    static String completedKey(String tenant, String jobId) {
+        return ArtifactKeys.tenantPrefix(tenant) + kind(jobId) + "/completed.json";
+    }
+
+    /** The outcome of a finished run, if this run already finished (a redelivered request then only republishes). */
+    Optional<TrainingResult> completed(String tenant, String jobId, String runKey) {
+        String key = completedKey(tenant, jobId);
+        if (!store.exists(key)) {
+            return Optional.empty();
+        }
+        try {
+            Completed c = JSON.readValue(store.getBytes(key), Completed.class);
+            return runKey.equals(c.runKey()) ? Optional.of(c.result()) : Optional.empty();
+        } catch (IOException e) {
+            throw new UncheckedIOException("completion record " + key + " is not valid JSON", e);
+        }
+    }
+
+    void markCompleted(String tenant, String jobId, String runKey, TrainingResult result) {
+        try {
+            store.putAt(completedKey(tenant, jobId), JSON.writeValueAsBytes(new Completed(runKey, result)),
+                    "application/json");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private record Completed(String runKey, TrainingResult result) {
     }
 
     Path download(Pointer pointer, Path target) {

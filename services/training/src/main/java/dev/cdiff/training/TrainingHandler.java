@@ -4,6 +4,7 @@ import dev.cdiff.platform.faults.FailureKind;
 import dev.cdiff.platform.kafka.EventPublisher;
 
 import dev.cdiff.platform.kafka.InboundEvent;
+import dev.cdiff.platform.kafka.PartitionRevokedException;
 import dev.cdiff.schemas.events.TrainingCompleted;
 import dev.cdiff.schemas.events.TrainingFailed;
 import dev.cdiff.schemas.events.TrainingProgress;
@@ -12,7 +13,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Instant;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.time.Duration;
+import java.util.Collection;
+import org.apache.kafka.common.TopicPartition;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /** TrainingRequested -> TrainingProgress* -> TrainingCompleted | TrainingFailed. */
@@ -23,17 +26,42 @@ final class TrainingHandler {
     private final KeepAlivePoller poller;
     private final EventPublisher publisher;
     private final int maxAttempts;
+    private final Duration revokeWait;
+    private volatile Running running;
 
-    TrainingHandler(TrainingJob job, KeepAlivePoller poller, EventPublisher publisher, int maxAttempts) {
+    private record Running(TopicPartition partition, String jobId, RunControl control) {
+    }
+
+    TrainingHandler(TrainingJob job, KeepAlivePoller poller, EventPublisher publisher, int maxAttempts,
+                    Duration revokeWait) {
         this.job = job;
         this.poller = poller;
         this.publisher = publisher;
         this.maxAttempts = maxAttempts;
+        this.revokeWait = revokeWait;
+    }
+
+    /**
+     * The consumer is about to give up these partitions (called inside a keep-alive poll, before the new owner can
+     * start): a job from one of them saves a checkpoint at its current step and stops, and the rebalance waits for
+     * that, so the new owner resumes exactly where this worker stopped.
+     */
+    void partitionsRevoked(Collection<TopicPartition> partitions) {
+        Running r = running;
+        if (r == null || !partitions.contains(r.partition())) {
+            return;
+        }
+        LOG.info("job {}: partition {} revoked; stopping at a checkpoint", r.jobId(), r.partition());
+        r.control().stopForRevocation("partition " + r.partition() + " was revoked");
+        if (!r.control().awaitEnd(revokeWait)) {
+            LOG.warn("job {}: did not reach a checkpoint within {}; its lease keeps the new owner waiting",
+                    r.jobId(), revokeWait);
+        }
     }
 
     void handle(InboundEvent<TrainingRequested> inbound) throws Exception {
         TrainingRequested request = inbound.value();
-        AtomicBoolean abort = new AtomicBoolean();
+        RunControl control = new RunControl();
         AtomicInteger lastStep = new AtomicInteger();
         ProgressSink sink = (step, total, loss, elapsed, checkpoint) -> {
             lastStep.set(step);
@@ -46,12 +74,22 @@ final class TrainingHandler {
         };
         TrainingResult result;
         try {
-            result = poller.run(() -> job.run(request, sink, abort), () -> abort.set(true));
+            running = new Running(new TopicPartition(inbound.topic(), inbound.partition()), request.getJobId(), control);
+            result = poller.run(() -> {
+                try {
+                    return job.run(request, sink, control);
+                } finally {
+                    control.markEnded();
+                }
+            }, () -> control.stopAtCheckpoint("the worker is shutting down"));
         } catch (JobRejected e) {
             LOG.warn("job {}: training rejected ({}): {}", request.getJobId(), e.code(), e.getMessage());
             failed(request, e.getMessage(), e.code(), lastStep.get(), false);
             return;
         } catch (TrainingAborted e) {
+            if (control.revoked()) {
+                throw new PartitionRevokedException(e.getMessage());
+            }
             throw e;
         } catch (Exception e) {
             // an outage is waited out by the loop (the attempt is not used up), so it must not end the job
@@ -60,6 +98,8 @@ final class TrainingHandler {
                         .getName(), lastStep.get(), true);
             }
             throw e;
+        } finally {
+            running = null;
         }
         publisher.publish(request.getJobId(), TrainingCompleted.newBuilder()
                 .setEventId(EventPublisher.derivedEventId(request.getEventId(), "TrainingCompleted"))

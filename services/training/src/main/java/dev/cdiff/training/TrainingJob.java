@@ -28,12 +28,12 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * One training run: fetch the images, load a fresh copy of the base model, resume from the job's last checkpoint
@@ -43,6 +43,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 final class TrainingJob {
     private static final Logger LOG = LoggerFactory.getLogger(TrainingJob.class);
     static final String DELTA_MEDIA_TYPE = "application/vnd.safetensors";
+    /** TrainingCompleted.finalLoss is the mean loss of the last this-many steps. */
+    static final int FINAL_LOSS_WINDOW = 10;
 
     private final Path baseModelDir;
     private final String baseModelDigest;
@@ -50,23 +52,75 @@ final class TrainingJob {
     private final CheckpointStore checkpoints;
     private final Path workDir;
     private final Quotas quotas;
+    private final JobLease lease;
+    private final Duration leaseRetry;
 
-    TrainingJob(Path baseModelDir, ArtifactStore store, Path workDir, Quotas quotas) {
+    TrainingJob(Path baseModelDir, ArtifactStore store, Path workDir, Quotas quotas, JobLease lease,
+                Duration leaseRetry) {
         this.quotas = quotas;
         this.baseModelDir = baseModelDir;
         this.baseModelDigest = BaseModelDigest.of(baseModelDir);
         this.store = store;
         this.checkpoints = new CheckpointStore(store);
         this.workDir = workDir;
+        this.lease = lease;
+        this.leaseRetry = leaseRetry;
     }
 
     String baseModelDigest() {
         return baseModelDigest;
     }
 
-    TrainingResult run(TrainingRequested request, ProgressSink sink, AtomicBoolean abort) throws IOException {
-        long start = System.currentTimeMillis();
+    /**
+     * Trains the request under the job's lease: waits while another worker holds it, renews it while training, and
+     * releases it at the end. Stops early when {@code control} asks: at a checkpoint, saved at the current step, or
+     * at once (lease lost) without writing anything more. A stopped run throws {@link TrainingAborted}.
+     */
+    TrainingResult run(TrainingRequested request, ProgressSink sink, RunControl control) throws IOException {
         TrainingPlan.check(request, store.ownership(), quotas);
+        JobLease.Held held = acquireLease(request, control);
+        try (LeaseRenewal renewal = new LeaseRenewal(held, lease.ttl(), control, request.getJobId())) {
+            return runHolding(request, sink, control, renewal);
+        } finally {
+            if (control.requested() != RunControl.Stop.AT_ONCE) {
+                try {
+                    held.release();
+                } catch (RuntimeException e) {
+                    LOG.warn("job {}: releasing the lease failed ({}); it expires by itself", request.getJobId(),
+                            e.toString());
+                }
+            }
+        }
+    }
+
+    private JobLease.Held acquireLease(TrainingRequested request, RunControl control) {
+        boolean logged = false;
+        while (true) {
+            Optional<JobLease.Held> held = lease.tryAcquire(request.getTenantId(), request.getJobId());
+            if (held.isPresent()) {
+                return held.get();
+            }
+            if (!logged) {
+                LOG.info("job {}: another worker holds its lease ({}); waiting", request.getJobId(),
+                        lease.current(request.getTenantId(), request.getJobId()).orElse(null));
+                logged = true;
+            }
+            if (control.requested() != RunControl.Stop.NONE) {
+                throw new TrainingAborted("job " + request.getJobId() + " stopped while waiting for its lease: "
+                        + control.reason());
+            }
+            try {
+                Thread.sleep(leaseRetry.toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new TrainingAborted("interrupted while waiting for the lease of job " + request.getJobId());
+            }
+        }
+    }
+
+    private TrainingResult runHolding(TrainingRequested request, ProgressSink sink, RunControl control,
+                                      LeaseRenewal renewal) throws IOException {
+        long start = System.currentTimeMillis();
         String wanted = request.getBaseModelDigest();
         if (wanted != null && !wanted.isBlank() && !wanted.equals(baseModelDigest)) {
             throw new JobRejected("BASE_MODEL_MISMATCH", "the request is for base model " + wanted
@@ -88,6 +142,12 @@ final class TrainingJob {
             throw new JobRejected("INVALID_OPTIONS", e.getMessage(), e);
         }
         String runKey = TrainingPlan.runKey(request);
+        Optional<TrainingResult> done = checkpoints.completed(tenant, jobId, runKey);
+        if (done.isPresent()) {
+            LOG.info("job {}: already trained by an earlier delivery; reporting its delta {}", jobId,
+                    done.get().delta().key());
+            return done.get();
+        }
         // a random name under the work dir: nothing from the request becomes part of a path
         Path dir = ScratchFolders.create(workDir.resolve("jobs"), "run-");
         int total = config.effectiveSteps();
@@ -109,24 +169,34 @@ final class TrainingJob {
             }
             int resumedFrom = trainer.stepsDone();
             Deque<Float> recent = new ArrayDeque<>();
+            if (latest.isPresent() && latest.get().recentLosses() != null) {
+                recent.addAll(latest.get().recentLosses());
+            }
             try (trainer) {
                 trainer.train((step, loss, elapsed) -> {
                     recent.addLast(loss);
-                    if (recent.size() > 10) {
+                    if (recent.size() > FINAL_LOSS_WINDOW) {
                         recent.removeFirst();
                     }
+                    RunControl.Stop stop = step < total ? control.requested() : RunControl.Stop.NONE;
+                    if (stop == RunControl.Stop.AT_ONCE) {
+                        throw new TrainingAborted("job " + jobId + " stopped at step " + step + ": "
+                                + control.reason());
+                    }
                     StoredArtifact checkpoint = null;
-                    if (step % o.getCheckpointEverySteps() == 0 && step < total) {
+                    if (step < total && (step % o.getCheckpointEverySteps() == 0 || stop == RunControl.Stop.AT_CHECKPOINT)) {
+                        renewal.requireValid();
                         Path file = dir.resolve("step-" + step + ".safetensors");
                         trainer.saveCheckpoint(file);
-                        checkpoint = checkpoints.save(tenant, jobId, runKey, step, file);
+                        checkpoint = checkpoints.save(tenant, jobId, runKey, step, file, List.copyOf(recent));
                         deleteQuietly(file);
                     }
                     if (step % o.getProgressEverySteps() == 0 || checkpoint != null || step == total) {
                         sink.progress(step, total, loss, elapsed, checkpoint);
                     }
-                    if (abort.get() && step < total) {
-                        throw new TrainingAborted("job " + jobId + " aborted at step " + step);
+                    if (stop == RunControl.Stop.AT_CHECKPOINT) {
+                        throw new TrainingAborted("job " + jobId + " stopped at its checkpoint of step " + step
+                                + ": " + control.reason());
                     }
                 });
                 Path deltaFile = dir.resolve("delta.safetensors");
@@ -141,8 +211,11 @@ final class TrainingJob {
                     tokens.add(c.token());
                     classWords.add(c.classWord());
                 }
-                return new TrainingResult(stored, tokens, classWords, trainer.stepsDone(), finalLoss,
+                TrainingResult result = new TrainingResult(stored, tokens, classWords, trainer.stepsDone(), finalLoss,
                         System.currentTimeMillis() - start, resumedFrom, trainer.backend().encode());
+                renewal.requireValid();
+                checkpoints.markCompleted(tenant, jobId, runKey, result);
+                return result;
             }
         } finally {
             ScratchFolders.delete(dir);

@@ -79,6 +79,7 @@ public final class EventLoop<V> implements AutoCloseable {
     private final Predicate<Throwable> retryable;
     private final Duration pollTimeout;
     private final ProcessExit processExit;
+    private final java.util.function.Consumer<Collection<TopicPartition>> onRevoked;
 
     private final CountDownLatch stopRequested = new CountDownLatch(1);
     private final CountDownLatch finished = new CountDownLatch(1);
@@ -120,6 +121,7 @@ public final class EventLoop<V> implements AutoCloseable {
         this.retryable = b.retryable;
         this.pollTimeout = b.pollTimeout;
         this.processExit = b.processExit;
+        this.onRevoked = b.onRevoked;
         if (topics.isEmpty() && topicPattern == null) {
             throw new IllegalArgumentException("EventLoop for " + service + " needs at least one topic");
         }
@@ -163,6 +165,7 @@ public final class EventLoop<V> implements AutoCloseable {
                 public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
                     rebalances.incrementAndGet();
                     LOG.info("{}: partitions revoked {}", service, partitions);
+                    onRevoked.accept(partitions);
                 }
 
                 @Override
@@ -290,6 +293,7 @@ public final class EventLoop<V> implements AutoCloseable {
         int attempt = 1;
         int outage = 0;
         while (true) {
+            long generation = rebalances.get();
             try {
                 if (!handled) {
                     if (idempotency != null && idempotency.isProcessed(service, handledEvent(record, value, eventId))) {
@@ -309,6 +313,15 @@ public final class EventLoop<V> implements AutoCloseable {
                 stats.handled.incrementAndGet();
                 return Outcome.STORED;
             } catch (Exception e) {
+                if (rebalances.get() != generation && !handled
+                        && (!consumer.assignment().contains(new TopicPartition(record.topic(), record.partition()))
+                        || revokedDuringHandling(e))) {
+                    // the handler gave the record up because its partition was revoked mid-run (and it may have
+                    // come straight back, under eager rebalancing): the owner starts it afresh from its offset
+                    LOG.info("{}: {}-{}@{} (event {}) stopped by a rebalance after attempt {}; left for the new owner",
+                            service, record.topic(), record.partition(), record.offset(), eventId, attempt);
+                    return Outcome.REBALANCED;
+                }
                 FailureKind kind = kindOf(e);
                 if (kind != FailureKind.POISON && stopping()) {
                     // a handler cut short by shutdown (e.g. an interrupted training run) failed because we are
@@ -436,6 +449,16 @@ public final class EventLoop<V> implements AutoCloseable {
             return Outcome.REBALANCED;
         }
         return null;
+    }
+
+    /** A handler that stops work on a revoked partition says so with an exception named for it in its chain. */
+    private static boolean revokedDuringHandling(Throwable e) {
+        for (Throwable t = e; t != null && t.getCause() != t; t = t.getCause()) {
+            if (t instanceof PartitionRevokedException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Publishes the envelope, retrying until it is stored or the loop is stopped. */
@@ -632,6 +655,7 @@ public final class EventLoop<V> implements AutoCloseable {
         private Duration pollTimeout = Duration.ofMillis(500);
         private ProcessExit processExit = ProcessExit.runtime();
         private final List<java.util.function.Consumer<? super EventLoop<V>>> whenBuilt = new java.util.ArrayList<>();
+        private java.util.function.Consumer<Collection<TopicPartition>> onRevoked = partitions -> { };
 
         private Builder() {
         }
@@ -742,6 +766,15 @@ public final class EventLoop<V> implements AutoCloseable {
         /** Told about the loop once built (e.g. to add it to the service's liveness check). */
         public Builder<V> whenBuilt(java.util.function.Consumer<? super EventLoop<V>> listener) {
             whenBuilt.add(Objects.requireNonNull(listener));
+            return this;
+        }
+
+        /**
+         * Called on the loop's thread, inside the poll that takes partitions away (including a poll a handler makes
+         * to keep the member alive), before another member can own them: the moment to stop work on them.
+         */
+        public Builder<V> onPartitionsRevoked(java.util.function.Consumer<Collection<TopicPartition>> onRevoked) {
+            this.onRevoked = Objects.requireNonNull(onRevoked);
             return this;
         }
 

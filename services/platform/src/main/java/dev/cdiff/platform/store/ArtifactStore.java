@@ -3,6 +3,8 @@ package dev.cdiff.platform.store;
 import dev.cdiff.platform.config.ServiceConfig;
 import io.minio.BucketExistsArgs;
 import io.minio.GetObjectArgs;
+import io.minio.GetObjectResponse;
+import io.minio.ObjectWriteResponse;
 import io.minio.ListObjectsArgs;
 import io.minio.MakeBucketArgs;
 import io.minio.MinioClient;
@@ -40,6 +42,9 @@ import java.util.Set;
 public final class ArtifactStore {
 
     private static final Set<String> NOT_FOUND = Set.of("NoSuchKey", "NoSuchBucket", "NoSuchObject", "NotFound");
+    /** What S3 answers when a conditional write's condition no longer holds (412, or 409 on a racing create). */
+    private static final Set<String> CONDITION_LOST = Set.of("PreconditionFailed", "ConditionalRequestConflict",
+            "NoSuchKey");
     private static final long PART_SIZE = 16L * 1024 * 1024;
 
     private final MinioClient client;
@@ -258,6 +263,86 @@ public final class ArtifactStore {
         }
         out.sort(java.util.Comparator.comparing(ObjectSummary::key));
         return out;
+    }
+
+    /** A small mutable object (a lease, a chain head) with the ETag S3 gave this version of it. */
+    public record VersionedObject(byte[] content, String etag) {
+    }
+
+    /** Reads an object with its ETag, or empty when it does not exist. */
+    public Optional<VersionedObject> getVersioned(String key) {
+        try (GetObjectResponse in = client.getObject(GetObjectArgs.builder().bucket(bucket).object(key).build())) {
+            byte[] content = in.readAllBytes();
+            return Optional.of(new VersionedObject(content, unquote(in.headers().get("ETag"))));
+        } catch (ErrorResponseException e) {
+            if (NOT_FOUND.contains(e.errorResponse().code()) && !"NoSuchBucket".equals(e.errorResponse().code())) {
+                return Optional.empty();
+            }
+            throw translate("get", key, e);
+        } catch (Exception e) {
+            throw translate("get", key, e);
+        }
+    }
+
+    /**
+     * Creates the object only if no object has the key ({@code If-None-Match: *}); S3, MinIO and S3Proxy's
+     * filesystem store decide this atomically, so of two racing writers exactly one wins.
+     *
+     * @return the new object's ETag, or empty when the key was already taken
+     */
+    public Optional<String> createIfAbsent(String key, byte[] content, String mediaType) {
+        return conditionalPut(key, content, mediaType, "If-None-Match", "*");
+    }
+
+    /**
+     * Replaces the object only if it is still the version with this ETag ({@code If-Match}).
+     *
+     * @return the new version's ETag, or empty when the object changed or vanished meanwhile
+     */
+    public Optional<String> replaceIfMatch(String key, byte[] content, String mediaType, String etag) {
+        return conditionalPut(key, content, mediaType, "If-Match", quote(etag));
+    }
+
+    /** Removes the object only if it is still the version with this ETag; false when it changed or vanished. */
+    public boolean deleteIfMatch(String key, String etag) {
+        try {
+            client.removeObject(RemoveObjectArgs.builder().bucket(bucket).object(key)
+                    .extraHeaders(java.util.Map.of("If-Match", quote(etag))).build());
+            return true;
+        } catch (ErrorResponseException e) {
+            if (CONDITION_LOST.contains(e.errorResponse().code())) {
+                return false;
+            }
+            throw translate("delete-if-match", key, e);
+        } catch (Exception e) {
+            throw translate("delete-if-match", key, e);
+        }
+    }
+
+    private Optional<String> conditionalPut(String key, byte[] content, String mediaType, String header,
+                                            String value) {
+        try {
+            ObjectWriteResponse written = client.putObject(PutObjectArgs.builder().bucket(bucket).object(key)
+                    .stream(new ByteArrayInputStream(content), content.length, -1)
+                    .contentType(mediaType == null ? "application/octet-stream" : mediaType)
+                    .headers(java.util.Map.of(header, value)).build());
+            return Optional.of(unquote(written.etag()));
+        } catch (ErrorResponseException e) {
+            if (CONDITION_LOST.contains(e.errorResponse().code())) {
+                return Optional.empty();
+            }
+            throw translate("conditional put (" + header + ")", key, e);
+        } catch (Exception e) {
+            throw translate("conditional put (" + header + ")", key, e);
+        }
+    }
+
+    private static String unquote(String etag) {
+        return etag == null ? null : etag.replace("\"", "");
+    }
+
+    private static String quote(String etag) {
+        return "\"" + etag + "\"";
     }
 
     /** Removes an object; removing a missing object is not an error. */
