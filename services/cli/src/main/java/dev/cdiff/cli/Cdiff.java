@@ -25,7 +25,7 @@ public final class Cdiff implements Runnable {
      * only errors reach the console. {@code service} keeps logging to the console, as containers expect.
      */
     private static final Set<String> QUIET_COMMANDS = Set.of("up", "demo", "submit", "status", "sample", "merge",
-            "events", "dlq");
+            "events", "dlq", "audit");
 
     @Override
     public void run() {
@@ -44,6 +44,7 @@ public final class Cdiff implements Runnable {
         cl.addSubcommand("merge", new MergeJobCommand());
         cl.addSubcommand("events", new EventsCommand());
         cl.addSubcommand("dlq", new DlqCommand());
+        cl.addSubcommand("audit", new AuditCommand());
         cl.addSubcommand("service", new ServiceCommand());
         // the gateway's tenants and API keys
         cl.addSubcommand("tenant", new TenantCommands.Tenant());

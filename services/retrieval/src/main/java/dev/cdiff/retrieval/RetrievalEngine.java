@@ -76,6 +76,12 @@ public final class RetrievalEngine implements AutoCloseable {
         return builder.obtain(params);
     }
 
+    /** The class set selected afresh, ignoring the cache and storing nothing (see {@link ClassSetBuilder#rederive}). */
+    public ClassSet rederiveClassSet(ClassSetParams params) {
+        syncIfStale();
+        return builder.rederive(params);
+    }
+
     @Override
     public void close() {
         index.close();

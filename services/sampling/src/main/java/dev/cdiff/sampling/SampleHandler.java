@@ -57,10 +57,7 @@ final class SampleHandler {
             check(request);
             StableDiffusion pipeline = request.getDelta() == null ? pipelines.base()
                     : pipelines.withDelta(request.getDelta().getSha256(), delta(request));
-            SampleRequest sample = new SampleRequest(request.getPrompts()).negativePrompt(request.getNegativePrompt())
-                    .steps(request.getSteps()).guidance((float) request.getGuidanceScale()).seed(request.getSeed())
-                    .scheduler(request.getScheduler().toLowerCase(Locale.ROOT))
-                    .imagesPerPrompt(request.getImagesPerPrompt());
+            SampleRequest sample = sampleRequest(request);
             synchronized (pipeline) {
                 result = pipeline.generate(sample);
             }
@@ -91,7 +88,15 @@ final class SampleHandler {
         LOG.info("job {}: {} samples in {} ms", request.getJobId(), images.size(), System.currentTimeMillis() - start);
     }
 
-    private static void check(SampleRequested r) {
+    /** The core's request for an event; the audit's replay builds it the same way. */
+    static SampleRequest sampleRequest(SampleRequested request) {
+        return new SampleRequest(request.getPrompts()).negativePrompt(request.getNegativePrompt())
+                .steps(request.getSteps()).guidance((float) request.getGuidanceScale()).seed(request.getSeed())
+                .scheduler(request.getScheduler().toLowerCase(Locale.ROOT))
+                .imagesPerPrompt(request.getImagesPerPrompt());
+    }
+
+    static void check(SampleRequested r) {
         if (r.getPrompts().isEmpty() || r.getPrompts().stream().anyMatch(p -> p == null || p.isBlank())) {
             throw new SampleRejected("INVALID_REQUEST", "prompts must be one or more non-empty texts");
         }
@@ -112,6 +117,10 @@ final class SampleHandler {
     }
 
     private Delta delta(SampleRequested request) {
+        return delta(deltas, request, pipelines);
+    }
+
+    static Delta delta(TenantArtifactReader deltas, SampleRequested request, Pipelines pipelines) {
         try {
             return deltas.readForBaseModel(request.getTenantId(), request.getDelta(), "delta", Delta::read,
                     d -> d.metadata().baseModelDigest(), pipelines.baseModelDigest());
@@ -120,7 +129,7 @@ final class SampleHandler {
         }
     }
 
-    private static byte[] png(BufferedImage image) {
+    static byte[] png(BufferedImage image) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         try {
             ImageIO.write(image, "png", out);

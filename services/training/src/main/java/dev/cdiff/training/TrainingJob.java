@@ -129,18 +129,8 @@ final class TrainingJob {
         String tenant = request.getTenantId();
         String jobId = request.getJobId();
         TrainingOptions o = request.getOptions();
-        List<Concept> concepts = new ArrayList<>();
-        for (ConceptSpec spec : request.getConcepts()) {
-            concepts.add(concept(spec));
-        }
-        TrainingConfig config;
-        try {
-            config = TrainingConfig.builder(concepts).mode(TrainingPlan.mode(o.getMode())).steps(o.getSteps())
-                    .batchSize(o.getBatchSize()).learningRate(o.getLearningRate())
-                    .priorLossWeight(o.getPriorLossWeight()).resolution(o.getResolution()).seed(o.getSeed()).build();
-        } catch (IllegalArgumentException e) {
-            throw new JobRejected("INVALID_OPTIONS", e.getMessage(), e);
-        }
+        TrainingConfig config = config(request);
+        List<Concept> concepts = config.concepts();
         String runKey = TrainingPlan.runKey(request);
         Optional<TrainingResult> done = checkpoints.completed(tenant, jobId, runKey);
         if (done.isPresent()) {
@@ -219,6 +209,22 @@ final class TrainingJob {
             }
         } finally {
             ScratchFolders.delete(dir);
+        }
+    }
+
+    /** The core's configuration of a request, its images read (and verified) from the store. */
+    TrainingConfig config(TrainingRequested request) {
+        TrainingOptions o = request.getOptions();
+        List<Concept> concepts = new ArrayList<>();
+        for (ConceptSpec spec : request.getConcepts()) {
+            concepts.add(concept(spec));
+        }
+        try {
+            return TrainingConfig.builder(concepts).mode(TrainingPlan.mode(o.getMode())).steps(o.getSteps())
+                    .batchSize(o.getBatchSize()).learningRate(o.getLearningRate())
+                    .priorLossWeight(o.getPriorLossWeight()).resolution(o.getResolution()).seed(o.getSeed()).build();
+        } catch (IllegalArgumentException e) {
+            throw new JobRejected("INVALID_OPTIONS", e.getMessage(), e);
         }
     }
 

@@ -160,8 +160,9 @@ public final class AllInOne implements AutoCloseable {
     }
 
     private static List<PipelineService> startOrder() {
-        return List.of(PipelineService.ORCHESTRATOR, PipelineService.RETRIEVAL, PipelineService.TRAINING,
-                PipelineService.MERGING, PipelineService.SAMPLING, PipelineService.INGESTION, PipelineService.GATEWAY);
+        return List.of(PipelineService.ARCHIVER, PipelineService.ORCHESTRATOR, PipelineService.RETRIEVAL,
+                PipelineService.TRAINING, PipelineService.MERGING, PipelineService.SAMPLING, PipelineService.INGESTION,
+                PipelineService.GATEWAY);
     }
 
     private static String randomToken() {
@@ -174,10 +175,21 @@ public final class AllInOne implements AutoCloseable {
         return serviceConfig(options, stack, service, model, Map.of());
     }
 
+    /** A service's configuration as {@link #start} gives it, over the endpoints of a stack already running. */
+    public static ServiceConfig serviceConfig(Options options, Map<String, String> endpoints, PipelineService service,
+                                              Path model) {
+        return serviceConfig(options, endpoints, service, model, Map.of());
+    }
+
     /** @param internal settings only the orchestrator and the gateway read (the service token, the status URL) */
     static ServiceConfig serviceConfig(Options options, EmbeddedStack stack, PipelineService service, Path model,
                                        Map<String, String> internal) {
-        Map<String, String> env = new LinkedHashMap<>(stack.environment());
+        return serviceConfig(options, stack.environment(), service, model, internal);
+    }
+
+    private static ServiceConfig serviceConfig(Options options, Map<String, String> endpoints, PipelineService service,
+                                               Path model, Map<String, String> internal) {
+        Map<String, String> env = new LinkedHashMap<>(endpoints);
         env.put(ServiceConfig.SERVICE_NAME, service.serviceName());
         // each service on the bus as its own principal, allowed only its own topics and group
         env.put(ServiceConfig.KAFKA_USERNAME, service.serviceName());

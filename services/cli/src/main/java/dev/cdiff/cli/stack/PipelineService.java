@@ -4,6 +4,7 @@ import dev.cdiff.gateway.GatewayService;
 import dev.cdiff.ingestion.IngestionService;
 import dev.cdiff.merging.MergingService;
 import dev.cdiff.orchestrator.OrchestratorConfig;
+import dev.cdiff.platform.audit.EventArchiver;
 import dev.cdiff.orchestrator.OrchestratorService;
 import dev.cdiff.platform.config.ServiceConfig;
 import dev.cdiff.retrieval.RetrievalService;
@@ -16,11 +17,13 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * The seven processes of the pipeline and how to start one of them from a {@link ServiceConfig}. Each runs with its
+ * The processes of the pipeline and how to start one of them from a {@link ServiceConfig}. Each runs with its
  * own consumer group (its name), so in one JVM they behave as they do in separate containers.
  */
 public enum PipelineService {
-    INGESTION, RETRIEVAL, TRAINING, MERGING, SAMPLING, ORCHESTRATOR, GATEWAY;
+    INGESTION, RETRIEVAL, TRAINING, MERGING, SAMPLING, ORCHESTRATOR, GATEWAY,
+    /** Keeps every job's events for ever in a hash-chained log in S3, for {@code ./cdiff audit}. */
+    ARCHIVER;
 
     /** A started service; closing it stops it. */
     public interface Running extends AutoCloseable {
@@ -79,6 +82,10 @@ public enum PipelineService {
             case GATEWAY -> {
                 GatewayService s = new GatewayService(config).start();
                 yield running(s::httpUrl, s::close);
+            }
+            case ARCHIVER -> {
+                EventArchiver s = new EventArchiver(config).start();
+                yield running(() -> null, s::close);
             }
             case ORCHESTRATOR -> {
                 OrchestratorService s = OrchestratorService.start(OrchestratorConfig.from(config));

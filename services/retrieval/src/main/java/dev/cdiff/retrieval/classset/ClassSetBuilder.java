@@ -43,6 +43,25 @@ public final class ClassSetBuilder {
             LOG.info("class set for '{}' reused from {}", params.classPrompt(), manifestKey);
             return new ClassSet(ClassSetManifest.fromJson(bytes), Digests.sha256Hex(bytes), manifestKey, true);
         }
+        ClassSetManifest manifest = compute(params, true);
+        byte[] bytes = manifest.toJson();
+        store.putAt(manifestKey, bytes, "application/json");
+        LOG.info("class set for '{}': {} images ({}), stored at {}", params.classPrompt(), manifest.items().size(),
+                manifest.origin(), manifestKey);
+        return new ClassSet(manifest, Digests.sha256Hex(bytes), manifestKey, false);
+    }
+
+    /**
+     * Selects the class set again from the index (and the generator), ignoring any cached manifest and storing
+     * nothing: what an audit compares with the set a job was given.
+     */
+    public synchronized ClassSet rederive(ClassSetParams params) {
+        ClassSetManifest manifest = compute(params, false);
+        return new ClassSet(manifest, Digests.sha256Hex(manifest.toJson()), CLASS_SETS + params.cacheKey() + ".json",
+                false);
+    }
+
+    private ClassSetManifest compute(ClassSetParams params, boolean storeGenerated) {
         List<ClassSetItem> items = new ArrayList<>();
         float[] query = embedder.embed(params.classPrompt());
         for (CaptionMatch m : index.search(query, params.maxImages(), params.minSimilarity())) {
@@ -59,18 +78,13 @@ public final class ClassSetBuilder {
                 LOG.warn("class set for '{}' has {} of {} images and generation is not configured", params.classPrompt(),
                         items.size(), params.requiredImages());
             } else {
-                items.addAll(generate(params, missing));
+                items.addAll(generate(params, missing, storeGenerated));
             }
         }
-        ClassSetManifest manifest = new ClassSetManifest(1, params, ClassSetManifest.originOf(items), items);
-        byte[] bytes = manifest.toJson();
-        store.putAt(manifestKey, bytes, "application/json");
-        LOG.info("class set for '{}': {} images ({}), stored at {}", params.classPrompt(), items.size(),
-                manifest.origin(), manifestKey);
-        return new ClassSet(manifest, Digests.sha256Hex(bytes), manifestKey, false);
+        return new ClassSetManifest(1, params, ClassSetManifest.originOf(items), items);
     }
 
-    private List<ClassSetItem> generate(ClassSetParams params, int count) {
+    private List<ClassSetItem> generate(ClassSetParams params, int count, boolean storeImages) {
         long start = System.nanoTime();
         List<byte[]> pngs = generator.generate(params.classPrompt(), count, params.generationSeed(),
                 params.generationSteps(), params.generationGuidance(), params.generationSide());
@@ -78,7 +92,7 @@ public final class ClassSetBuilder {
         for (byte[] png : pngs) {
             String sha = Digests.sha256Hex(png);
             String key = GENERATED_IMAGES + sha + ".png";
-            if (!store.exists(key)) {
+            if (storeImages && !store.exists(key)) {
                 store.putAt(key, png, "image/png");
             }
             items.add(new ClassSetItem(store.bucket(), key, sha, png.length, "image/png", params.classPrompt(),
