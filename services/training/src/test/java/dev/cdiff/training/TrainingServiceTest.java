@@ -156,6 +156,11 @@ class TrainingServiceTest {
             assertEquals(uninterruptedRun().getFinalLoss(), resumed.getFinalLoss(), 0.0,
                     "the final loss averages the same steps' losses, some of them from before the kill");
             assertEquals(0, second.loop().stats().commitFailures(), "the worker was never kicked out of its group");
+            // the loop counts the record once its idempotency marker is stored, just after TrainingCompleted is out
+            long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+            while (second.loop().stats().handled() < 1 && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+            }
             assertEquals(1, second.loop().stats().handled());
         }
         try (KafkaConsumer<String, SpecificRecord> progress = stack.consumer(Topics.TRAINING_PROGRESS)) {

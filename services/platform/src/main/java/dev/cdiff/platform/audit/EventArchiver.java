@@ -2,6 +2,9 @@ package dev.cdiff.platform.audit;
 
 import dev.cdiff.platform.Topics;
 import dev.cdiff.platform.config.ServiceConfig;
+import dev.cdiff.platform.health.DependencyChecks;
+import dev.cdiff.platform.health.HealthCheck;
+import dev.cdiff.platform.health.HealthServer;
 import dev.cdiff.platform.kafka.KafkaClients;
 import dev.cdiff.platform.registry.SchemaRegistryClient;
 import dev.cdiff.platform.serde.ConfluentAvroGenericDeserializer;
@@ -46,8 +49,10 @@ public final class EventArchiver implements AutoCloseable {
     private final Duration pollTimeout;
     private final Thread thread;
     private final CountDownLatch finished = new CountDownLatch(1);
+    private final HealthServer health;
     private volatile boolean stopping;
     private volatile long archived;
+    private volatile long lastPollNanos = System.nanoTime();
 
     public EventArchiver(ServiceConfig rawConfig) {
         ServiceConfig config = rawConfig.optional(ServiceConfig.SERVICE_NAME).isPresent() ? rawConfig
@@ -56,10 +61,32 @@ public final class EventArchiver implements AutoCloseable {
         this.consumer = clients.consumer(config.consumerGroup(), new ByteArrayDeserializer(),
                 new ByteArrayDeserializer());
         this.decoder = new ConfluentAvroGenericDeserializer(new SchemaRegistryClient(config.schemaRegistryUrl()), null);
-        this.log = new EventLog(ArtifactStore.fromConfig(config).ensureBucket());
+        ArtifactStore store = ArtifactStore.fromConfig(config).ensureBucket();
+        this.log = new EventLog(store);
         this.topics = archivedTopics().stream().map(config::topic).toList();
         this.pollTimeout = config.pollTimeout();
         this.thread = new Thread(this::run, "event-archiver");
+        Duration window = config.livenessWindow();
+        this.health = config.healthHttpPort() < 0 ? null
+                : HealthServer.start(config.serviceName(), config.healthHttpHost(), config.healthHttpPort())
+                .liveness("archiver", () -> live(window))
+                .readiness("schema-registry", DependencyChecks.registry(config.schemaRegistryUrl()))
+                .readiness("object-store", DependencyChecks.objectStore(store));
+    }
+
+    /** Live while its thread runs and is polling or waiting out an outage between retries. */
+    private HealthCheck.Result live(Duration window) {
+        if (!thread.isAlive()) {
+            return HealthCheck.Result.down("the archiver thread ended");
+        }
+        long idle = System.nanoTime() - lastPollNanos;
+        return idle <= window.toNanos() ? HealthCheck.Result.ok(archived + " events archived")
+                : HealthCheck.Result.down("no poll for " + Duration.ofNanos(idle).toSeconds() + " s");
+    }
+
+    /** The health server, or null when HEALTH_HTTP_PORT is -1. */
+    public HealthServer health() {
+        return health;
     }
 
     /** Every event topic but training progress. */
@@ -84,6 +111,7 @@ public final class EventArchiver implements AutoCloseable {
                 ConsumerRecords<byte[], byte[]> records;
                 try {
                     records = consumer.poll(pollTimeout);
+                    lastPollNanos = System.nanoTime();
                 } catch (WakeupException e) {
                     break;
                 }
@@ -131,6 +159,7 @@ public final class EventArchiver implements AutoCloseable {
             } catch (RuntimeException e) {
                 LOG.warn("archiver: cannot archive {}-{}@{} yet ({}); retrying in {} ms", r.topic(), r.partition(),
                         r.offset(), e.toString(), backoff);
+                lastPollNanos = System.nanoTime();
                 try {
                     Thread.sleep(backoff);
                 } catch (InterruptedException ie) {
@@ -175,6 +204,9 @@ public final class EventArchiver implements AutoCloseable {
 
     @Override
     public void close() {
+        if (health != null) {
+            health.close();
+        }
         stopping = true;
         consumer.wakeup();
         if (Thread.currentThread() != thread && thread.isAlive()) {
