@@ -19,7 +19,7 @@ class StackConfigTest {
         assertEquals(PipelineService.TRAINING, PipelineService.named(" Training "));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> PipelineService.named("trainer"));
         assertTrue(e.getMessage().contains("'trainer'") && e.getMessage().contains(
-                "[ingestion, retrieval, training, merging, sampling, orchestrator, gateway]"), e.getMessage());
+                "[ingestion, retrieval, training, merging, sampling, orchestrator, gateway, archiver]"), e.getMessage());
     }
 
     @Test

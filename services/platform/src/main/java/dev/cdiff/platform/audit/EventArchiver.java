@@ -2,6 +2,7 @@ package dev.cdiff.platform.audit;
 
 import dev.cdiff.platform.Topics;
 import dev.cdiff.platform.config.ServiceConfig;
+import dev.cdiff.platform.faults.FailureKind;
 import dev.cdiff.platform.health.DependencyChecks;
 import dev.cdiff.platform.health.HealthCheck;
 import dev.cdiff.platform.health.HealthServer;
@@ -157,6 +158,13 @@ public final class EventArchiver implements AutoCloseable {
                 archive(r);
                 return true;
             } catch (RuntimeException e) {
+                if (FailureKind.of(e) == FailureKind.POISON) {
+                    // undecodable with the registry answering: waiting would stall every later event; the
+                    // services dead-letter the same record, and its job's chain simply lacks it
+                    LOG.error("archiver: {}-{}@{} cannot be decoded ({}); not archived", r.topic(), r.partition(),
+                            r.offset(), e.toString());
+                    return true;
+                }
                 LOG.warn("archiver: cannot archive {}-{}@{} yet ({}); retrying in {} ms", r.topic(), r.partition(),
                         r.offset(), e.toString(), backoff);
                 lastPollNanos = System.nanoTime();
