@@ -29,7 +29,7 @@ scram() { # user password
   echo "kafka-security: SCRAM user $1"
 }
 
-for p in admin ingestion retrieval training merging sampling orchestrator cli gateway registry; do
+for p in admin ingestion retrieval training merging sampling orchestrator cli gateway archiver registry; do
   var="KAFKA_$(echo "$p" | tr 'a-z-' 'A-Z_')_PASSWORD"
   secret "$var" "${!var:-}"
   scram "$p" "${!var}"

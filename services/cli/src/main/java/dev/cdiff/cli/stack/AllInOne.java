@@ -3,6 +3,7 @@ package dev.cdiff.cli.stack;
 import dev.cdiff.diffusion.delta.BaseModelDigest;
 import dev.cdiff.cli.model.DemoBaseModel;
 import dev.cdiff.embedded.EmbeddedStack;
+import dev.cdiff.embedded.StackCredentials;
 import dev.cdiff.gateway.GatewaySettings;
 import dev.cdiff.platform.config.ServiceConfig;
 import org.slf4j.Logger;
@@ -175,25 +176,32 @@ public final class AllInOne implements AutoCloseable {
         return serviceConfig(options, stack, service, model, Map.of());
     }
 
-    /** A service's configuration as {@link #start} gives it, over the endpoints of a stack already running. */
+    /**
+     * A service's configuration as {@link #start} gives it, over the endpoints of a stack already running, for work
+     * that never touches Kafka (the audit reads S3 only): no Kafka principal.
+     */
     public static ServiceConfig serviceConfig(Options options, Map<String, String> endpoints, PipelineService service,
                                               Path model) {
-        return serviceConfig(options, endpoints, service, model, Map.of());
+        return serviceConfig(options, endpoints, null, service, model, Map.of());
     }
 
     /** @param internal settings only the orchestrator and the gateway read (the service token, the status URL) */
     static ServiceConfig serviceConfig(Options options, EmbeddedStack stack, PipelineService service, Path model,
                                        Map<String, String> internal) {
-        return serviceConfig(options, stack.environment(), service, model, internal);
+        return serviceConfig(options, stack.environment(), stack.credentials(), service, model, internal);
     }
 
-    private static ServiceConfig serviceConfig(Options options, Map<String, String> endpoints, PipelineService service,
-                                               Path model, Map<String, String> internal) {
+    /** @param credentials the stack's Kafka passwords, or null for a configuration that never touches Kafka */
+    private static ServiceConfig serviceConfig(Options options, Map<String, String> endpoints,
+                                               StackCredentials credentials, PipelineService service, Path model,
+                                               Map<String, String> internal) {
         Map<String, String> env = new LinkedHashMap<>(endpoints);
         env.put(ServiceConfig.SERVICE_NAME, service.serviceName());
         // each service on the bus as its own principal, allowed only its own topics and group
-        env.put(ServiceConfig.KAFKA_USERNAME, service.serviceName());
-        env.put(ServiceConfig.KAFKA_PASSWORD, stack.credentials().kafkaPassword(service.serviceName()));
+        if (credentials != null) {
+            env.put(ServiceConfig.KAFKA_USERNAME, service.serviceName());
+            env.put(ServiceConfig.KAFKA_PASSWORD, credentials.kafkaPassword(service.serviceName()));
+        }
         env.put(ServiceConfig.WORK_DIR, options.workspace().toAbsolutePath().resolve("services")
                 .resolve(service.serviceName()).toString());
         env.put("BASE_MODEL_DIR", model.toAbsolutePath().toString());

@@ -2,7 +2,7 @@ package dev.cdiff.cli.e2e;
 
 import dev.cdiff.cli.AuditCommandAccess;
 import dev.cdiff.cli.audit.AuditReport;
-import dev.cdiff.cli.client.IngestionClient;
+import dev.cdiff.cli.client.GatewayClient;
 import dev.cdiff.cli.demo.DemoConcept;
 import dev.cdiff.cli.events.EventWatcher;
 import dev.cdiff.cli.events.JobFollower;
@@ -51,10 +51,9 @@ class JobAuditEndToEndTest {
             try (EventWatcher watcher = EventWatcher.start(endpoints, false);
                  JobFollower follower = new JobFollower(watcher, false, j -> j)) {
                 DemoConcept concept = DemoConcept.CHECKER_CIRCLE;
-                IngestionClient.Answer answer = new IngestionClient(endpoints.required(Endpoints.INGESTION_URL),
-                        endpoints.required(Endpoints.API_KEY)).submit(concept.conceptName(), concept.classWord(),
+                GatewayClient.Answer answer = endpoints.gateway().submit(concept.conceptName(), concept.classWord(),
                         concept.initializerWord(), concept.images(), List.of());
-                assertEquals(202, answer.status(), answer.describeRejection());
+                assertEquals(202, answer.status(), answer.describe());
                 job = answer.jobId();
                 follower.awaitDone(job, Set.of("SamplesGenerated"), TIMEOUT);
             }

@@ -1,11 +1,11 @@
 package dev.cdiff.platform.audit;
 
-import dev.cdiff.platform.Topics;
 import dev.cdiff.platform.config.ServiceConfig;
 import dev.cdiff.platform.faults.FailureKind;
 import dev.cdiff.platform.health.DependencyChecks;
 import dev.cdiff.platform.health.HealthCheck;
 import dev.cdiff.platform.health.HealthServer;
+import dev.cdiff.platform.kafka.KafkaAccess;
 import dev.cdiff.platform.kafka.KafkaClients;
 import dev.cdiff.platform.registry.SchemaRegistryClient;
 import dev.cdiff.platform.serde.ConfluentAvroGenericDeserializer;
@@ -90,9 +90,9 @@ public final class EventArchiver implements AutoCloseable {
         return health;
     }
 
-    /** Every event topic but training progress. */
+    /** Every event topic but training progress and dead letters (the topics its principal may read). */
     public static List<String> archivedTopics() {
-        return Topics.all().values().stream().distinct().filter(t -> !t.equals(Topics.TRAINING_PROGRESS)).toList();
+        return KafkaAccess.services().get(KafkaAccess.ARCHIVER).reads();
     }
 
     public EventArchiver start() {

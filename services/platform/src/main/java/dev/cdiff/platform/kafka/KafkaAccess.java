@@ -40,6 +40,8 @@ public final class KafkaAccess {
     public static final String CLI = "cli";
     /** The public HTTP API: publishes requests on a tenant's behalf and reads events back. */
     public static final String GATEWAY = "gateway";
+    /** Copies every job's events into the audit log in S3 (reads only). */
+    public static final String ARCHIVER = "archiver";
     /** Kafka Streams application id of the orchestrator: its group, internal topics and transactional ids. */
     public static final String ORCHESTRATOR_APPLICATION_ID = "cdiff-orchestrator";
     /** Ingestion's consumer group over the trigger topics (apart from its own, so neither rebalances the other). */
@@ -83,6 +85,8 @@ public final class KafkaAccess {
         List<String> events = eventTopics();
         m.put(CLI, new Grants(events, List.of(Topics.SAMPLE_REQUESTED, Topics.MERGE_REQUESTED)));
         m.put(GATEWAY, new Grants(events, List.copyOf(REQUESTS.stream().sorted().toList())));
+        m.put(ARCHIVER, new Grants(events.stream().filter(t -> !t.equals(Topics.TRAINING_PROGRESS)
+                && !t.equals(Topics.DEAD_LETTER)).toList(), List.of()));
         m.put(REGISTRY, new Grants(List.of(Topics.SCHEMAS), List.of(Topics.SCHEMAS)));
         return m;
     }
@@ -129,7 +133,7 @@ public final class KafkaAccess {
                 out.add(allow(principal, ResourceType.TOPIC, topicPrefix + topic, PatternType.LITERAL, AclOperation.WRITE));
             }
         });
-        for (String service : List.of(INGESTION, RETRIEVAL, TRAINING, MERGING, SAMPLING)) {
+        for (String service : List.of(INGESTION, RETRIEVAL, TRAINING, MERGING, SAMPLING, ARCHIVER)) {
             out.add(allow(service, ResourceType.GROUP, service, PatternType.LITERAL, AclOperation.READ));
         }
         // ingestion consumes every tenant's trigger topic (created by the operator when a tenant is bound)
