@@ -79,6 +79,18 @@ class TrainingServiceTest {
                     png.length, "image/png").toRef());
         }
         producer = stack.producer();
+        // the tests run extra worker groups (a reference run, two deployments racing for one job), as an operator
+        // would grant a second deployment of the training principal
+        try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(
+                stack.kafka.superUserClientSettings())) {
+            admin.createAcls(List.of(new org.apache.kafka.common.acl.AclBinding(
+                    new org.apache.kafka.common.resource.ResourcePattern(
+                            org.apache.kafka.common.resource.ResourceType.GROUP, "training-",
+                            org.apache.kafka.common.resource.PatternType.PREFIXED),
+                    new org.apache.kafka.common.acl.AccessControlEntry("User:training", "*",
+                            org.apache.kafka.common.acl.AclOperation.READ,
+                            org.apache.kafka.common.acl.AclPermissionType.ALLOW)))).all().get();
+        }
     }
 
     @AfterAll
@@ -123,6 +135,7 @@ class TrainingServiceTest {
 
     @Test
     void killedMidRunResumesFromTheCheckpointAndMatchesAnUninterruptedRun() throws Exception {
+        TrainingCompleted reference = uninterruptedRun(); // before the workers below, which would take its request too
         String jobId = "job-" + UUID.randomUUID();
         int abortedAfter;
         try (KafkaConsumer<String, SpecificRecord> events = stack.consumer(Topics.TRAINING_PROGRESS)) {
@@ -152,8 +165,8 @@ class TrainingServiceTest {
                     "TrainingCompleted names the backend that computed the delta");
 
             // the same request under another job id, uninterrupted, must give the same delta, bit for bit
-            assertDeltasIdentical(resumed.getDelta(), uninterruptedRun().getDelta());
-            assertEquals(uninterruptedRun().getFinalLoss(), resumed.getFinalLoss(), 0.0,
+            assertDeltasIdentical(resumed.getDelta(), reference.getDelta());
+            assertEquals(reference.getFinalLoss(), resumed.getFinalLoss(), 0.0,
                     "the final loss averages the same steps' losses, some of them from before the kill");
             assertEquals(0, second.loop().stats().commitFailures(), "the worker was never kicked out of its group");
             // the loop counts the record once its idempotency marker is stored, just after TrainingCompleted is out
