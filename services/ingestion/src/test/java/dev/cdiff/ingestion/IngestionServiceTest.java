@@ -1,6 +1,7 @@
 package dev.cdiff.ingestion;
 
 import dev.cdiff.embedded.testing.LoopbackStack;
+import dev.cdiff.platform.kafka.KafkaAccess;
 
 import dev.cdiff.platform.Topics;
 import dev.cdiff.platform.config.ServiceConfig;
@@ -14,7 +15,6 @@ import dev.cdiff.schemas.events.IngestionRequested;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
@@ -202,7 +202,8 @@ class IngestionServiceTest {
 
     @Test
     void undecodableRecordIsDeadLettered() throws Exception {
-        Map<String, Object> c = Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.kafka.bootstrapServers());
+        // a client with rights on the topic that writes bytes no registry knows: the bus is SASL-secured
+        Map<String, Object> c = stack.principal(KafkaAccess.ADMIN);
         try (KafkaProducer<String, byte[]> raw = new KafkaProducer<>(c, new StringSerializer(), new ByteArraySerializer());
              KafkaConsumer<String, SpecificRecord> consumer = stack.consumer(Topics.DEAD_LETTER)) {
             raw.send(new ProducerRecord<>(Topics.INGESTION_REQUESTED, "poison", "not avro".getBytes())).get();
