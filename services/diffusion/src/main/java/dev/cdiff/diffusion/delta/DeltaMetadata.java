@@ -25,7 +25,10 @@ public record DeltaMetadata(int formatVersion, DeltaKind kind, String baseModelD
 
     public DeltaMetadata {
         tokens = List.copyOf(tokens);
-        extra = Map.copyOf(extra == null ? Map.of() : extra);
+        // sorted, not Map.copyOf: an immutable map's iteration order changes from JVM to JVM (a per-process salt), and
+        // the header is written in that order, so the same delta got a different digest in every process (an audit
+        // re-deriving a delta saw equal tensors under a different sha256)
+        extra = java.util.Collections.unmodifiableMap(new java.util.TreeMap<>(extra == null ? Map.of() : extra));
         trainingConfig = trainingConfig == null ? JSON.createObjectNode() : trainingConfig;
         baseModelDigest = baseModelDigest == null ? "" : baseModelDigest;
         backend = backend == null ? "" : backend;
