@@ -51,10 +51,6 @@ final class GatewayAttackStack implements AutoCloseable {
     static final String ORCHESTRATOR_TOKEN = "test-service-token-0123456789abcdef";
     static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
-    static {
-        dev.cdiff.gateway.http.HttpServerLimits.apply();
-    }
-
     final LoopbackStack stack;
     final OrchestratorService orchestrator;
     final GatewayService gateway;
