@@ -122,6 +122,24 @@ final class GatewayAttackStack implements AutoCloseable {
         throw new AssertionError("merge " + jobId + " of " + tenant + " did not reach DONE");
     }
 
+    /** Waits until the job's stage matches {@code stages} (a regular expression such as "QUEUED|TRAINING"). */
+    void awaitStage(String tenant, String jobId, String stages, Duration timeout) throws Exception {
+        String key = tenant.equals("alpha") ? alphaKey : betaKey;
+        long deadline = System.nanoTime() + timeout.toNanos();
+        String last = null;
+        while (System.nanoTime() < deadline) {
+            HttpResponse<String> r = get("/v1/jobs/" + jobId, key);
+            if (r.statusCode() == 200) {
+                last = JSON.readTree(r.body()).path("stage").asText();
+                if (last.matches(stages)) {
+                    return;
+                }
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError("job " + jobId + " of " + tenant + " did not reach " + stages + "; last " + last);
+    }
+
     void send(String jobId, SpecificRecord event) throws Exception {
         producer.send(new ProducerRecord<>(Topics.of(event.getClass()), jobId, event)).get();
     }
