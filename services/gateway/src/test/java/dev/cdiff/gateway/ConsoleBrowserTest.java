@@ -88,7 +88,8 @@ class ConsoleBrowserTest {
         browser.findElement(By.id("apiKey")).sendKeys(s.alphaKey);
         browser.findElement(By.id("sign-in-button")).click();
 
-        assertTrue(browser.getCurrentUrl().endsWith("/console/jobs"), browser.getCurrentUrl());
+        assertTrue(browser.getCurrentUrl().endsWith("/console/jobs"), browser.getCurrentUrl() + "\n"
+                + browser.getPageSource());
         assertFalse(browser.getCurrentUrl().contains("cdk_"), "the key is in no URL");
         assertEquals("alpha", browser.findElement(By.id("tenant")).getText());
         List<WebElement> rows = browser.findElements(By.cssSelector("#jobs tr.job"));
@@ -162,8 +163,14 @@ class ConsoleBrowserTest {
         return points.isBlank() ? 0 : points.strip().split("\\s+").length;
     }
 
+    /** The whole page: the window grows to the page's height for the picture, then shrinks back. */
     private static void shot(String name) throws Exception {
+        long height = ((Number) ((JavascriptExecutor) browser).executeScript(
+                "return document.documentElement.scrollHeight;")).longValue();
+        browser.manage().window().setSize(new org.openqa.selenium.Dimension(1280, (int) Math.min(4000,
+                Math.max(700, height + 20))));
         File png = ((org.openqa.selenium.TakesScreenshot) browser).getScreenshotAs(OutputType.FILE);
         Files.copy(png.toPath(), screenshots.resolve(name + ".png"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        browser.manage().window().setSize(new org.openqa.selenium.Dimension(1280, 1100));
     }
 }

@@ -83,7 +83,8 @@ public final class ConsolePages {
     private Handler page(Handler handler) {
         return ctx -> {
             ctx.header("Content-Security-Policy", CSP).header("X-Content-Type-Options", "nosniff")
-                    .header("X-Frame-Options", "DENY").header("Referrer-Policy", "no-referrer")
+                    // not no-referrer: under it a browser posts forms with "Origin: null", which the origin check refuses
+                    .header("X-Frame-Options", "DENY").header("Referrer-Policy", "same-origin")
                     .header("Cache-Control", "no-store");
             try {
                 handler.handle(ctx);

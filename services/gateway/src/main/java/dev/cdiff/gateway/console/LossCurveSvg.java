@@ -8,7 +8,7 @@ import java.util.Locale;
 final class LossCurveSvg {
     static final int WIDTH = 640;
     static final int HEIGHT = 240;
-    private static final int PAD = 44;
+    private static final int PAD = 56;
 
     private LossCurveSvg() {
     }
