@@ -28,7 +28,9 @@ public final class TimestepEmbedding {
 
     /** @param timesteps [B] */
     public NDArray forward(NDArray timesteps) {
-        try (NDArray features = sinusoidal(timesteps, featureDim, flipSinToCos, freqShift);
+        // the features are float32 whatever the weights' type (the sinusoid of t ~ 1000 needs it); cast after
+        try (NDArray wide = sinusoidal(timesteps, featureDim, flipSinToCos, freqShift);
+             NDArray features = wide.toType(linear1.weight().get().getDataType(), true);
              NDArray h = linear1.forward(features);
              NDArray a = Ops.silu(h)) {
             return linear2.forward(a);
