@@ -301,15 +301,21 @@ public final class ClosedFormMerge {
      * {@code skip}-token prefix dropped; null skip = 0 for captions).
      */
     static float[] features(ClipTokenizer tokenizer, ClipTextEncoder textEncoder, List<String> texts, Integer skip) {
-        int len = tokenizer.maxLength();
         int d = textEncoder.hiddenSize();
-        long[] ids = new long[texts.size() * len];
         int[] eos = new int[texts.size()];
+        int[][] tokenRows = new int[texts.size()][];
+        int len = 1;
         for (int i = 0; i < texts.size(); i++) {
-            int[] row = tokenizer.encode(texts.get(i));
-            eos[i] = Math.min(len - 1, tokenizer.tokenize(texts.get(i)).size() + 1);
+            tokenRows[i] = tokenizer.encode(texts.get(i));
+            eos[i] = Math.min(tokenizer.maxLength() - 1, tokenizer.tokenize(texts.get(i)).size() + 1);
+            len = Math.max(len, eos[i] + 1);
+        }
+        // CLIP's self-attention is causal: a position never sees later ones, so the padding after the longest EOS
+        // changes none of the rows kept here; leaving it out saves most of the encoding (captions are ~10 of 77)
+        long[] ids = new long[texts.size() * len];
+        for (int i = 0; i < texts.size(); i++) {
             for (int j = 0; j < len; j++) {
-                ids[i * len + j] = row[j];
+                ids[i * len + j] = tokenRows[i][j];
             }
         }
         int from = 1 + (skip == null ? 0 : skip);
