@@ -29,9 +29,10 @@ public final class TimestepEmbedding {
     /** @param timesteps [B] */
     public NDArray forward(NDArray timesteps) {
         // the features are float32 whatever the weights' type (the sinusoid of t ~ 1000 needs it); cast after
+        ai.djl.ndarray.types.DataType type = linear1.weight().get().getDataType();
         try (NDArray wide = sinusoidal(timesteps, featureDim, flipSinToCos, freqShift);
-             NDArray features = wide.toType(linear1.weight().get().getDataType(), true);
-             NDArray h = linear1.forward(features);
+             NDArray features = wide.getDataType() == type ? null : wide.toType(type, false);
+             NDArray h = linear1.forward(features == null ? wide : features);
              NDArray a = Ops.silu(h)) {
             return linear2.forward(a);
         }
