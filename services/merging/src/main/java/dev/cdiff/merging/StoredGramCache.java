@@ -13,7 +13,8 @@ import java.util.Optional;
 
 /**
  * Regularization Gram matrices kept in the artifact store's shared area, {@code shared/merge-gram/<key>.safetensors}.
- * The key is a digest of the base model, the product backend and the generated caption list, none of which is a
+ * The key is a digest of the base model, the product backend and the exact caption list (corpus captions and class-set
+ * captions, public data, or generated templates), none of which is a
  * tenant's data, so one entry serves every tenant's merges on that base model. The cache is an optimisation: any
  * failure to read or write it is logged and the merge computes the matrix itself.
  */
