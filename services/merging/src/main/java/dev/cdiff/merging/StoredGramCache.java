@@ -46,7 +46,11 @@ final class StoredGramCache implements GramCache {
                 return Optional.empty();
             }
             file = Files.createTempFile(Files.createDirectories(workDir), "gram-", ".safetensors");
-            store.download(key, file);
+            // not store.download: the entry's name is the digest of its inputs, not of its bytes, and download
+            // would take it for a content address and refuse every entry (the cache never answered)
+            try (java.io.InputStream in = store.open(key)) {
+                Files.copy(in, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            }
             return Optional.of(RegularizationGram.read(file));
         } catch (Exception e) {
             LOG.warn("Gram cache entry {} unreadable, computing the matrix instead: {}", key, e.toString());
