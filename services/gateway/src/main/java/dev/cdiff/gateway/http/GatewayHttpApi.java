@@ -322,6 +322,8 @@ public final class GatewayHttpApi implements AutoCloseable {
         job.path("concept").path("images").forEach(a -> addArtifact(ex, tenant, list, "concept-image", a));
         addArtifact(ex, tenant, list, "delta", job.path("delta").path("artifact"));
         addArtifact(ex, tenant, list, "merged-delta", job.path("merge").path("merged"));
+        addArtifact(ex, tenant, list, "merge-captions", job.path("merge").path("captionSet"));
+        addArtifact(ex, tenant, list, "merge-diagnostics", job.path("merge").path("diagnostics"));
         job.path("samples").path("images").forEach(a -> addArtifact(ex, tenant, list, "sample-image", a));
         return body;
     }
