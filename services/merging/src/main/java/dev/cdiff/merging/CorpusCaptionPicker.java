@@ -17,7 +17,7 @@ import java.util.TreeSet;
  * the merged concepts' class sets (what their training was regularized with) plus a seeded sample of the retrieval
  * corpus (the paper's ~1,000 general captions). The result is sorted and deduplicated, so the same corpus, class sets
  * and seed give the same list, hence the same Gram matrix cache entry. Template captions are used only when the corpus
- * yields nothing, and the set says so.
+ * is unavailable or holds no caption, and the set says so (the class-set captions still join them).
  */
 final class CorpusCaptionPicker {
     private static final Logger LOG = LoggerFactory.getLogger(CorpusCaptionPicker.class);
@@ -53,14 +53,15 @@ final class CorpusCaptionPicker {
             }
         } catch (RuntimeException e) {
             LOG.warn("caption corpus unavailable, the merge falls back to template captions: {}", e.toString());
-            return fallback(sampleSize, "caption corpus unavailable: " + e.getMessage(), missing);
+            return fallback(sampleSize, "caption corpus unavailable: " + e.getMessage(), classCaptions, missing);
+        }
+        if (sampled.isEmpty()) {
+            // class sets alone (often one generated-image prompt each) do not span ordinary language
+            LOG.warn("the caption corpus holds no caption; the merge falls back to template captions");
+            return fallback(sampleSize, "the caption corpus is empty", classCaptions, missing);
         }
         TreeSet<String> all = new TreeSet<>(classCaptions);
         all.addAll(sampled);
-        if (all.isEmpty()) {
-            LOG.warn("the caption corpus and the class sets hold no caption; the merge falls back to template captions");
-            return fallback(sampleSize, "the caption corpus is empty", missing);
-        }
         return new MergeCaptionSet(new ArrayList<>(all), MergeCaptionSet.RETRIEVAL_CORPUS, classCaptions.size(),
                 missing, "");
     }
@@ -86,9 +87,17 @@ final class CorpusCaptionPicker {
         return ids.subList(0, n);
     }
 
-    private static MergeCaptionSet fallback(int count, String why, List<String> missing) {
-        // the generated order is kept (not sorted) so the Gram cache entries of template merges stay valid
-        return new MergeCaptionSet(RegularizationCaptions.generated(count, 0), MergeCaptionSet.TEMPLATE_FALLBACK, 0,
-                missing, why);
+    /**
+     * Template captions in their generated order, then any class-set caption they lack (sorted): the concepts' own
+     * class wording stays constrained even without a corpus.
+     */
+    private static MergeCaptionSet fallback(int count, String why, TreeSet<String> classCaptions,
+                                            List<String> missing) {
+        java.util.LinkedHashSet<String> captions = new java.util.LinkedHashSet<>(RegularizationCaptions.generated(count,
+                0));
+        int before = captions.size();
+        captions.addAll(classCaptions);
+        return new MergeCaptionSet(new ArrayList<>(captions), MergeCaptionSet.TEMPLATE_FALLBACK,
+                captions.size() - before, missing, why);
     }
 }

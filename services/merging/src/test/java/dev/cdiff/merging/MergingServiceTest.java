@@ -239,6 +239,15 @@ class MergingServiceTest {
         assertEquals(List.of(dogClassSet), set.missingClassSets());
         assertTrue(set.why().contains("empty"), set.why());
 
+        // a class set without a corpus: the templates, then the class set's own captions
+        new SharedCorpus(empty).indexClassSet(store.getBytes(SharedCorpus.classSetKeyByDigest(dogClassSet)));
+        set = new CorpusCaptionPicker(new SharedCorpus(empty), 0).pick(List.of(dogClassSet), 30);
+        assertEquals("template-fallback", set.source());
+        assertEquals(RegularizationCaptions.generated(30, 0), set.captions().subList(0, 30));
+        assertEquals(List.of("a dog on the grass", "two dogs playing in a park"), set.captions().subList(30, 32));
+        assertEquals(List.of(), set.missingClassSets());
+        assertTrue(set.why().contains("empty"), set.why());
+
         // with the corpus present, the same call samples it
         MergeCaptionSet real = new CorpusCaptionPicker(new SharedCorpus(store), 0).pick(List.of(dogClassSet), 30);
         assertEquals("retrieval-corpus", real.source());
