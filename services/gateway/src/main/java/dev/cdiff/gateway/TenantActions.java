@@ -128,8 +128,11 @@ public final class TenantActions {
             throw new Refusal(400, "MALFORMED_REQUEST", "jobs must name at least two finished jobs to merge");
         }
         List<ArtifactRef> deltas = new ArrayList<>();
+        java.util.TreeSet<String> classSets = new java.util.TreeSet<>();
         for (String source : sources) {
-            deltas.add(deltaOf(tenant, source).ref());
+            SourceDelta delta = deltaOf(tenant, source);
+            deltas.add(delta.ref());
+            classSets.addAll(delta.classSetDigests());
         }
         String name = body.path("name").asText("merged");
         if (!name.matches("[A-Za-z0-9][A-Za-z0-9 ._-]{0,63}")) {
@@ -139,7 +142,8 @@ public final class TenantActions {
         String jobId = UUID.randomUUID().toString();
         publisher.publish(jobId, MergeRequested.newBuilder().setEventId(UUID.randomUUID().toString())
                 .setTenantId(tenant).setJobId(jobId).setOccurredAt(Instant.now()).setCausationId(null)
-                .setDeltas(deltas).setRegularizationCaptions(captions).setOutputName(name).build());
+                .setDeltas(deltas).setRegularizationCaptions(captions).setOutputName(name)
+                .setClassSetDigests(List.copyOf(classSets)).build());
         LOG.info("tenant {}: merge job {} of {}", tenant, jobId, sources);
         return HttpIo.JSON.createObjectNode().put("jobId", jobId);
     }
@@ -179,8 +183,11 @@ public final class TenantActions {
         return HttpIo.JSON.createObjectNode().put("jobId", jobId);
     }
 
-    /** @param producedBy event id of the completion event that named the delta, when the job's history has it */
-    private record SourceDelta(ArtifactRef ref, String producedBy) {
+    /**
+     * @param producedBy      event id of the completion event that named the delta, when the job's history has it
+     * @param classSetDigests the class sets the delta's concepts were regularized with (a merge's: its sources')
+     */
+    private record SourceDelta(ArtifactRef ref, String producedBy, List<String> classSetDigests) {
     }
 
     /** The delta a finished job of the tenant produced (a trained concept or a merge). */
@@ -209,7 +216,19 @@ public final class TenantActions {
         }
         return new SourceDelta(ArtifactRef.newBuilder().setBucket(artifact.path("bucket").asText()).setKey(key)
                 .setSha256(artifact.path("sha256").asText()).setSizeBytes(artifact.path("sizeBytes").asLong())
-                .setMediaType(artifact.path("mediaType").asText()).build(), producedBy);
+                .setMediaType(artifact.path("mediaType").asText()).build(), producedBy, classSetsOf(job));
+    }
+
+    /**
+     * Every class-set digest the job's status records, wherever it sits (one regularization, several for a joint
+     * job, the sources' sets for a merge); anything that is not a digest is left out rather than passed on.
+     */
+    private static List<String> classSetsOf(JsonNode job) {
+        java.util.TreeSet<String> digests = new java.util.TreeSet<>(job.findValuesAsText("classSetDigest"));
+        for (JsonNode list : job.findValues("classSetDigests")) {
+            list.forEach(d -> digests.add(d.asText()));
+        }
+        return digests.stream().filter(d -> d.matches("[0-9a-f]{64}")).toList();
     }
 
     private String startIngestion(String tenant, ConceptFields concept, List<String> keys, String origin) {

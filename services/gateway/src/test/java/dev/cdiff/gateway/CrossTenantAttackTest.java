@@ -2,6 +2,7 @@ package dev.cdiff.gateway;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.cdiff.platform.Topics;
+import dev.cdiff.schemas.events.MergeRequested;
 import dev.cdiff.schemas.events.SampleRequested;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -13,6 +14,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 
 import static dev.cdiff.embedded.testing.LoopbackStack.await;
@@ -62,8 +64,20 @@ class CrossTenantAttackTest {
             assertEquals("alpha", published.getTenantId(), "the tenant is the key's");
             assertTrue(published.getDelta().getKey().startsWith("tenants/alpha/deltas/"));
         }
-        assertEquals(202, s.postJson("/v1/merges", s.alphaKey,
-                "{\"jobs\":[\"" + alphaJob + "\",\"" + alphaJob + "\"]}").statusCode());
+        try (KafkaConsumer<String, SpecificRecord> consumer = s.stack.consumer(Topics.MERGE_REQUESTED)) {
+            HttpResponse<String> merge = s.postJson("/v1/merges", s.alphaKey,
+                    "{\"jobs\":[\"" + alphaJob + "\",\"" + alphaJob + "\"]}");
+            assertEquals(202, merge.statusCode(), merge.body());
+            String mergeJob = json(merge).path("jobId").asText();
+            MergeRequested published = await(consumer, MergeRequested.class,
+                    e -> e.getJobId().equals(mergeJob), 1, Duration.ofSeconds(30)).get(0);
+            // the sources' class sets travel on, so the merge is constrained by their captions too
+            assertEquals(List.of(GatewayAttackStack.classSetOf("alpha")), published.getClassSetDigests());
+        }
+        JsonNode artifacts = json(s.get("/v1/jobs/" + alphaJob + "/artifacts", s.alphaKey)).path("artifacts");
+        List<String> roles = new java.util.ArrayList<>();
+        artifacts.forEach(a -> roles.add(a.path("role").asText()));
+        assertEquals(List.of("merged-delta", "merge-captions", "merge-diagnostics"), roles);
     }
 
     @Test

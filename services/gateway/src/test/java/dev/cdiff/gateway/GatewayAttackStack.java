@@ -105,11 +105,17 @@ final class GatewayAttackStack implements AutoCloseable {
         String requestId = UUID.randomUUID().toString();
         send(jobId, MergeRequested.newBuilder().setEventId(requestId).setTenantId(tenant).setJobId(jobId)
                 .setOccurredAt(Instant.now()).setDeltas(List.of(source, source)).setRegularizationCaptions(10)
-                .setOutputName("m").build());
+                .setOutputName("m").setClassSetDigests(List.of(classSetOf(tenant))).build());
+        StoredArtifact captions = store.put(tenant, "merge-captions", "a dog\n".getBytes(StandardCharsets.UTF_8),
+                "txt", "text/plain");
+        StoredArtifact diagnostics = store.put(tenant, "merge-diagnostics",
+                ("{\"job\":\"" + jobId + "\"}").getBytes(StandardCharsets.UTF_8), "json", "application/json");
         send(jobId, MergeCompleted.newBuilder().setEventId(UUID.randomUUID().toString()).setTenantId(tenant)
                 .setJobId(jobId).setOccurredAt(Instant.now()).setCausationId(requestId).setMerged(merged.toRef())
                 .setTokens(List.of("<new1>", "<new2>")).setClassWords(List.of("dog", "cat"))
-                .setSourceDigests(List.of(merged.sha256(), merged.sha256())).setDurationMillis(10L).build());
+                .setSourceDigests(List.of(merged.sha256(), merged.sha256())).setDurationMillis(10L)
+                .setRegularizationCaptionSet(captions.toRef()).setRegularizationCaptionSource("retrieval-corpus")
+                .setRegularizationCaptionCount(1).setDiagnostics(diagnostics.toRef()).build());
         String key = tenant.equals("alpha") ? alphaKey : betaKey;
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         while (System.nanoTime() < deadline) {
@@ -138,6 +144,11 @@ final class GatewayAttackStack implements AutoCloseable {
             Thread.sleep(100);
         }
         throw new AssertionError("job " + jobId + " of " + tenant + " did not reach " + stages + "; last " + last);
+    }
+
+    /** The class set a tenant's finished merges were made from. */
+    static String classSetOf(String tenant) {
+        return dev.cdiff.platform.store.Sha256.hex(("class set of " + tenant).getBytes(StandardCharsets.UTF_8));
     }
 
     void send(String jobId, SpecificRecord event) throws Exception {

@@ -6,7 +6,7 @@ import dev.cdiff.platform.kafka.EventPublisher;
 import ai.djl.ndarray.NDManager;
 import dev.cdiff.diffusion.merge.ClosedFormMerge;
 import dev.cdiff.diffusion.delta.Delta;
-import dev.cdiff.diffusion.merge.RegularizationCaptions;
+import dev.cdiff.diffusion.merge.MergeDiagnostics;
 import dev.cdiff.diffusion.training.TokenInfo;
 import dev.cdiff.diffusion.training.TrainingModels;
 import dev.cdiff.platform.kafka.InboundEvent;
@@ -29,12 +29,16 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * MergeRequested -> closed-form merge of the tenant's deltas on a freshly loaded base model -> merged delta in S3 ->
- * MergeCompleted; or JobFailed (stage merging) naming the delta that is foreign, from another base model or unreadable.
+ * MergeRequested -> regularization captions from the retrieval corpus ({@link CorpusCaptionPicker}) -> closed-form
+ * merge of the tenant's deltas on a freshly loaded base model -> merged delta, caption list and diagnostics in S3 ->
+ * MergeCompleted naming all three; or JobFailed (stage merging) naming the delta that is foreign, from another base
+ * model or unreadable.
  */
 final class MergeHandler {
     private static final Logger LOG = LoggerFactory.getLogger(MergeHandler.class);
     static final String DELTA_MEDIA_TYPE = "application/vnd.safetensors";
+    static final String CAPTIONS_KIND = "merge-captions";
+    static final String DIAGNOSTICS_KIND = "merge-diagnostics";
     static final int MAX_CAPTIONS = 20_000;
 
     private final Path baseModelDir;
@@ -44,9 +48,10 @@ final class MergeHandler {
     private final TenantArtifactReader deltas;
     private final Path workDir;
     private final StoredGramCache gramCache;
+    private final CorpusCaptionPicker captionPicker;
 
     MergeHandler(Path baseModelDir, String baseModelDigest, ArtifactStore store, EventPublisher publisher,
-                 Path workDir) {
+                 Path workDir, CorpusCaptionPicker captionPicker) {
         this.baseModelDir = baseModelDir;
         this.baseModelDigest = baseModelDigest;
         this.store = store;
@@ -54,6 +59,7 @@ final class MergeHandler {
         this.deltas = new TenantArtifactReader(store, workDir);
         this.workDir = workDir;
         this.gramCache = new StoredGramCache(store, workDir);
+        this.captionPicker = captionPicker;
     }
 
     void handle(InboundEvent<MergeRequested> inbound) throws IOException {
@@ -62,6 +68,9 @@ final class MergeHandler {
         // a random name under the work dir: nothing from the request becomes part of a path
         Path file = Files.createTempFile(Files.createDirectories(workDir), "merged-", ".safetensors");
         StoredArtifact merged;
+        StoredArtifact captionArtifact;
+        StoredArtifact diagnosticsArtifact;
+        MergeCaptionSet captionSet;
         ClosedFormMerge.Result result;
         try {
             List<Delta> deltas = load(request);
@@ -70,8 +79,10 @@ final class MergeHandler {
                 throw new MergeRejected("INVALID_REQUEST", "regularizationCaptions must be 1.." + MAX_CAPTIONS
                         + ", got " + captions);
             }
+            captionSet = captionPicker.pick(request.getClassSetDigests(), captions);
+            // the Gram cache key digests this exact list, so a new caption set never meets a stale matrix
             ClosedFormMerge.Options options = ClosedFormMerge.Options.defaults()
-                    .withCaptions(RegularizationCaptions.generated(captions, 0)).withGramCache(gramCache);
+                    .withCaptions(captionSet.captions()).withGramCache(gramCache);
             try (NDManager manager = ComputeDevice.newManager();
                  TrainingModels models = TrainingModels.load(baseModelDir, manager)) {
                 result = ClosedFormMerge.merge(deltas, models, options);
@@ -79,10 +90,16 @@ final class MergeHandler {
                 throw new MergeRejected("INVALID_DELTA", e.getMessage(), e);
             }
             Delta output = result.merged();
+            captionArtifact = store.put(request.getTenantId(), CAPTIONS_KIND, captionSet.toText(), "txt",
+                    "text/plain");
             output = new Delta(output.layers(), output.tokenEmbeddings(),
-                    output.metadata().withExtra("name", request.getOutputName()));
+                    output.metadata().withExtra("name", request.getOutputName())
+                            .withExtra("regularization_caption_source", captionSet.source())
+                            .withExtra("regularization_caption_set", captionArtifact.sha256()));
             output.write(file);
             merged = store.put(request.getTenantId(), "deltas", file, "safetensors", DELTA_MEDIA_TYPE);
+            diagnosticsArtifact = store.put(request.getTenantId(), DIAGNOSTICS_KIND, result.diagnostics().toJson(),
+                    "json", "application/json");
         } catch (MergeRejected e) {
             LOG.warn("job {}: merge rejected ({}): {}", request.getJobId(), e.code(), e.getMessage());
             publisher.publish(request.getJobId(), JobFailed.newBuilder()
@@ -102,9 +119,21 @@ final class MergeHandler {
                 .setCausationId(request.getEventId()).setMerged(merged.toRef()).setTokens(tokens)
                 .setClassWords(classWords)
                 .setSourceDigests(request.getDeltas().stream().map(ArtifactRef::getSha256).toList())
-                .setDurationMillis(System.currentTimeMillis() - start).build());
-        LOG.info("job {}: merged {} deltas into {} (max constraint error {})", request.getJobId(),
-                request.getDeltas().size(), merged.key(), result.report().maxConstraintError());
+                .setDurationMillis(System.currentTimeMillis() - start)
+                .setRegularizationCaptionSet(captionArtifact.toRef())
+                .setRegularizationCaptionSource(captionSet.source())
+                .setRegularizationCaptionCount(captionSet.captions().size())
+                .setDiagnostics(diagnosticsArtifact.toRef()).build());
+        MergeDiagnostics diagnostics = result.diagnostics();
+        LOG.info("job {}: merged {} deltas into {} with {} {} captions ({} from class sets{}); max constraint error {},"
+                        + " max regularization drift {}", request.getJobId(), request.getDeltas().size(), merged.key(),
+                captionSet.captions().size(), captionSet.source(), captionSet.classSetCaptions(),
+                captionSet.why().isEmpty() ? "" : "; " + captionSet.why(), result.report().maxConstraintError(),
+                diagnostics.maxRegularizationDrift());
+        if (!captionSet.missingClassSets().isEmpty()) {
+            LOG.warn("job {}: no stored class set answers {}; the merge used the corpus sample without them",
+                    request.getJobId(), captionSet.missingClassSets());
+        }
     }
 
     /** Reads every named delta, refusing any that is not the tenant's or not trained on this base model. */

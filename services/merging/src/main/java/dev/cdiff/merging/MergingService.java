@@ -5,6 +5,7 @@ import dev.cdiff.diffusion.delta.BaseModelDigest;
 import dev.cdiff.platform.Topics;
 import dev.cdiff.platform.config.ConfigException;
 import dev.cdiff.platform.config.ServiceConfig;
+import dev.cdiff.platform.corpus.SharedCorpus;
 import dev.cdiff.platform.kafka.EventLoop;
 import dev.cdiff.platform.kafka.ServiceConnections;
 import dev.cdiff.schemas.events.MergeRequested;
@@ -16,13 +17,16 @@ import java.nio.file.Path;
 
 /**
  * The merging service: consumes MergeRequested (group {@code merging} unless CONSUMER_GROUP says otherwise).
- * Settings: {@code BASE_MODEL_DIR} (required) plus the platform's. A merge runs on the poll thread (seconds to
+ * Settings: {@code BASE_MODEL_DIR} (required), {@code MERGE_CAPTION_SEED} (0) plus the platform's. Regularization
+ * captions come from the retrieval corpus in the shared area of the artifact store ({@link SharedCorpus}). A merge runs on the poll thread (seconds to
  * minutes); the platform's max.poll.interval.ms (1 hour) covers it.
  */
 public final class MergingService implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(MergingService.class);
     public static final String DEFAULT_NAME = "merging";
     public static final String BASE_MODEL_DIR = "BASE_MODEL_DIR";
+    /** Seed of the corpus caption sample (default 0); change it only to study how the sample matters. */
+    public static final String CAPTION_SEED = "MERGE_CAPTION_SEED";
 
     private final ServiceConnections connections;
     private final String baseModelDigest;
@@ -36,11 +40,21 @@ public final class MergingService implements AutoCloseable {
         this.connections = ServiceConnections.open(rawConfig, DEFAULT_NAME);
         ServiceConfig config = connections.config();
         this.baseModelDigest = BaseModelDigest.of(model);
+        long captionSeed = config.optional(CAPTION_SEED).map(v -> parseSeed(v)).orElse(0L);
         MergeHandler handler = new MergeHandler(model, baseModelDigest, connections.store(), connections.publisher(),
-                config.workDir().resolve("merging"));
+                config.workDir().resolve("merging"),
+                new CorpusCaptionPicker(new SharedCorpus(connections.store()), captionSeed));
         this.loop = connections.eventLoop(MergeRequested.class, Topics.MERGE_REQUESTED)
                 .handler(handler::handle)
                 .build();
+    }
+
+    private static long parseSeed(String raw) {
+        try {
+            return Long.parseLong(raw.strip());
+        } catch (NumberFormatException e) {
+            throw new ConfigException(CAPTION_SEED + " must be an integer, got '" + raw + "'");
+        }
     }
 
     public synchronized MergingService start() {

@@ -13,7 +13,8 @@ import java.util.Optional;
 
 /**
  * Regularization Gram matrices kept in the artifact store's shared area, {@code shared/merge-gram/<key>.safetensors}.
- * The key is a digest of the base model, the product backend and the generated caption list, none of which is a
+ * The key is a digest of the base model, the product backend and the exact caption list (corpus captions and class-set
+ * captions, public data, or generated templates), none of which is a
  * tenant's data, so one entry serves every tenant's merges on that base model. The cache is an optimisation: any
  * failure to read or write it is logged and the merge computes the matrix itself.
  */
@@ -45,7 +46,11 @@ final class StoredGramCache implements GramCache {
                 return Optional.empty();
             }
             file = Files.createTempFile(Files.createDirectories(workDir), "gram-", ".safetensors");
-            store.download(key, file);
+            // not store.download: the entry's name is the digest of its inputs, not of its bytes, and download
+            // would take it for a content address and refuse every entry (the cache never answered)
+            try (java.io.InputStream in = store.open(key)) {
+                Files.copy(in, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            }
             return Optional.of(RegularizationGram.read(file));
         } catch (Exception e) {
             LOG.warn("Gram cache entry {} unreadable, computing the matrix instead: {}", key, e.toString());

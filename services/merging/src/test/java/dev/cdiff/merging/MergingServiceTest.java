@@ -9,7 +9,14 @@ import dev.cdiff.diffusion.delta.Delta;
 import dev.cdiff.diffusion.delta.DeltaKind;
 import dev.cdiff.diffusion.delta.DeltaMetadata;
 import dev.cdiff.diffusion.delta.LayerWeight;
+import dev.cdiff.diffusion.merge.ClosedFormMerge;
+import dev.cdiff.diffusion.merge.MergeDiagnostics;
+import dev.cdiff.diffusion.merge.RegularizationCaptions;
+import dev.cdiff.diffusion.merge.RegularizationGram;
 import dev.cdiff.diffusion.training.TokenInfo;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.cdiff.platform.corpus.SharedCorpus;
+import dev.cdiff.platform.store.Sha256;
 import dev.cdiff.diffusion.models.UNet2DConditionModel;
 import dev.cdiff.platform.Topics;
 import dev.cdiff.platform.config.ServiceConfig;
@@ -27,6 +34,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -52,9 +60,12 @@ class MergingServiceTest {
     static ArtifactStore store;
     static KafkaProducer<String, SpecificRecord> producer;
     static Path model;
+    static final int CORPUS_SIZE = 40;
+    static final int SAMPLE = 25;
+    static String dogClassSet;
 
     @BeforeAll
-    static void start() {
+    static void start() throws Exception {
         stack = new LoopbackStack(workspace);
         model = GoldenFolder.tinySd();
         Map<String, String> settings = stack.settings("merging");
@@ -64,6 +75,18 @@ class MergingServiceTest {
         service = new MergingService(config).start();
         store = ArtifactStore.fromConfig(config);
         producer = stack.producer();
+        // the retrieval corpus as retrieval leaves it in the shared area: caption entries and a class set's manifest
+        for (int i = 0; i < CORPUS_SIZE; i++) {
+            String caption = "a  photo of item " + i + "\n on a wooden table";
+            store.putAt(SharedCorpus.ENTRIES + Sha256.hex(caption.getBytes(StandardCharsets.UTF_8)) + ".json",
+                    ("{\"entryId\":\"x\",\"caption\":" + new ObjectMapper().writeValueAsString(caption) + "}")
+                            .getBytes(StandardCharsets.UTF_8), "application/json");
+        }
+        byte[] manifest = ("{\"version\":1,\"origin\":\"RETRIEVED\",\"items\":[{\"caption\":\"a dog on the grass\"},"
+                + "{\"caption\":\"two dogs playing in a park\"},{\"caption\":\"a dog on the grass\"}]}")
+                .getBytes(StandardCharsets.UTF_8);
+        new SharedCorpus(store).indexClassSet(manifest);
+        dogClassSet = Sha256.hex(manifest);
     }
 
     @AfterAll
@@ -106,7 +129,7 @@ class MergingServiceTest {
     static MergeRequested request(List<ArtifactRef> deltas) {
         return MergeRequested.newBuilder().setEventId(UUID.randomUUID().toString()).setTenantId("acme")
                 .setJobId("job-" + UUID.randomUUID()).setOccurredAt(Instant.now()).setDeltas(deltas)
-                .setRegularizationCaptions(60).setOutputName("dog-and-cat").build();
+                .setRegularizationCaptions(SAMPLE).setOutputName("dog-and-cat").build();
     }
 
     static <T> T answer(MergeRequested request, String topic, Class<T> type) throws Exception {
@@ -122,7 +145,10 @@ class MergingServiceTest {
         String digest = dev.cdiff.diffusion.delta.BaseModelDigest.of(model);
         ArtifactRef dog = storeDelta("acme", digest, "dog", 1);
         ArtifactRef cat = storeDelta("acme", digest, "cat", 2);
-        MergeCompleted done = answer(request(List.of(dog, cat)), Topics.MERGE_COMPLETED, MergeCompleted.class);
+        MergeRequested request = request(List.of(dog, cat));
+        String unknownClassSet = "c".repeat(64);
+        request.setClassSetDigests(List.of(dogClassSet, unknownClassSet));
+        MergeCompleted done = answer(request, Topics.MERGE_COMPLETED, MergeCompleted.class);
         assertEquals(List.of("<new1>", "<new2>"), done.getTokens());
         assertEquals(List.of("dog", "cat"), done.getClassWords());
         assertEquals(List.of(dog.getSha256(), cat.getSha256()), done.getSourceDigests());
@@ -133,11 +159,48 @@ class MergingServiceTest {
         assertEquals(2, merged.tokenEmbeddings().size());
         assertEquals("dog-and-cat", merged.metadata().extra().get("name"));
 
-        // the Gram matrix of this base model and caption set is now in the shared cache, and a repeated merge of the
-        // same deltas takes it from there and yields the very same merged weights
+        // real captions: the class set's (deduplicated) plus a sample of the corpus, sorted, stored and named by digest
+        assertEquals("retrieval-corpus", done.getRegularizationCaptionSource());
+        ArtifactRef captionRef = done.getRegularizationCaptionSet();
+        assertTrue(captionRef.getKey().startsWith("tenants/acme/merge-captions/"), captionRef.getKey());
+        byte[] captionBytes = store.getBytes(captionRef.getKey());
+        assertEquals(captionRef.getSha256(), Sha256.hex(captionBytes));
+        List<String> captions = List.of(new String(captionBytes, StandardCharsets.UTF_8).split("\n"));
+        assertEquals(2 + SAMPLE, captions.size(), "two class-set captions and the sample: " + captions);
+        assertEquals(captions.size(), done.getRegularizationCaptionCount());
+        assertEquals(new java.util.TreeSet<>(captions).stream().toList(), captions, "sorted and distinct");
+        assertTrue(captions.contains("a dog on the grass") && captions.contains("two dogs playing in a park"));
+        assertEquals(SAMPLE, captions.stream().filter(c -> c.matches("a photo of item \\d+ on a wooden table")).count(),
+                "corpus captions arrive normalised to one line");
+        assertEquals(captionRef.getSha256(), merged.metadata().extra().get("regularization_caption_set"));
+
+        // the diagnostics artifact is named, parses and covers every merged layer for both concepts
+        ArtifactRef diagRef = done.getDiagnostics();
+        assertTrue(diagRef.getKey().startsWith("tenants/acme/merge-diagnostics/"), diagRef.getKey());
+        MergeDiagnostics diagnostics = MergeDiagnostics.fromJson(store.getBytes(diagRef.getKey()));
+        assertEquals(List.of("<new1> dog", "<new2> cat"), diagnostics.concepts());
+        assertEquals(merged.layers().keySet(), diagnostics.layers().stream().map(MergeDiagnostics.Layer::layer)
+                .collect(java.util.stream.Collectors.toSet()));
+        for (int k = 0; k < 2; k++) {
+            assertTrue(diagnostics.worstResidual(k).residual() < 1e-3, diagnostics.worstResidual(k).toString());
+        }
+        assertTrue(diagnostics.layers().stream().allMatch(l -> l.changeNorm() > 0 && l.regularizationDrift() > 0));
+
+        // the Gram matrix is cached under the digest of exactly these captions, and a repeated merge of the same
+        // deltas takes it from there and yields the very same merged weights and caption set
         String gramKey = merged.metadata().trainingConfig().path("regularization_gram").asText();
+        assertEquals(ClosedFormMerge.gramKey(digest, RegularizationGram.Backend.FLOAT32, captions), gramKey);
         assertTrue(store.exists(StoredGramCache.keyOf(gramKey)), "Gram matrix cached under " + gramKey);
-        MergeCompleted again = answer(request(List.of(dog, cat)), Topics.MERGE_COMPLETED, MergeCompleted.class);
+        java.util.Optional<RegularizationGram> cached = new StoredGramCache(store, workspace.resolve("gram-check"))
+                .find(gramKey);
+        assertTrue(cached.isPresent(), "the cached Gram matrix reads back");
+        assertEquals(MergeDiagnostics.fromJson(store.getBytes(diagRef.getKey())).regularizationRows(),
+                cached.get().rows());
+        MergeRequested repeat = request(List.of(dog, cat));
+        repeat.setClassSetDigests(List.of(unknownClassSet, dogClassSet));
+        MergeCompleted again = answer(repeat, Topics.MERGE_COMPLETED, MergeCompleted.class);
+        assertEquals(captionRef.getSha256(), again.getRegularizationCaptionSet().getSha256(),
+                "the same corpus, class sets and seed give the same captions");
         assertEquals(done.getMerged().getSha256(), again.getMerged().getSha256(),
                 "a merge from the cached Gram matrix is bit-identical to the cold one");
     }
@@ -163,5 +226,40 @@ class MergingServiceTest {
         assertEquals("BASE_MODEL_UNRECORDED", unknown.getErrorClass());
         assertTrue(unknown.getReason().contains("delta 2") && unknown.getReason().contains("does not record"),
                 unknown.getReason());
+    }
+
+    @Test
+    void fallsBackToLabelledTemplateCaptionsWhenTheCorpusIsEmpty() {
+        Map<String, String> settings = stack.settings("merging");
+        settings.put(ServiceConfig.S3_BUCKET, "empty-corpus");
+        ArtifactStore empty = ArtifactStore.fromConfig(ServiceConfig.of(settings)).ensureBucket();
+        MergeCaptionSet set = new CorpusCaptionPicker(new SharedCorpus(empty), 0).pick(List.of(dogClassSet), 30);
+        assertEquals("template-fallback", set.source());
+        assertEquals(RegularizationCaptions.generated(30, 0), set.captions());
+        assertEquals(List.of(dogClassSet), set.missingClassSets());
+        assertTrue(set.why().contains("empty"), set.why());
+
+        // a class set without a corpus: the templates, then the class set's own captions
+        new SharedCorpus(empty).indexClassSet(store.getBytes(SharedCorpus.classSetKeyByDigest(dogClassSet)));
+        set = new CorpusCaptionPicker(new SharedCorpus(empty), 0).pick(List.of(dogClassSet), 30);
+        assertEquals("template-fallback", set.source());
+        assertEquals(RegularizationCaptions.generated(30, 0), set.captions().subList(0, 30));
+        assertEquals(List.of("a dog on the grass", "two dogs playing in a park"), set.captions().subList(30, 32));
+        assertEquals(List.of(), set.missingClassSets());
+        assertTrue(set.why().contains("empty"), set.why());
+
+        // with the corpus present, the same call samples it
+        MergeCaptionSet real = new CorpusCaptionPicker(new SharedCorpus(store), 0).pick(List.of(dogClassSet), 30);
+        assertEquals("retrieval-corpus", real.source());
+        assertEquals(2 + 30, real.captions().size());
+    }
+
+    @Test
+    void theCorpusSampleIsSeededAndDependsOnTheSeed() {
+        List<String> ids = java.util.stream.IntStream.range(0, 100).mapToObj(i -> String.format("%03d", i)).toList();
+        assertEquals(CorpusCaptionPicker.sample(ids, 10, 0), CorpusCaptionPicker.sample(ids, 10, 0));
+        assertEquals(10, new java.util.HashSet<>(CorpusCaptionPicker.sample(ids, 10, 0)).size());
+        assertTrue(!CorpusCaptionPicker.sample(ids, 10, 0).equals(CorpusCaptionPicker.sample(ids, 10, 1)));
+        assertEquals(ids.subList(0, 5), CorpusCaptionPicker.sample(ids.subList(0, 5), 10, 0), "small corpus: all");
     }
 }

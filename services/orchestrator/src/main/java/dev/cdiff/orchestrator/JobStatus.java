@@ -190,6 +190,15 @@ public final class JobStatus {
         public String outputName;
         public List<String> sourceDigests = new ArrayList<>();
         public Integer regularizationCaptions;
+        /** Class sets of the merged concepts whose captions join the corpus sample. */
+        public List<String> classSetDigests = new ArrayList<>();
+        /** The caption list that constrained the merge (its sha256 is the caption set's digest). */
+        public Artifact captionSet;
+        /** retrieval-corpus or template-fallback. */
+        public String captionSource;
+        public Integer captionCount;
+        /** Per-layer constraint residuals, change and regularization drift (JSON). */
+        public Artifact diagnostics;
         public Artifact merged;
         public List<String> tokens = new ArrayList<>();
         public List<String> classWords = new ArrayList<>();

@@ -325,6 +325,7 @@ public final class JobTransitions {
         job.merge.outputName = e.getOutputName();
         job.merge.regularizationCaptions = e.getRegularizationCaptions();
         job.merge.sourceDigests = new ArrayList<>(e.getDeltas().stream().map(d -> d.getSha256()).toList());
+        job.merge.classSetDigests = new ArrayList<>(e.getClassSetDigests());
     }
 
     private void onMergeCompleted(Step step, MergeCompleted e) {
@@ -337,6 +338,14 @@ public final class JobTransitions {
         merge.classWords = new ArrayList<>(e.getClassWords());
         merge.sourceDigests = new ArrayList<>(e.getSourceDigests());
         merge.durationMillis = e.getDurationMillis();
+        if (e.getRegularizationCaptionSet() != null) {
+            merge.captionSet = Artifacts.toStatus(e.getRegularizationCaptionSet());
+            merge.captionSource = e.getRegularizationCaptionSource();
+            merge.captionCount = e.getRegularizationCaptionCount();
+        }
+        if (e.getDiagnostics() != null) {
+            merge.diagnostics = Artifacts.toStatus(e.getDiagnostics());
+        }
         step.enter(JobStage.DONE);
     }
 

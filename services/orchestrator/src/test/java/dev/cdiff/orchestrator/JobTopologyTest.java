@@ -386,6 +386,11 @@ class JobTopologyTest {
         assertEquals(JobStage.DONE, merged.stage);
         assertEquals("tenants/acme/deltas/" + TestEvents.sha("dm") + ".safetensors", merged.merge.merged.key);
         assertEquals(List.of("<new1>", "<new2>"), merged.merge.tokens);
+        assertEquals(List.of(TestEvents.sha("classset")), merged.merge.classSetDigests);
+        assertEquals("retrieval-corpus", merged.merge.captionSource);
+        assertEquals(1002, merged.merge.captionCount);
+        assertEquals(TestEvents.sha("mc"), merged.merge.captionSet.sha256);
+        assertEquals("tenants/acme/merge-diagnostics/" + TestEvents.sha("md") + ".json", merged.merge.diagnostics.key);
 
         TestEvents sample = new TestEvents("acme", "sample-1");
         driver.pipe(sample.sampleRequested("ev-sample"));

@@ -132,7 +132,8 @@ final class TestEvents {
                 .setOccurredAt(T0)
                 .setDeltas(List.of(artifact("tenants/" + tenantId + "/deltas/", "da", ".safetensors", "application/vnd.safetensors"),
                         artifact("tenants/" + tenantId + "/deltas/", "db", ".safetensors", "application/vnd.safetensors")))
-                .setRegularizationCaptions(1000).setOutputName("dog+cat").build();
+                .setRegularizationCaptions(1000).setOutputName("dog+cat")
+                .setClassSetDigests(List.of(sha("classset"))).build();
     }
 
     MergeCompleted mergeCompleted(String eventId, String causationId) {
@@ -140,7 +141,12 @@ final class TestEvents {
                 .setOccurredAt(T0.plusSeconds(30)).setCausationId(causationId)
                 .setMerged(artifact("tenants/" + tenantId + "/deltas/", "dm", ".safetensors", "application/vnd.safetensors"))
                 .setTokens(List.of("<new1>", "<new2>")).setClassWords(List.of("dog", "cat"))
-                .setSourceDigests(List.of(sha("da"), sha("db"))).setDurationMillis(1500L).build();
+                .setSourceDigests(List.of(sha("da"), sha("db"))).setDurationMillis(1500L)
+                .setRegularizationCaptionSet(artifact("tenants/" + tenantId + "/merge-captions/", "mc", ".txt",
+                        "text/plain"))
+                .setRegularizationCaptionSource("retrieval-corpus").setRegularizationCaptionCount(1002)
+                .setDiagnostics(artifact("tenants/" + tenantId + "/merge-diagnostics/", "md", ".json",
+                        "application/json")).build();
     }
 
     JobFailed jobFailed(String eventId, String stage) {

@@ -128,6 +128,9 @@ class RetrievalServiceTest {
         RegularizationReady first = request(prompt, 200, threshold);
         assertEquals("RETRIEVED", first.getOrigin());
         assertEquals(ranked.subList(0, 5).stream().map(Map.Entry::getKey).toList(), first.getCaptions());
+        // others find the set by the digest the event names, through the shared layout platform describes
+        assertEquals(java.util.Optional.of(first.getCaptions()),
+                new dev.cdiff.platform.corpus.SharedCorpus(store).classSetCaptions(first.getClassSetDigest()));
 
         int setsBefore = store.list(ClassSetBuilder.CLASS_SETS).size();
         RegularizationReady second = request(prompt, 200, threshold);

@@ -6,6 +6,7 @@ import dev.cdiff.cli.events.ArtifactRefs;
 import dev.cdiff.diffusion.pipelines.SamplingPreset;
 import dev.cdiff.cli.events.EventWatcher;
 import dev.cdiff.cli.events.JobPoller;
+import dev.cdiff.cli.merge.MergeDiagnosticsReport;
 import dev.cdiff.cli.events.ObservedEvent;
 import dev.cdiff.cli.stack.Endpoints;
 import dev.cdiff.schemas.events.ArtifactRef;
@@ -89,6 +90,8 @@ public final class DemoRun {
             ArtifactRef mergedDelta = ArtifactRefs.fromJson(merged.path("merge").path("merged"));
             List<String> tokens = texts(merged.path("merge").path("tokens"));
             List<String> classWords = texts(merged.path("merge").path("classWords"));
+            MergeDiagnosticsReport.printCaptions(merged.path("merge"), out);
+            MergeDiagnosticsReport.fetch(api, mergeJob).ifPresent(d -> MergeDiagnosticsReport.print(d, out));
 
             List<String> prompts = List.of(Prompts.allConcepts(tokens, classWords));
             String sampleJob = api.sample(mergeJob, prompts, "", options.sampleSteps(),

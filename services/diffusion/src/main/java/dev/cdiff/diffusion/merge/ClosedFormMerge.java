@@ -107,7 +107,8 @@ public final class ClosedFormMerge {
         }
     }
 
-    public record Result(Delta merged, Report report) {
+    /** @param diagnostics per-layer residuals, change and drift of this merge ({@link MergeDiagnostics}) */
+    public record Result(Delta merged, Report report, MergeDiagnostics diagnostics) {
     }
 
     public static Result merge(List<Delta> deltas, TrainingModels models, Options options) {
@@ -288,7 +289,29 @@ public final class ClosedFormMerge {
                 .withBackend(BackendFingerprint.current().encode());
         Report report = new Report(gram.rows(), projector.targetRowsKept(), projector.usedPseudoInverse(), maxErr,
                 t1 - t0, t2 - t1, cached.isPresent());
-        return new Result(new Delta(merged, mergedRows, meta), report);
+        return new Result(new Delta(merged, mergedRows, meta), report, diagnose(deltas, mergedTokens, tokenDelta, w0,
+                merged, materialized, d, c, targetOwner, gram));
+    }
+
+    private static MergeDiagnostics diagnose(List<Delta> deltas, List<TokenInfo> mergedTokens, List<Integer> tokenDelta,
+                                             Map<String, float[]> w0, Map<String, LayerWeight> merged,
+                                             List<Map<String, float[]>> materialized, int d, DMatrixRMaj c,
+                                             List<Integer> targetOwner, RegularizationGram gram) {
+        List<String> labels = new ArrayList<>();
+        for (int i = 0; i < deltas.size(); i++) {
+            List<String> names = new ArrayList<>();
+            for (int k = 0; k < mergedTokens.size(); k++) {
+                if (tokenDelta.get(k) == i) {
+                    TokenInfo t = mergedTokens.get(k);
+                    names.add(t.classWord().isBlank() ? t.token() : t.token() + " " + t.classWord());
+                }
+            }
+            labels.add(String.join(" + ", names));
+        }
+        Map<String, float[]> mergedWeights = new TreeMap<>();
+        merged.forEach((k, v) -> mergedWeights.put(k, ((LayerWeight.Full) v).weight()));
+        int[] owner = targetOwner.stream().mapToInt(tokenDelta::get).toArray();
+        return MergeDiagnostics.compute(labels, w0, mergedWeights, materialized, d, c, owner, gram.gram(), gram.rows());
     }
 
     private static boolean isStyle(String classWord) {

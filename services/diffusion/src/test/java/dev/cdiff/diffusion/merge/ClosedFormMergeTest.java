@@ -103,6 +103,14 @@ class ClosedFormMergeTest {
             assertFalse(r.report().usedPseudoInverse());
             assertTrue(r.report().maxConstraintError() < 1e-3, "constraint error " + r.report().maxConstraintError());
             assertTrue(r.report().regularizationRows() > 1000);
+            // the diagnostics cover every merged layer and agree that both concepts' constraints hold
+            assertEquals(List.of("<new1> dog", "<new2> cat"), r.diagnostics().concepts());
+            assertEquals(w0.keySet().size(), r.diagnostics().layers().size());
+            assertEquals(r.report().regularizationRows(), r.diagnostics().regularizationRows());
+            for (int k = 0; k < 2; k++) {
+                assertTrue(r.diagnostics().worstResidual(k).residual() < 1e-3, "" + r.diagnostics().worstResidual(k));
+            }
+            assertTrue(r.diagnostics().maxRegularizationDrift() > 0);
 
             // concept phrases map as each concept's own layer maps them; captions stay closer to the base than either concept
             int d = models.textEncoder().hiddenSize();

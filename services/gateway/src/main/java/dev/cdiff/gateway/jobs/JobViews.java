@@ -42,8 +42,8 @@ public final class JobViews {
 
     /**
      * Every artifact of the job with a role ({@code concept-image}, {@code delta}, {@code merged-delta},
-     * {@code merge-diagnostics}, {@code sample-image}) and a link; {@code baseUrl} is prefixed to the link's path
-     * ("" for a same-origin page).
+     * {@code merge-captions}, {@code merge-diagnostics}, {@code sample-image}) and a link; {@code baseUrl} is
+     * prefixed to the link's path ("" for a same-origin page).
      */
     public static ObjectNode artifacts(String baseUrl, String tenant, String jobId, JsonNode job, DownloadLinks links) {
         ObjectNode body = JSON.createObjectNode().put("jobId", jobId);
@@ -51,6 +51,7 @@ public final class JobViews {
         job.path("concept").path("images").forEach(a -> add(baseUrl, tenant, list, "concept-image", a, links, null));
         add(baseUrl, tenant, list, "delta", job.path("delta").path("artifact"), links, null);
         add(baseUrl, tenant, list, "merged-delta", job.path("merge").path("merged"), links, null);
+        add(baseUrl, tenant, list, "merge-captions", job.path("merge").path("captionSet"), links, null);
         add(baseUrl, tenant, list, "merge-diagnostics", job.path("merge").path("diagnostics"), links, null);
         JsonNode images = job.path("samples").path("images");
         for (int i = 0; i < images.size(); i++) {

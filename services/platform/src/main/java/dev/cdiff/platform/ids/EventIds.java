@@ -15,7 +15,8 @@ import java.util.function.BinaryOperator;
  * <li>{@code eventId}, {@code causationId}: event ids; {@code tenantId}: tenant id; {@code jobId}: job id;
  * {@code conceptId}, {@code conceptName}</li>
  * <li>{@code bucket}, {@code sourceBucket}: bucket names; {@code key}, {@code sourceKeys}: artifact keys</li>
- * <li>{@code sha256}, {@code sourceDigests}, {@code classSetDigest}: digests; {@code baseModelDigest}: a digest or
+ * <li>{@code sha256}, {@code sourceDigests}, {@code classSetDigest}, {@code classSetDigests}: digests;
+ * {@code baseModelDigest}: a digest or
  * empty (a request that does not pin its base model)</li>
  * </ul>
  * An {@code ArtifactRef} must also be content-addressed: its key's file name is its sha256 (plus an extension), as
@@ -36,6 +37,7 @@ public final class EventIds {
             Map.entry("sha256", Ids::sha256),
             Map.entry("sourceDigests", Ids::sha256),
             Map.entry("classSetDigest", Ids::sha256),
+            Map.entry("classSetDigests", Ids::sha256),
             Map.entry("baseModelDigest", (field, value) -> value != null && value.isEmpty() ? value
                     : Ids.sha256(field, value)));
 

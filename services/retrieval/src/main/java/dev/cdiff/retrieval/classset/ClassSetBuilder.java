@@ -1,5 +1,6 @@
 package dev.cdiff.retrieval.classset;
 
+import dev.cdiff.platform.corpus.SharedCorpus;
 import dev.cdiff.platform.store.ArtifactStore;
 import dev.cdiff.retrieval.Digests;
 import dev.cdiff.retrieval.features.CaptionEmbedder;
@@ -19,7 +20,7 @@ import java.util.List;
  */
 public final class ClassSetBuilder {
     private static final Logger LOG = LoggerFactory.getLogger(ClassSetBuilder.class);
-    public static final String CLASS_SETS = "shared/class-sets/";
+    public static final String CLASS_SETS = SharedCorpus.CLASS_SETS;
     public static final String GENERATED_IMAGES = "shared/class-images/";
 
     private final ArtifactStore store;
@@ -41,11 +42,15 @@ public final class ClassSetBuilder {
         if (store.exists(manifestKey)) {
             byte[] bytes = store.getBytes(manifestKey);
             LOG.info("class set for '{}' reused from {}", params.classPrompt(), manifestKey);
+            // a set cached before the digest-addressed copies existed gets its copy on first reuse
+            new SharedCorpus(store).indexClassSet(bytes);
             return new ClassSet(ClassSetManifest.fromJson(bytes), Digests.sha256Hex(bytes), manifestKey, true);
         }
         ClassSetManifest manifest = compute(params, true);
         byte[] bytes = manifest.toJson();
         store.putAt(manifestKey, bytes, "application/json");
+        // others (the merge) find the set by the digest RegularizationReady names
+        new SharedCorpus(store).indexClassSet(bytes);
         LOG.info("class set for '{}': {} images ({}), stored at {}", params.classPrompt(), manifest.items().size(),
                 manifest.origin(), manifestKey);
         return new ClassSet(manifest, Digests.sha256Hex(bytes), manifestKey, false);

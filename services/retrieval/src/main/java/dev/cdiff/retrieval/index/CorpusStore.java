@@ -1,6 +1,7 @@
 package dev.cdiff.retrieval.index;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.cdiff.platform.corpus.SharedCorpus;
 import dev.cdiff.platform.store.ArtifactStore;
 import dev.cdiff.platform.store.ObjectSummary;
 import dev.cdiff.retrieval.Digests;
@@ -17,8 +18,8 @@ import java.util.List;
  * {@code shared/corpus/entries/<entryId>.json}. The S3 copy is the truth; the Lucene index is rebuilt from it.
  */
 public final class CorpusStore {
-    public static final String IMAGES = "shared/corpus/images/";
-    public static final String ENTRIES = "shared/corpus/entries/";
+    public static final String IMAGES = SharedCorpus.IMAGES;
+    public static final String ENTRIES = SharedCorpus.ENTRIES;
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final ArtifactStore store;

@@ -99,7 +99,9 @@ public final class EvalReportWriter {
         doc.add(new ReportDocument.Section("Multi-concept: `<new1>` circle + `<new2>` (diagonal-striped green/purple square)",
             List.of("Composition prompts; a concept counts as present as defined above (shape + appearance at least as close "
                 + "as the VAE's own reconstructions of its targets); *both exact* requires both detected fill patterns. Single models know only their own token (the other token falls apart into byte tokens). "
-                + "Seconds = joint training time, or the merge's solve time."),
+                + "Seconds = joint training time, or the merge's solve time. The closed-form merge is constrained by the "
+                + "base-world corpus captions (as the merging service uses the retrieval corpus); the *template captions* "
+                + "row is the same merge constrained by as many generated template captions (the service's fallback)."),
             new ReportDocument.Table(List.of("method", "both present", "`<new1>` present", "`<new2>` present",
                 "both exact", "text alignment", "seconds"), multiRows), multiFigs));
 
@@ -153,7 +155,7 @@ public final class EvalReportWriter {
         EvalResult.MultiConcept merge = null;
         for (EvalResult.MultiConcept m : r.multi()) {
             if (m.method().startsWith("joint")) joint = m;
-            if (m.method().startsWith("closed-form")) merge = m;
+            if (m.method().equals(ToyEvaluation.MERGE_LABEL)) merge = m;
         }
         if (merge != null) {
             rows.add(row("merge both concepts present >= 60%", fmt2(merge.bothPresent()), merge.bothPresent() >= 0.6));
