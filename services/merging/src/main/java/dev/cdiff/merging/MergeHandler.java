@@ -34,6 +34,9 @@ import java.util.List;
  */
 final class MergeHandler {
     private static final Logger LOG = LoggerFactory.getLogger(MergeHandler.class);
+    private static final io.micrometer.core.instrument.Timer DURATION = io.micrometer.core.instrument.Timer
+            .builder("cdiff.merge.duration").description("Time from a merge request to its stored merged delta")
+            .register(dev.cdiff.platform.metrics.ServiceMetrics.registry());
     static final String DELTA_MEDIA_TYPE = "application/vnd.safetensors";
     static final int MAX_CAPTIONS = 20_000;
 
@@ -103,6 +106,7 @@ final class MergeHandler {
                 .setClassWords(classWords)
                 .setSourceDigests(request.getDeltas().stream().map(ArtifactRef::getSha256).toList())
                 .setDurationMillis(System.currentTimeMillis() - start).build());
+        DURATION.record(System.currentTimeMillis() - start, java.util.concurrent.TimeUnit.MILLISECONDS);
         LOG.info("job {}: merged {} deltas into {} (max constraint error {})", request.getJobId(),
                 request.getDeltas().size(), merged.key(), result.report().maxConstraintError());
     }

@@ -78,6 +78,7 @@ public final class JobStatusHttpServer implements AutoCloseable {
         server.setExecutor(executor);
         server.createContext("/health", this::health);
         server.createContext("/jobs", this::jobs);
+        server.createContext("/metrics", HealthServer::metrics);
         server.createContext("/", exchange -> send(exchange, 404, error("no such endpoint: " + exchange.getRequestURI().getPath())));
         peers = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     }
