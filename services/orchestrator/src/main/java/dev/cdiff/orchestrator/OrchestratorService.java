@@ -290,7 +290,8 @@ public final class OrchestratorService implements AutoCloseable {
 
     /** Settings from the environment (over CDIFF_CONFIG) or from the properties file given as the only argument. */
     public static void main(String[] args) throws InterruptedException {
-        ServiceConfig service = args.length > 0 ? ServiceConfig.fromFile(Path.of(args[0])) : ServiceConfig.fromEnvironment();
+        ServiceConfig service = (args.length > 0 ? ServiceConfig.fromFile(Path.of(args[0])) : ServiceConfig.fromEnvironment())
+                .checkSecrets();
         OrchestratorService orchestrator = start(OrchestratorConfig.from(service));
         Runtime.getRuntime().addShutdownHook(new Thread(orchestrator::close, "orchestrator-shutdown"));
         orchestrator.awaitClosed();
