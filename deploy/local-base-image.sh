@@ -17,11 +17,12 @@ jlink --add-modules java.base,java.compiler,java.datatransfer,java.desktop,java.
   ldd "$root/opt/java/bin/java"
   for f in "$root"/opt/java/lib/*.so "$root"/opt/java/lib/server/libjvm.so; do ldd "$f" || true; done
   for l in libstdc++.so.6 libgcc_s.so.1 libgomp.so.1; do
-    p="$(ldconfig -p | grep -m1 " $l " | awk '{print $NF}')"
-    [ -n "$p" ] && echo "$l => $p (0)" && ldd "$p"
+    p="$(ldconfig -p | awk -v l="$l" '$1 == l {print $NF; exit}' || true)"
+    if [ -n "$p" ]; then echo "$l => $p (0)"; ldd "$p" || true; fi
   done
-} 2>/dev/null | grep -oE '/[^ ]+\.so[^ ]*' | sort -u | while read -r lib; do
+} 2>/dev/null | { grep -oE '/[^ ]+\.so[^ ]*' || true; } | sort -u | while read -r lib; do
   [ -e "$lib" ] || continue
+  case "$lib" in "$root"/*) continue ;; esac   # the JRE's own libraries are in place already
   mkdir -p "$root$(dirname "$lib")"
   cp -L "$lib" "$root$(dirname "$lib")/"
 done
