@@ -107,7 +107,7 @@ public final class GatewayService implements AutoCloseable {
 
     /** Runs alone; settings from the environment over the file named by CDIFF_CONFIG. */
     public static void main(String[] args) throws InterruptedException {
-        GatewayService service = new GatewayService(ServiceConfig.fromEnvironment()).start();
+        GatewayService service = new GatewayService(ServiceConfig.fromEnvironment().checkSecrets()).start();
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             service.close();

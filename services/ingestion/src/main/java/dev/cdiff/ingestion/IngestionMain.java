@@ -13,7 +13,7 @@ public final class IngestionMain {
     }
 
     public static void main(String[] args) throws InterruptedException {
-        IngestionService service = new IngestionService(ServiceConfig.fromEnvironment()).start();
+        IngestionService service = new IngestionService(ServiceConfig.fromEnvironment().checkSecrets()).start();
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             service.close();

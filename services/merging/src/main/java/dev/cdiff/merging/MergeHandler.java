@@ -36,6 +36,9 @@ import java.util.List;
  */
 final class MergeHandler {
     private static final Logger LOG = LoggerFactory.getLogger(MergeHandler.class);
+    private static final io.micrometer.core.instrument.Timer DURATION = io.micrometer.core.instrument.Timer
+            .builder("cdiff.merge.duration").description("Time from a merge request to its stored merged delta")
+            .register(dev.cdiff.platform.metrics.ServiceMetrics.registry());
     static final String DELTA_MEDIA_TYPE = "application/vnd.safetensors";
     static final String CAPTIONS_KIND = "merge-captions";
     static final String DIAGNOSTICS_KIND = "merge-diagnostics";
@@ -124,6 +127,7 @@ final class MergeHandler {
                 .setRegularizationCaptionSource(captionSet.source())
                 .setRegularizationCaptionCount(captionSet.captions().size())
                 .setDiagnostics(diagnosticsArtifact.toRef()).build());
+        DURATION.record(System.currentTimeMillis() - start, java.util.concurrent.TimeUnit.MILLISECONDS);
         MergeDiagnostics diagnostics = result.diagnostics();
         LOG.info("job {}: merged {} deltas into {} with {} {} captions ({} from class sets{}); max constraint error {},"
                         + " max regularization drift {}", request.getJobId(), request.getDeltas().size(), merged.key(),

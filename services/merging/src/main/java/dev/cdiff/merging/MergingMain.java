@@ -10,7 +10,7 @@ public final class MergingMain {
     }
 
     public static void main(String[] args) throws InterruptedException {
-        MergingService service = new MergingService(ServiceConfig.fromEnvironment()).start();
+        MergingService service = new MergingService(ServiceConfig.fromEnvironment().checkSecrets()).start();
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             service.close();

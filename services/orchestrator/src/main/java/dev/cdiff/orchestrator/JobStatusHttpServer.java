@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.cdiff.platform.health.HealthCheck;
 import dev.cdiff.platform.health.HealthServer;
+import dev.cdiff.platform.metrics.ServiceMetrics;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
@@ -76,6 +77,9 @@ public final class JobStatusHttpServer implements AutoCloseable {
             config.routes.get("/health/ready", ctx -> checks(ctx, readyChecks));
             config.routes.get("/jobs", ctx -> jobs(ctx, null));
             config.routes.get("/jobs/{jobId}", ctx -> jobs(ctx, ctx.pathParam("jobId")));
+            // read-only and credential-free like the probes, as on every worker's health port
+            config.routes.get("/metrics", ctx -> ctx.contentType(ServiceMetrics.CONTENT_TYPE)
+                    .result(ServiceMetrics.scrape()));
             config.routes.exception(HttpResponseException.class, (e, ctx) -> {
                 if (e.getStatus() == 405) {
                     ctx.header("Allow", "GET");

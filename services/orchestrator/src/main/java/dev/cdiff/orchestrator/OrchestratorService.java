@@ -45,6 +45,8 @@ public final class OrchestratorService implements AutoCloseable {
 
     private final OrchestratorConfig config;
     private final KafkaStreams streams;
+    /** Kafka Streams' own meters (records lag, process rate per thread and task) in the process's /metrics. */
+    private volatile io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics streamsMetrics;
     private final JobStatusHttpServer http;
     private final AutoCloseable ownedSerdes;
     private final Admin healthAdmin;
@@ -123,6 +125,9 @@ public final class OrchestratorService implements AutoCloseable {
                                     ? HealthCheck.Result.ok("RUNNING") : HealthCheck.Result.down(streams.state().name()),
                             "broker", DependencyChecks.broker(healthAdmin),
                             "schema-registry", DependencyChecks.registry(service.schemaRegistryUrl())));
+            orchestrator.streamsMetrics = new io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics(streams,
+                    io.micrometer.core.instrument.Tags.of("service", "orchestrator"));
+            orchestrator.streamsMetrics.bindTo(dev.cdiff.platform.metrics.ServiceMetrics.registry());
             streams.start();
             http.start(new JobDirectory(streams, self));
             LOG.info("orchestrator {} started: http://{}:{} state {}", config.applicationId(), self.host(), self.port(),
@@ -278,6 +283,9 @@ public final class OrchestratorService implements AutoCloseable {
                     org.apache.kafka.streams.CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
                     .withTimeout(Duration.ofSeconds(30)));
             healthAdmin.close(Duration.ofSeconds(5));
+            if (streamsMetrics != null) {
+                streamsMetrics.close();
+            }
             if (ownedSerdes != null) {
                 ownedSerdes.close();
             }
@@ -290,7 +298,8 @@ public final class OrchestratorService implements AutoCloseable {
 
     /** Settings from the environment (over CDIFF_CONFIG) or from the properties file given as the only argument. */
     public static void main(String[] args) throws InterruptedException {
-        ServiceConfig service = args.length > 0 ? ServiceConfig.fromFile(Path.of(args[0])) : ServiceConfig.fromEnvironment();
+        ServiceConfig service = (args.length > 0 ? ServiceConfig.fromFile(Path.of(args[0])) : ServiceConfig.fromEnvironment())
+                .checkSecrets();
         OrchestratorService orchestrator = start(OrchestratorConfig.from(service));
         Runtime.getRuntime().addShutdownHook(new Thread(orchestrator::close, "orchestrator-shutdown"));
         orchestrator.awaitClosed();

@@ -177,6 +177,7 @@ final class TrainingScheduler implements Processor<String, ScheduleCommand, Stri
         if (last != null) {
             cursor.put(CURSOR, last);
         }
+        TrainingQueueMetrics.process().update(all);
     }
 
     /** The first tenant after {@code last} (wrapping around) with a waiting job and room under its own limit. */

@@ -98,6 +98,10 @@ class OrchestratorServiceEmbeddedKafkaTest {
             assertEquals(404, get(base + "/jobs/no-such-job").statusCode());
             assertEquals(400, get(base + "/jobs").statusCode());
             assertEquals(404, get(base + "/nothing-here").statusCode());
+            HttpResponse<String> metrics = get(base + "/metrics");
+            assertEquals(200, metrics.statusCode());
+            assertTrue(metrics.body().contains("kafka_stream_"), "Kafka Streams' meters are scraped");
+            assertTrue(metrics.body().contains("jvm_memory_used_bytes"));
             assertEquals(405, HTTP.send(HttpRequest.newBuilder(URI.create(base + "/jobs/x"))
                     .POST(HttpRequest.BodyPublishers.ofString("{}")).build(), HttpResponse.BodyHandlers.ofString())
                     .statusCode());

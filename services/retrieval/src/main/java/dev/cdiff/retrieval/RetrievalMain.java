@@ -10,7 +10,7 @@ public final class RetrievalMain {
     }
 
     public static void main(String[] args) throws InterruptedException {
-        RetrievalService service = new RetrievalService(ServiceConfig.fromEnvironment()).start();
+        RetrievalService service = new RetrievalService(ServiceConfig.fromEnvironment().checkSecrets()).start();
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             service.close();

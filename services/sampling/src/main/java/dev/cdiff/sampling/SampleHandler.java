@@ -32,6 +32,9 @@ import java.util.Set;
 /** SampleRequested -> images (base model, optionally with the tenant's delta) -> PNGs in S3 -> SamplesGenerated. */
 final class SampleHandler {
     private static final Logger LOG = LoggerFactory.getLogger(SampleHandler.class);
+    private static final io.micrometer.core.instrument.Timer DURATION = io.micrometer.core.instrument.Timer
+            .builder("cdiff.sample.duration").description("Time from a sample request to its stored images")
+            .register(dev.cdiff.platform.metrics.ServiceMetrics.registry());
     private static final Set<String> SCHEDULERS = Set.of("ddpm", "ddim", "dpm");
     static final int MAX_STEPS = 1000;
     static final int MAX_IMAGES = 64;
@@ -85,6 +88,7 @@ final class SampleHandler {
                 .setTenantId(request.getTenantId()).setJobId(request.getJobId()).setOccurredAt(Instant.now())
                 .setCausationId(request.getEventId()).setImages(images).setPrompts(prompts)
                 .setSeed(request.getSeed()).setDurationMillis(System.currentTimeMillis() - start).build());
+        DURATION.record(System.currentTimeMillis() - start, java.util.concurrent.TimeUnit.MILLISECONDS);
         LOG.info("job {}: {} samples in {} ms", request.getJobId(), images.size(), System.currentTimeMillis() - start);
     }
 

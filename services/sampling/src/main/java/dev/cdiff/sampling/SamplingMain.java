@@ -10,7 +10,7 @@ public final class SamplingMain {
     }
 
     public static void main(String[] args) throws InterruptedException {
-        SamplingService service = new SamplingService(ServiceConfig.fromEnvironment()).start();
+        SamplingService service = new SamplingService(ServiceConfig.fromEnvironment().checkSecrets()).start();
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             service.close();

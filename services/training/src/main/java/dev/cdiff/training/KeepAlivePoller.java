@@ -37,7 +37,18 @@ final class KeepAlivePoller {
     }
 
     <T> T run(Callable<T> job, Runnable abort) throws Exception {
-        Future<T> result = worker.submit(job);
+        // the job's log lines carry the event's tenantId/jobId/eventId like the loop thread's
+        java.util.Map<String, String> logContext = org.slf4j.MDC.getCopyOfContextMap();
+        Future<T> result = worker.submit(() -> {
+            if (logContext != null) {
+                org.slf4j.MDC.setContextMap(logContext);
+            }
+            try {
+                return job.call();
+            } finally {
+                org.slf4j.MDC.clear();
+            }
+        });
         Set<TopicPartition> paused = new HashSet<>(consumer.assignment());
         consumer.pause(paused);
         try {

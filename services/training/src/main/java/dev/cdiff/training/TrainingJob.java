@@ -162,8 +162,10 @@ final class TrainingJob {
             if (latest.isPresent() && latest.get().recentLosses() != null) {
                 recent.addAll(latest.get().recentLosses());
             }
+            TrainingMeters.Run meters = TrainingMeters.process().run();
             try (trainer) {
                 trainer.train((step, loss, elapsed) -> {
+                    meters.step(loss, elapsed);
                     recent.addLast(loss);
                     if (recent.size() > FINAL_LOSS_WINDOW) {
                         recent.removeFirst();

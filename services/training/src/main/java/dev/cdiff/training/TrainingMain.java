@@ -10,7 +10,7 @@ public final class TrainingMain {
     }
 
     public static void main(String[] args) throws InterruptedException {
-        TrainingService service = new TrainingService(ServiceConfig.fromEnvironment()).start();
+        TrainingService service = new TrainingService(ServiceConfig.fromEnvironment().checkSecrets()).start();
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             service.close();

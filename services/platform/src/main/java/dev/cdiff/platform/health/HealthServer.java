@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import dev.cdiff.platform.metrics.ServiceMetrics;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -20,6 +21,7 @@ import java.util.concurrent.Executors;
  * {@code GET /health/live} and {@code GET /health/ready} of a service: 200 when every check of the kind passes,
  * 503 otherwise, with each check's verdict and reason as JSON. Live means "restart me if this fails" (the event
  * loop is running and polling); ready means "I can do work now" (live, and broker, registry and S3 answer).
+ * {@code GET /metrics} beside them answers the process's meters in the Prometheus text format.
  */
 public final class HealthServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(HealthServer.class);
@@ -52,8 +54,10 @@ public final class HealthServer implements AutoCloseable {
         HealthServer health = new HealthServer(server, executor);
         server.createContext("/health/live", exchange -> health.answer(exchange, false));
         server.createContext("/health/ready", exchange -> health.answer(exchange, true));
+        server.createContext("/metrics", HealthServer::metrics);
         server.start();
-        LOG.info("{}: health at http://{}:{}/health/live and /health/ready", service, host, health.port());
+        LOG.info("{}: health at http://{}:{}/health/live and /health/ready, metrics at /metrics", service, host,
+                health.port());
         return health;
     }
 
@@ -111,6 +115,22 @@ public final class HealthServer implements AutoCloseable {
             byte[] bytes = JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(verdict.getValue());
             exchange.getResponseHeaders().set("Content-Type", "application/json; charset=utf-8");
             exchange.sendResponseHeaders(verdict.getKey() ? 200 : 503, bytes.length);
+            try (OutputStream out = exchange.getResponseBody()) {
+                out.write(bytes);
+            }
+        }
+    }
+
+    /** Serves the meters; the scrape is read-only, so it needs no credential, like the probes. */
+    public static void metrics(HttpExchange exchange) throws IOException {
+        try (exchange) {
+            if (!"GET".equals(exchange.getRequestMethod())) {
+                exchange.sendResponseHeaders(405, -1);
+                return;
+            }
+            byte[] bytes = ServiceMetrics.scrape().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            exchange.getResponseHeaders().set("Content-Type", ServiceMetrics.CONTENT_TYPE);
+            exchange.sendResponseHeaders(200, bytes.length);
             try (OutputStream out = exchange.getResponseBody()) {
                 out.write(bytes);
             }

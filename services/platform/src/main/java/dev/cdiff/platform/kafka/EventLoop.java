@@ -7,6 +7,10 @@ import dev.cdiff.platform.faults.ProcessExit;
 import dev.cdiff.platform.idempotency.EventPayloads;
 import dev.cdiff.platform.idempotency.HandledEvent;
 import dev.cdiff.platform.idempotency.IdempotencyStore;
+import dev.cdiff.platform.logging.EventLogContext;
+import dev.cdiff.platform.metrics.EventLoopMetrics;
+import dev.cdiff.platform.metrics.ServiceMetrics;
+import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.kafka.clients.consumer.CommitFailedException;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
@@ -84,6 +88,7 @@ public final class EventLoop<V> implements AutoCloseable {
     private final CountDownLatch stopRequested = new CountDownLatch(1);
     private final CountDownLatch finished = new CountDownLatch(1);
     private final Stats stats = new Stats();
+    private final EventLoopMetrics metrics;
     private final java.util.concurrent.atomic.AtomicBoolean ran = new java.util.concurrent.atomic.AtomicBoolean();
     private volatile Thread thread;
     private volatile Thread runner;
@@ -122,6 +127,7 @@ public final class EventLoop<V> implements AutoCloseable {
         this.pollTimeout = b.pollTimeout;
         this.processExit = b.processExit;
         this.onRevoked = b.onRevoked;
+        this.metrics = new EventLoopMetrics(b.meterRegistry, service);
         if (topics.isEmpty() && topicPattern == null) {
             throw new IllegalArgumentException("EventLoop for " + service + " needs at least one topic");
         }
@@ -187,6 +193,7 @@ public final class EventLoop<V> implements AutoCloseable {
                 } catch (WakeupException e) {
                     break;
                 }
+                recordLag();
                 List<ConsumerRecord<byte[], byte[]>> batch = new java.util.ArrayList<>();
                 records.forEach(batch::add);
                 for (int i = 0; i < batch.size(); i++) {
@@ -253,11 +260,28 @@ public final class EventLoop<V> implements AutoCloseable {
 
     private Outcome process(ConsumerRecord<byte[], byte[]> record) {
         handling = true;
+        metrics.consumed(record.topic());
+        long started = System.nanoTime();
+        Outcome outcome = null;
         try {
-            return processRecord(record);
+            outcome = processRecord(record);
+            return outcome;
         } finally {
             handling = false;
             waitingFor = null;
+            EventLogContext.clear();
+            metrics.processed(record.topic(), outcome == null ? "failed" : outcome.name().toLowerCase(java.util.Locale.ROOT),
+                    System.nanoTime() - started);
+        }
+    }
+
+    /** Lag of every assigned partition as this member's fetch state knows it (no broker round trip). */
+    private void recordLag() {
+        for (TopicPartition tp : consumer.assignment()) {
+            java.util.OptionalLong lag = consumer.currentLag(tp);
+            if (lag.isPresent()) {
+                metrics.lag(tp, lag.getAsLong());
+            }
         }
     }
 
@@ -274,6 +298,7 @@ public final class EventLoop<V> implements AutoCloseable {
                 if (eventIdOf != null && (eventId == null || eventId.isBlank())) {
                     throw new NonRetryableException("event has no event id");
                 }
+                EventLogContext.set(safely(tenantIdOf, value), safely(jobIdOf, value), eventId);
                 break;
             } catch (Exception e) {
                 if (FailureKind.of(e) == FailureKind.INFRASTRUCTURE) {
@@ -298,6 +323,7 @@ public final class EventLoop<V> implements AutoCloseable {
                 if (!handled) {
                     if (idempotency != null && idempotency.isProcessed(service, handledEvent(record, value, eventId))) {
                         stats.duplicates.incrementAndGet();
+                        metrics.duplicate(record.topic());
                         LOG.info("{}: event {} already processed, skipping {}-{}@{}", service, eventId,
                                 record.topic(), record.partition(), record.offset());
                         return Outcome.STORED;
@@ -347,6 +373,7 @@ public final class EventLoop<V> implements AutoCloseable {
                     return deadLetter(record, value, eventId, e, attempt);
                 }
                 stats.retries.incrementAndGet();
+                metrics.retried(record.topic());
                 Outcome waited = pausedWait(record, retryPolicy.backoffAfter(attempt));
                 if (waited != null) {
                     return waited;
@@ -472,6 +499,7 @@ public final class EventLoop<V> implements AutoCloseable {
             try {
                 deadLetters.publish(envelope);
                 stats.deadLettered.incrementAndGet();
+                metrics.deadLettered(record.topic());
                 LOG.warn("{}: dead-lettered {}-{}@{} after {} attempt(s): {}", service, record.topic(),
                         record.partition(), record.offset(), attempts, envelope.errorMessage());
                 return Outcome.STORED;
@@ -656,6 +684,7 @@ public final class EventLoop<V> implements AutoCloseable {
         private ProcessExit processExit = ProcessExit.runtime();
         private final List<java.util.function.Consumer<? super EventLoop<V>>> whenBuilt = new java.util.ArrayList<>();
         private java.util.function.Consumer<Collection<TopicPartition>> onRevoked = partitions -> { };
+        private MeterRegistry meterRegistry = ServiceMetrics.registry();
 
         private Builder() {
         }
@@ -775,6 +804,12 @@ public final class EventLoop<V> implements AutoCloseable {
          */
         public Builder<V> onPartitionsRevoked(java.util.function.Consumer<Collection<TopicPartition>> onRevoked) {
             this.onRevoked = Objects.requireNonNull(onRevoked);
+            return this;
+        }
+
+        /** Where the loop's meters go (default: the process's registry, served at /metrics). */
+        public Builder<V> meterRegistry(MeterRegistry registry) {
+            this.meterRegistry = Objects.requireNonNull(registry);
             return this;
         }
 

@@ -4,6 +4,8 @@ import dev.cdiff.platform.Topics;
 import dev.cdiff.platform.config.ServiceConfig;
 import dev.cdiff.platform.ids.EventIds;
 import dev.cdiff.platform.ids.Ids;
+import dev.cdiff.platform.metrics.PublishMetrics;
+import dev.cdiff.platform.metrics.ServiceMetrics;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -18,10 +20,13 @@ import java.util.concurrent.TimeoutException;
 public final class EventPublisher {
     private final Producer<String, SpecificRecord> producer;
     private final ServiceConfig config;
+    private final PublishMetrics metrics;
 
     public EventPublisher(Producer<String, SpecificRecord> producer, ServiceConfig config) {
         this.producer = producer;
         this.config = config;
+        this.metrics = new PublishMetrics(ServiceMetrics.registry(),
+                config.optional(ServiceConfig.SERVICE_NAME).orElse("unnamed"));
     }
 
     /** Publishes {@code event}; an id or artifact key in it that breaks the platform's grammar is refused first. */
@@ -31,6 +36,7 @@ public final class EventPublisher {
         String topic = config.topic(Topics.of(event.getClass()));
         try {
             producer.send(new ProducerRecord<>(topic, jobId, event)).get(60, TimeUnit.SECONDS);
+            metrics.produced(topic);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while publishing to " + topic, e);
