@@ -41,6 +41,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * image): stores the images under the tenant's prefix and starts a concept job</li>
  * <li>{@code POST /v1/concepts/from-storage} (JSON: conceptName, classWord, initializerWord?, captions?,
  * sourceKeys): a concept job from images already under {@code tenants/<tenant>/}</li>
+ * <li>{@code POST /v1/concepts/joint} (multipart: {@code concept<N>.conceptName}, {@code .classWord},
+ * {@code .initializerWord}, {@code .token}, {@code .caption} and {@code concept<N>.image} file parts, N = 1..4) and
+ * {@code POST /v1/concepts/joint/from-storage} (JSON: concepts, each as from-storage plus token?): one joint job
+ * learning 2-4 concepts, each under its own token, in one run and one delta</li>
  * <li>{@code POST /v1/merges} (JSON: jobs, name?, regularizationCaptions?) and {@code POST /v1/samples} (JSON: job?,
  * prompts, negativePrompt?, steps?, guidanceScale?, scheduler?, seed?, imagesPerPrompt?): new jobs over the deltas of
  * the tenant's own finished jobs</li>
@@ -167,6 +171,14 @@ public final class GatewayHttpApi implements AutoCloseable {
             case "/v1/concepts/from-storage" -> {
                 requireMethod(ex, "POST");
                 HttpIo.send(ex, 202, actions.conceptFromStorage(tenant, jsonBody(ex)));
+            }
+            case "/v1/concepts/joint" -> {
+                requireMethod(ex, "POST");
+                HttpIo.send(ex, 202, actions.uploadJointConcepts(tenant, multipart(ex)));
+            }
+            case "/v1/concepts/joint/from-storage" -> {
+                requireMethod(ex, "POST");
+                HttpIo.send(ex, 202, actions.jointConceptsFromStorage(tenant, jsonBody(ex)));
             }
             case "/v1/merges" -> {
                 requireMethod(ex, "POST");
