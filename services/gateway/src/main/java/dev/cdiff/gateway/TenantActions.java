@@ -244,10 +244,12 @@ public final class TenantActions {
             if (keys.isEmpty()) {
                 throw new Refusal(400, "NO_IMAGES", "concepts[" + i + "].sourceKeys must name the concept's images");
             }
-            checkOwnKeys(tenant, keys);
             concepts.add(fields.withKeys(keys));
         }
         requireDistinctTokens(concepts);
+        for (ConceptFields c : concepts) {
+            checkOwnKeys(tenant, c.keys());
+        }
         String jobId = startJointIngestion(tenant, concepts, "storage");
         ObjectNode answer = HttpIo.JSON.createObjectNode().put("jobId", jobId)
                 .put("images", concepts.stream().mapToInt(c -> c.keys().size()).sum());
