@@ -247,9 +247,7 @@ public final class TenantActions {
             concepts.add(fields.withKeys(keys));
         }
         requireDistinctTokens(concepts);
-        for (ConceptFields c : concepts) {
-            checkOwnKeys(tenant, c.keys());
-        }
+        checkOwnKeys(tenant, concepts.stream().flatMap(c -> c.keys().stream()).toList());
         String jobId = startJointIngestion(tenant, concepts, "storage");
         ObjectNode answer = HttpIo.JSON.createObjectNode().put("jobId", jobId)
                 .put("images", concepts.stream().mapToInt(c -> c.keys().size()).sum());
@@ -297,12 +295,15 @@ public final class TenantActions {
         }
     }
 
+    /** Every key under the tenant's prefix before any is looked up: a foreign key is never probed for existence. */
     private void checkOwnKeys(String tenant, List<String> keys) throws Refusal {
         for (String key : keys) {
             if (!TenantIds.isKeyOf(tenant, key)) {
                 throw new Refusal(403, "OUTSIDE_PREFIX", "'" + shown(key) + "' is not a key under your prefix"
                         + " tenants/" + tenant + "/");
             }
+        }
+        for (String key : keys) {
             if (store.stat(key).isEmpty()) {
                 throw new Refusal(422, "SOURCE_NOT_FOUND", "'" + key + "' does not exist");
             }
