@@ -8,6 +8,7 @@ import dev.cdiff.platform.serde.ConfluentAvroSerializer;
 import dev.cdiff.platform.store.ArtifactStore;
 import dev.cdiff.schemas.events.ConceptRejected;
 import dev.cdiff.schemas.events.ConceptSubmitted;
+import dev.cdiff.schemas.events.DeadLetter;
 import dev.cdiff.schemas.events.IngestionRequested;
 import dev.cdiff.schemas.events.JointConceptSource;
 import org.apache.avro.specific.SpecificRecord;
@@ -20,6 +21,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -135,11 +137,22 @@ class JointTriggerIngestionTest {
         assertEquals(before, storedImages());
     }
 
+    /** A token is checked with every other id when the event is read: outside the grammar it is a dead letter. */
     @Test
-    void aTokenOutsideTheGrammarIsRejected() throws Exception {
-        ConceptRejected r = rejection(request(null, upload(4, 60), List.of(further("cat", "<cat>", upload(4, 70)))));
-        assertEquals("INVALID_MODIFIER_TOKEN", r.getReasonCode());
-        assertTrue(r.getReason().contains("<new1> to <new99>"), r.getReason());
+    void aTokenOutsideTheGrammarIsDeadLetteredNamingTheField() throws Exception {
+        int before = storedImages();
+        IngestionRequested request = request(null, upload(4, 60), List.of(further("cat", "<cat>", upload(4, 70))));
+        DeadLetter letter;
+        try (KafkaConsumer<String, SpecificRecord> letters = stack.consumer(Topics.DEAD_LETTER)) {
+            send(request);
+            letter = LoopbackStack.await(letters, DeadLetter.class, d -> d.getOriginalKey() != null
+                    && StandardCharsets.UTF_8.decode(d.getOriginalKey().duplicate()).toString()
+                    .equals(request.getJobId()), 1, WAIT).get(0);
+        }
+        String message = letter.getErrorMessage().toString();
+        assertTrue(message.contains("IngestionRequested.additionalConcepts[0].modifierToken")
+                && message.contains("<new1> to <new99>"), message);
+        assertEquals(before, storedImages());
     }
 
     @Test
