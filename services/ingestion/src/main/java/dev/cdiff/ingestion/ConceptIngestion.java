@@ -95,7 +95,12 @@ public final class ConceptIngestion {
                             + tokens.get(i) + ") is the same images and class as " + earlier
                             + "'s; a joint job learns different concepts", List.of());
                 }
-                accepted.add(concept);
+                // the raw uploads are not needed past this point: let them go before the next concept is read
+                Submission read = concept.submission();
+                accepted.add(new AcceptedConcept(new Submission(read.tenantId(), read.jobId(), read.conceptName(),
+                        read.classWord(), read.initializerWord(), List.of(), List.of(), read.training(),
+                        read.source(), read.causationId()), concept.conceptId(), concept.conceptName(),
+                        concept.classWord(), concept.initializerWord(), concept.images(), concept.captions()));
             }
         } catch (SubmissionRejected rejected) {
             return reject(tenant, jobId, causation, rejected);
