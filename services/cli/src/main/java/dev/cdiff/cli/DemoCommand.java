@@ -59,6 +59,7 @@ final class DemoCommand implements Callable<Integer> {
         Map<String, String> profile = StackProfile.demo(DemoBaseModel.imageSize());
         if (steps != null) {
             profile.put("ORCHESTRATOR_TRAINING_STEPS", Integer.toString(steps));
+            profile.put("ORCHESTRATOR_TRAINING_JOINT_STEPS", Integer.toString(2 * steps));
         }
         profile.put("ORCHESTRATOR_SAMPLING_STEPS", Integer.toString(sampleSteps));
         PrintStream out = System.out;

@@ -21,10 +21,11 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
 
-/** {@code cdiff submit}: uploads a concept through the public API. */
+/** {@code cdiff submit}: uploads a concept, or several for one joint job, through the public API. */
 @Command(name = "submit", mixinStandardHelpOptions = true,
         description = "Uploads a concept's images (files or folders of .png/.jpg/.webp) through the public API with the"
-                + " API key and prints the job id; --wait follows the job to its end with a training progress bar.")
+                + " API key and prints the job id; --wait follows the job to its end with a training progress bar."
+                + " Repeat --concept to train 2-4 concepts jointly into one delta.")
 final class SubmitCommand implements Callable<Integer> {
     @Mixin
     ClientOptions client = new ClientOptions();
@@ -51,12 +52,22 @@ final class SubmitCommand implements Callable<Integer> {
     @Option(names = "--timeout", paramLabel = "MINUTES", defaultValue = "30", description = "With --wait: give up after.")
     int timeoutMinutes;
 
+    @Option(names = "--concept", paramLabel = "SPEC",
+            description = "One concept of a joint job (repeat, 2-4 times): comma-separated key=value pairs"
+                    + " name=..., class=..., token=<newN> (default <new1>, <new2>... by position),"
+                    + " images=FILE_OR_FOLDER (repeatable key), initializer=WORD, or example=checker-circle instead"
+                    + " of images. E.g. --concept class=dog,images=dog/ --concept class=cat,token=<new2>,images=cat/")
+    List<String> concepts = new ArrayList<>();
+
     @Parameters(paramLabel = "IMAGE", arity = "0..*", description = "Image files or folders.")
     List<Path> inputs = new ArrayList<>();
 
     @Override
     public Integer call() throws Exception {
         Endpoints endpoints = client.endpoints();
+        if (!concepts.isEmpty()) {
+            return submitJoint(endpoints);
+        }
         List<NamedImage> images;
         String conceptName = name;
         String cls = classWord;
@@ -79,6 +90,73 @@ final class SubmitCommand implements Callable<Integer> {
         }
         GatewayClient api = endpoints.gateway();
         GatewayClient.Answer answer = api.submit(conceptName, cls, init, images, captions);
+        return report(api, answer, conceptName);
+    }
+
+    private int submitJoint(Endpoints endpoints) throws Exception {
+        if (!inputs.isEmpty() || example != null || classWord != null || name != null || !captions.isEmpty()) {
+            throw new IllegalArgumentException("with --concept, give every concept's images, class and name inside its"
+                    + " --concept (images=..., class=..., name=...)");
+        }
+        if (concepts.size() < 2) {
+            throw new IllegalArgumentException("a joint job needs at least two --concept options; submit a single"
+                    + " concept with IMAGE arguments");
+        }
+        List<GatewayClient.JointConceptUpload> uploads = new ArrayList<>();
+        for (String spec : concepts) {
+            uploads.add(parseConcept(spec));
+        }
+        GatewayClient api = endpoints.gateway();
+        String label = String.join(" + ", uploads.stream().map(GatewayClient.JointConceptUpload::conceptName).toList());
+        return report(api, api.submitJoint(uploads), label);
+    }
+
+    /** {@code name=...,class=...,token=<new2>,images=dir[,images=more][,initializer=w]} or {@code example=NAME}. */
+    static GatewayClient.JointConceptUpload parseConcept(String spec) throws IOException {
+        String conceptName = null;
+        String cls = null;
+        String token = null;
+        String init = null;
+        List<Path> paths = new ArrayList<>();
+        DemoConcept bundled = null;
+        for (String pair : spec.split(",")) {
+            int eq = pair.indexOf('=');
+            if (eq <= 0) {
+                throw new IllegalArgumentException("--concept '" + spec + "': '" + pair + "' is not key=value");
+            }
+            String key = pair.substring(0, eq).strip();
+            String value = pair.substring(eq + 1).strip();
+            switch (key) {
+                case "name" -> conceptName = value;
+                case "class" -> cls = value;
+                case "token" -> token = value;
+                case "initializer" -> init = value;
+                case "images" -> paths.add(Path.of(value));
+                case "example" -> bundled = exampleNamed(value);
+                default -> throw new IllegalArgumentException("--concept '" + spec + "': unknown key '" + key
+                        + "'; use name, class, token, images, initializer or example");
+            }
+        }
+        List<NamedImage> images;
+        if (bundled != null) {
+            if (!paths.isEmpty()) {
+                throw new IllegalArgumentException("--concept '" + spec + "': give images or example, not both");
+            }
+            images = bundled.images();
+            conceptName = conceptName != null ? conceptName : bundled.conceptName();
+            cls = cls != null ? cls : bundled.classWord();
+            init = init != null ? init : bundled.initializerWord();
+        } else {
+            if (paths.isEmpty() || cls == null) {
+                throw new IllegalArgumentException("--concept '" + spec + "': images=... and class=... are required");
+            }
+            images = collect(paths);
+            conceptName = conceptName != null ? conceptName : paths.get(0).toAbsolutePath().getFileName().toString();
+        }
+        return new GatewayClient.JointConceptUpload(conceptName, cls, init, token, images, List.of());
+    }
+
+    private int report(GatewayClient api, GatewayClient.Answer answer, String conceptName) throws Exception {
         if (!answer.ok()) {
             System.err.println("refused: " + answer.describe());
             return 2;

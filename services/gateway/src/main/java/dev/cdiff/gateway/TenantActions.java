@@ -8,11 +8,14 @@ import dev.cdiff.gateway.http.HttpIo;
 import dev.cdiff.gateway.http.HttpIo.Refusal;
 import dev.cdiff.gateway.http.MultipartPart;
 import dev.cdiff.gateway.jobs.OrchestratorJobs;
+import dev.cdiff.platform.ids.Ids;
+import dev.cdiff.platform.ids.JointConcepts;
 import dev.cdiff.platform.kafka.EventPublisher;
 import dev.cdiff.platform.store.ArtifactStore;
 import dev.cdiff.platform.store.StoredArtifact;
 import dev.cdiff.schemas.events.ArtifactRef;
 import dev.cdiff.schemas.events.IngestionRequested;
+import dev.cdiff.schemas.events.JointConceptSource;
 import dev.cdiff.schemas.events.MergeRequested;
 import dev.cdiff.schemas.events.SampleRequested;
 import org.slf4j.Logger;
@@ -22,6 +25,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 
@@ -119,6 +123,210 @@ public final class TenantActions {
         }
         String jobId = startIngestion(tenant, concept, keys, "storage");
         return HttpIo.JSON.createObjectNode().put("jobId", jobId).put("images", keys.size());
+    }
+
+    /**
+     * Multipart upload of a joint job: parts named {@code concept<N>.<field>} (fields conceptName, classWord,
+     * initializerWord, token, caption) and file parts named {@code concept<N>.image}, N from 1. Every concept gets its
+     * own token ({@code <newN>} when none is given). A file part that belongs to no concept is refused, never dropped.
+     */
+    public ObjectNode uploadJointConcepts(String tenant, List<MultipartPart> parts) throws Refusal {
+        List<String> fieldNames = new ArrayList<>();
+        java.util.SortedMap<Integer, JointPart> byIndex = new java.util.TreeMap<>();
+        for (MultipartPart part : parts) {
+            fieldNames.add(part.name());
+            java.util.regex.Matcher m = JOINT_PART.matcher(part.name() == null ? "" : part.name());
+            if (!m.matches()) {
+                if (part.isFile()) {
+                    throw new Refusal(400, "MALFORMED_REQUEST", "file part '" + shown(String.valueOf(part.name()))
+                            + "' names no concept; name image parts concept<N>.image");
+                }
+                continue;
+            }
+            int index = Integer.parseInt(m.group(1));
+            if (index < 1) {
+                throw new Refusal(400, "MALFORMED_REQUEST", "concepts are numbered from concept1");
+            }
+            if (index > JointConcepts.MAX_CONCEPTS) {
+                throw new Refusal(422, "TOO_MANY_CONCEPTS", "concept" + index + ": a joint job has concepts 1 to "
+                        + JointConcepts.MAX_CONCEPTS);
+            }
+            JointPart concept = byIndex.computeIfAbsent(index, i -> new JointPart());
+            String field = m.group(2);
+            if (part.isFile()) {
+                if (!field.equals("image") && !field.equals("images")) {
+                    throw new Refusal(400, "MALFORMED_REQUEST", "file part '" + part.name() + "': name image parts"
+                            + " concept" + index + ".image");
+                }
+                concept.images.add(part);
+                continue;
+            }
+            switch (field) {
+                case "conceptName" -> concept.name = part.text();
+                case "classWord" -> concept.classWord = part.text();
+                case "initializerWord" -> concept.initializer = part.text();
+                case "token", "modifierToken" -> concept.token = part.text();
+                case "caption", "captions" -> concept.captions.add(text("caption", part.text()));
+                default -> {
+                    // as the single-concept upload: fields a newer client sends are ignored
+                }
+            }
+        }
+        GatewayHttpApi.refuseTenantField(fieldNames);
+        requireJoint(byIndex.size());
+        if (!byIndex.lastKey().equals(byIndex.size())) {
+            throw new Refusal(400, "MALFORMED_REQUEST", "number the concepts concept1 to concept" + byIndex.size()
+                    + " without gaps; got " + byIndex.keySet());
+        }
+        List<ConceptFields> concepts = new ArrayList<>();
+        for (var entry : byIndex.entrySet()) {
+            JointPart part = entry.getValue();
+            ConceptFields fields = conceptFields(part.name, part.classWord, part.initializer, part.captions)
+                    .withToken(tokenOf(entry.getKey() - 1, part.token));
+            if (part.images.isEmpty()) {
+                throw new Refusal(400, "NO_IMAGES", "concept" + entry.getKey() + " has no images; attach them as"
+                        + " file parts named concept" + entry.getKey() + ".image");
+            }
+            if (part.images.size() > maxImages) {
+                throw new Refusal(422, "TOO_MANY_IMAGES", "concept" + entry.getKey() + ": " + part.images.size()
+                        + " images; at most " + maxImages + " per concept");
+            }
+            concepts.add(fields);
+        }
+        requireDistinctTokens(concepts);
+        ObjectNode answer = HttpIo.JSON.createObjectNode();
+        ArrayNode uploads = answer.putArray("uploads");
+        List<ConceptFields> stored = new ArrayList<>();
+        int images = 0;
+        for (var entry : byIndex.entrySet()) {
+            List<String> keys = new ArrayList<>();
+            for (MultipartPart image : entry.getValue().images) {
+                String extension = extensionOf(image.body());
+                StoredArtifact artifact = store.put(tenant, UPLOAD_KIND, image.body(), extension,
+                        "bin".equals(extension) ? "application/octet-stream" : "image/" + extension);
+                keys.add(artifact.key());
+                uploads.addObject().put("concept", entry.getKey()).put("name", image.fileName())
+                        .put("key", artifact.key());
+            }
+            images += keys.size();
+            stored.add(concepts.get(entry.getKey() - 1).withKeys(keys));
+        }
+        String jobId = startJointIngestion(tenant, stored, "upload");
+        answer.put("jobId", jobId).put("images", images);
+        ArrayNode tokens = answer.putArray("tokens");
+        stored.forEach(c -> tokens.add(c.token()));
+        return answer;
+    }
+
+    /**
+     * The event-triggered path of a joint job: {@code {"concepts": [{conceptName, classWord, initializerWord?,
+     * token?, captions?, sourceKeys}, ...]}} over images already under the tenant's prefix.
+     */
+    public ObjectNode jointConceptsFromStorage(String tenant, JsonNode body) throws Refusal {
+        allowOnly(body, Set.of("concepts"));
+        JsonNode list = body.path("concepts");
+        if (!list.isArray()) {
+            throw new Refusal(400, "MALFORMED_REQUEST", "concepts must be an array of concept objects");
+        }
+        requireJoint(list.size());
+        List<ConceptFields> concepts = new ArrayList<>();
+        for (int i = 0; i < list.size(); i++) {
+            JsonNode item = list.get(i);
+            if (!item.isObject()) {
+                throw new Refusal(400, "MALFORMED_REQUEST", "concepts[" + i + "] must be an object");
+            }
+            allowOnly(item, Set.of("conceptName", "classWord", "initializerWord", "token", "captions", "sourceKeys"));
+            ConceptFields fields = conceptFields(item.path("conceptName").asText(null),
+                    item.path("classWord").asText(null), item.path("initializerWord").asText(null),
+                    strings(item, "captions", maxImages))
+                    .withToken(tokenOf(i, item.path("token").asText(null)));
+            List<String> keys = strings(item, "sourceKeys", maxImages);
+            if (keys.isEmpty()) {
+                throw new Refusal(400, "NO_IMAGES", "concepts[" + i + "].sourceKeys must name the concept's images");
+            }
+            concepts.add(fields.withKeys(keys));
+        }
+        requireDistinctTokens(concepts);
+        checkOwnKeys(tenant, concepts.stream().flatMap(c -> c.keys().stream()).toList());
+        String jobId = startJointIngestion(tenant, concepts, "storage");
+        ObjectNode answer = HttpIo.JSON.createObjectNode().put("jobId", jobId)
+                .put("images", concepts.stream().mapToInt(c -> c.keys().size()).sum());
+        ArrayNode tokens = answer.putArray("tokens");
+        concepts.forEach(c -> tokens.add(c.token()));
+        return answer;
+    }
+
+    private static final java.util.regex.Pattern JOINT_PART = java.util.regex.Pattern.compile("concept(\\d{1,3})\\.(\\w{1,32})");
+
+    /** A concept of a joint upload while its parts are being collected. */
+    private static final class JointPart {
+        String name;
+        String classWord;
+        String initializer;
+        String token;
+        final List<String> captions = new ArrayList<>();
+        final List<MultipartPart> images = new ArrayList<>();
+    }
+
+    private static void requireJoint(int concepts) throws Refusal {
+        if (concepts < 2) {
+            throw new Refusal(400, "TOO_FEW_CONCEPTS", "a joint job names at least two concepts, got " + concepts
+                    + "; submit a single concept to /v1/concepts");
+        }
+        if (concepts > JointConcepts.MAX_CONCEPTS) {
+            throw new Refusal(422, "TOO_MANY_CONCEPTS", concepts + " concepts; a joint job learns at most "
+                    + JointConcepts.MAX_CONCEPTS);
+        }
+    }
+
+    private static String tokenOf(int index, String given) throws Refusal {
+        String token = given == null || given.isBlank() ? JointConcepts.defaultToken(index) : given.strip();
+        if (!Ids.isModifierToken(token)) {
+            throw new Refusal(400, "INVALID_TOKEN", "concept " + (index + 1) + ": token '" + shown(token)
+                    + "' must be one of <new1> to <new99>");
+        }
+        return token;
+    }
+
+    private static void requireDistinctTokens(List<ConceptFields> concepts) throws Refusal {
+        Optional<String> problem = JointConcepts.problem(concepts.stream().map(ConceptFields::token).toList());
+        if (problem.isPresent()) {
+            throw new Refusal(400, "INVALID_TOKEN", problem.get());
+        }
+    }
+
+    /** Every key under the tenant's prefix before any is looked up: a foreign key is never probed for existence. */
+    private void checkOwnKeys(String tenant, List<String> keys) throws Refusal {
+        for (String key : keys) {
+            if (!TenantIds.isKeyOf(tenant, key)) {
+                throw new Refusal(403, "OUTSIDE_PREFIX", "'" + shown(key) + "' is not a key under your prefix"
+                        + " tenants/" + tenant + "/");
+            }
+        }
+        for (String key : keys) {
+            if (store.stat(key).isEmpty()) {
+                throw new Refusal(422, "SOURCE_NOT_FOUND", "'" + key + "' does not exist");
+            }
+        }
+    }
+
+    private String startJointIngestion(String tenant, List<ConceptFields> concepts, String origin) {
+        ConceptFields first = concepts.get(0);
+        List<JointConceptSource> further = new ArrayList<>();
+        for (ConceptFields c : concepts.subList(1, concepts.size())) {
+            further.add(JointConceptSource.newBuilder().setConceptName(c.name()).setClassWord(c.classWord())
+                    .setInitializerWord(c.initializer()).setModifierToken(c.token()).setSourceKeys(c.keys())
+                    .setCaptions(c.captions()).build());
+        }
+        String jobId = UUID.randomUUID().toString();
+        publisher.publish(jobId, IngestionRequested.newBuilder().setEventId(UUID.randomUUID().toString())
+                .setTenantId(tenant).setJobId(jobId).setOccurredAt(Instant.now()).setCausationId(null)
+                .setConceptName(first.name()).setClassWord(first.classWord())
+                .setInitializerWord(first.initializer()).setSourceBucket(store.bucket()).setSourceKeys(first.keys())
+                .setCaptions(first.captions()).setTraining(null).setModifierToken(first.token())
+                .setAdditionalConcepts(further).build());
+        LOG.info("tenant {}: joint concept job {} ({} concepts from {})", tenant, jobId, concepts.size(), origin);
+        return jobId;
     }
 
     public ObjectNode merge(String tenant, JsonNode body) throws Refusal, OrchestratorJobs.Unavailable {
@@ -242,7 +450,19 @@ public final class TenantActions {
         return jobId;
     }
 
-    private record ConceptFields(String name, String classWord, String initializer, List<String> captions) {
+    private record ConceptFields(String name, String classWord, String initializer, List<String> captions,
+                                 String token, List<String> keys) {
+        ConceptFields(String name, String classWord, String initializer, List<String> captions) {
+            this(name, classWord, initializer, captions, null, List.of());
+        }
+
+        ConceptFields withToken(String t) {
+            return new ConceptFields(name, classWord, initializer, captions, t, keys);
+        }
+
+        ConceptFields withKeys(List<String> k) {
+            return new ConceptFields(name, classWord, initializer, captions, token, List.copyOf(k));
+        }
     }
 
     /** Shape checks only; what makes a concept acceptable (word lists, image content) stays ingestion's call. */

@@ -6,22 +6,26 @@ import dev.cdiff.ingestion.validate.RejectionReason;
 import dev.cdiff.ingestion.validate.SubmissionRejected;
 import dev.cdiff.ingestion.validate.SubmissionValidator;
 import dev.cdiff.ingestion.validate.SubmittedImage;
+import dev.cdiff.platform.ids.JointConcepts;
 import dev.cdiff.platform.kafka.InboundEvent;
 import dev.cdiff.platform.store.ArtifactOwnership;
 import dev.cdiff.platform.store.ArtifactStore;
 import dev.cdiff.platform.store.ForeignArtifactException;
 import dev.cdiff.platform.store.ObjectSummary;
-import dev.cdiff.platform.store.StoredArtifact;
 import dev.cdiff.schemas.events.ArtifactRef;
 import dev.cdiff.schemas.events.ConceptRejected;
 import dev.cdiff.schemas.events.ConceptSubmitted;
 import dev.cdiff.schemas.events.IngestionRequested;
+import dev.cdiff.schemas.events.JointConcept;
+import dev.cdiff.schemas.events.JointConceptSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -47,65 +51,134 @@ public final class ConceptIngestion {
 
     /** Validates, stores and announces; a rejection is announced too and returned, never thrown. */
     public IngestionOutcome ingest(Submission submission) {
-        AcceptedConcept concept;
+        return ingest(submission.tenantId(), submission.jobId(), submission.causationId(),
+                java.util.Collections.singletonList(null), List.of(() -> submission));
+    }
+
+    /** One concept of a request, read (fetched, checked for size) only when its turn comes. */
+    @FunctionalInterface
+    interface ConceptSource {
+        Submission read() throws SubmissionRejected;
+    }
+
+    /**
+     * One job of one or more concepts (a joint job when more): every concept is read and prepared in turn, so only
+     * one concept's raw bytes are held at a time; nothing is stored unless all of them pass.
+     *
+     * @param tokens the modifier token of each concept; a single concept's may be null (the orchestrator's default)
+     */
+    private IngestionOutcome ingest(String tenant, String jobId, String causation, List<String> tokens,
+                                    List<ConceptSource> sources) {
+        List<AcceptedConcept> accepted = new ArrayList<>(sources.size());
         try {
-            concept = preparer.prepare(submission);
+            if (sources.size() > 1 || tokens.get(0) != null) {
+                Optional<String> problem = JointConcepts.problem(tokens);
+                if (problem.isPresent()) {
+                    throw new SubmissionRejected(tokens.size() > JointConcepts.MAX_CONCEPTS
+                            ? RejectionReason.TOO_MANY_CONCEPTS : RejectionReason.INVALID_MODIFIER_TOKEN,
+                            problem.get(), List.of());
+                }
+            }
+            Map<String, String> tokenByConceptId = new LinkedHashMap<>();
+            for (int i = 0; i < sources.size(); i++) {
+                AcceptedConcept concept;
+                try {
+                    concept = preparer.prepare(sources.get(i).read());
+                } catch (SubmissionRejected rejected) {
+                    throw sources.size() == 1 ? rejected : new SubmissionRejected(rejected.reason(),
+                            "concept " + (i + 1) + " (" + tokens.get(i) + "): " + rejected.getMessage(),
+                            rejected.offendingItems(), rejected);
+                }
+                String earlier = tokenByConceptId.putIfAbsent(concept.conceptId(), tokens.get(i));
+                if (earlier != null) {
+                    throw new SubmissionRejected(RejectionReason.DUPLICATE_CONCEPT, "concept " + (i + 1) + " ("
+                            + tokens.get(i) + ") is the same images and class as " + earlier
+                            + "'s; a joint job learns different concepts", List.of());
+                }
+                // the raw uploads are not needed past this point: let them go before the next concept is read
+                Submission read = concept.submission();
+                accepted.add(new AcceptedConcept(new Submission(read.tenantId(), read.jobId(), read.conceptName(),
+                        read.classWord(), read.initializerWord(), List.of(), List.of(), read.training(),
+                        read.source(), read.causationId()), concept.conceptId(), concept.conceptName(),
+                        concept.classWord(), concept.initializerWord(), concept.images(), concept.captions()));
+            }
         } catch (SubmissionRejected rejected) {
-            return reject(submission.tenantId(), submission.jobId(), submission.causationId(), rejected);
+            return reject(tenant, jobId, causation, rejected);
         }
-        List<ArtifactRef> refs = new ArrayList<>(concept.images().size());
-        for (NormalizedImage image : concept.images()) {
-            StoredArtifact stored = store.put(submission.tenantId(), IMAGE_KIND, image.png(), "png", "image/png");
-            refs.add(stored.toRef());
+        List<List<ArtifactRef>> refs = new ArrayList<>(accepted.size());
+        for (AcceptedConcept concept : accepted) {
+            List<ArtifactRef> stored = new ArrayList<>(concept.images().size());
+            for (NormalizedImage image : concept.images()) {
+                stored.add(store.put(tenant, IMAGE_KIND, image.png(), "png", "image/png").toRef());
+            }
+            refs.add(stored);
         }
+        AcceptedConcept first = accepted.get(0);
+        List<JointConcept> further = new ArrayList<>();
+        for (int i = 1; i < accepted.size(); i++) {
+            AcceptedConcept c = accepted.get(i);
+            further.add(JointConcept.newBuilder().setConceptId(c.conceptId()).setConceptName(c.conceptName())
+                    .setClassWord(c.classWord()).setInitializerWord(c.initializerWord())
+                    .setModifierToken(tokens.get(i)).setImages(refs.get(i)).setCaptions(c.captions()).build());
+        }
+        Submission submission = first.submission();
         ConceptSubmitted event = ConceptSubmitted.newBuilder()
-                .setEventId(EventPublisher.derivedEventId(submission.causationId(), "ConceptSubmitted"))
-                .setTenantId(submission.tenantId())
-                .setJobId(submission.jobId())
+                .setEventId(EventPublisher.derivedEventId(causation, "ConceptSubmitted"))
+                .setTenantId(tenant)
+                .setJobId(jobId)
                 .setOccurredAt(Instant.now())
-                .setCausationId(submission.causationId())
-                .setConceptId(concept.conceptId())
-                .setConceptName(concept.conceptName())
-                .setClassWord(concept.classWord())
-                .setInitializerWord(concept.initializerWord())
-                .setImages(refs)
-                .setCaptions(concept.captions())
+                .setCausationId(causation)
+                .setConceptId(first.conceptId())
+                .setConceptName(first.conceptName())
+                .setClassWord(first.classWord())
+                .setInitializerWord(first.initializerWord())
+                .setImages(refs.get(0))
+                .setCaptions(first.captions())
                 .setSource(submission.source())
                 .setTraining(submission.training())
+                .setModifierToken(tokens.get(0))
+                .setAdditionalConcepts(further)
                 .build();
-        publisher.publish(submission.jobId(), event);
-        LOG.info("job {} tenant {}: concept {} ({} images, class '{}') submitted", submission.jobId(),
-                submission.tenantId(), concept.conceptId(), refs.size(), concept.classWord());
-        return new IngestionOutcome.Accepted(submission.jobId(), concept.conceptId(), refs.size());
+        publisher.publish(jobId, event);
+        LOG.info("job {} tenant {}: concept {} ({} images, class '{}') submitted{}", jobId, tenant,
+                first.conceptId(), refs.get(0).size(), first.classWord(),
+                further.isEmpty() ? "" : " with " + further.size() + " further concept(s) for joint training");
+        return new IngestionOutcome.Accepted(jobId, first.conceptId(), refs.stream().mapToInt(List::size).sum());
     }
 
     /**
      * Handler of IngestionRequested: reads the named objects (bounded), then ingests them like an upload. Only the
      * tenant's own prefix of the configured bucket is read, with the store's credentials; a request naming another
-     * bucket or another prefix is rejected before anything is read.
+     * bucket or another prefix is rejected before anything is read. A joint request's further concepts are read
+     * the same way, each only after the one before it passed.
      */
     public void onIngestionRequested(InboundEvent<IngestionRequested> inbound) {
         IngestionRequested request = inbound.value();
         String causation = request.getEventId();
-        List<SubmittedImage> images;
-        try {
-            images = fetch(request);
-        } catch (SubmissionRejected rejected) {
-            reject(request.getTenantId(), request.getJobId(), causation, rejected);
-            return;
+        List<String> tokens = new ArrayList<>();
+        tokens.add(request.getModifierToken() != null || request.getAdditionalConcepts().isEmpty()
+                ? request.getModifierToken() : JointConcepts.defaultToken(0));
+        List<ConceptSource> sources = new ArrayList<>();
+        sources.add(() -> new Submission(request.getTenantId(), request.getJobId(), request.getConceptName(),
+                request.getClassWord(), request.getInitializerWord(),
+                fetch(request.getTenantId(), request.getSourceBucket(), request.getSourceKeys()),
+                request.getCaptions(), request.getTraining(), "event", causation));
+        for (JointConceptSource more : request.getAdditionalConcepts()) {
+            tokens.add(more.getModifierToken());
+            sources.add(() -> new Submission(request.getTenantId(), request.getJobId(), more.getConceptName(),
+                    more.getClassWord(), more.getInitializerWord(),
+                    fetch(request.getTenantId(), request.getSourceBucket(), more.getSourceKeys()),
+                    more.getCaptions(), request.getTraining(), "event", causation));
         }
-        ingest(new Submission(request.getTenantId(), request.getJobId(), request.getConceptName(),
-                request.getClassWord(), request.getInitializerWord(), images, request.getCaptions(),
-                request.getTraining(), "event", causation));
+        ingest(request.getTenantId(), request.getJobId(), causation, tokens, sources);
     }
 
-    private List<SubmittedImage> fetch(IngestionRequested request) throws SubmissionRejected {
+    private List<SubmittedImage> fetch(String tenant, String bucket, List<String> keys) throws SubmissionRejected {
         SubmissionValidator validator = preparer.validator();
-        List<String> keys = request.getSourceKeys();
         validator.checkCount(keys.size(), keys);
         for (String key : keys) {
             try {
-                ownership.ownedKey(request.getTenantId(), request.getSourceBucket(), key, "source image");
+                ownership.ownedKey(tenant, bucket, key, "source image");
             } catch (ForeignArtifactException e) {
                 throw new SubmissionRejected(RejectionReason.FOREIGN_SOURCE, e.getMessage(), List.of(key));
             }
@@ -115,7 +188,7 @@ public final class ConceptIngestion {
             Optional<ObjectSummary> stat = store.stat(key);
             if (stat.isEmpty()) {
                 throw new SubmissionRejected(RejectionReason.SOURCE_NOT_FOUND,
-                        "'" + key + "' does not exist in bucket " + request.getSourceBucket(), List.of(key));
+                        "'" + key + "' does not exist in bucket " + bucket, List.of(key));
             }
             validator.checkSize(key, stat.get().sizeBytes());
             images.add(new SubmittedImage(key, store.getBytes(key)));

@@ -30,6 +30,11 @@ public final class JobStatus {
     public Map<String, String> stageEnteredAt = new LinkedHashMap<>();
 
     public Concept concept;
+    /**
+     * The further concepts of a joint job (learned with {@link #concept} in one run and one delta), each with its
+     * own regularization; null for a single-concept job.
+     */
+    public List<Concept> jointConcepts;
     public Training training;
     public Regularization regularization;
     public Progress progress;
@@ -85,6 +90,8 @@ public final class JobStatus {
         public List<Artifact> images = new ArrayList<>();
         /** Captions as the tenant gave them (possibly empty); the training captions are derived at request time. */
         public List<String> captions = new ArrayList<>();
+        /** A joint job's further concept's own class set; the first concept's is the job's. */
+        public Regularization regularization;
     }
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -112,6 +119,12 @@ public final class JobStatus {
         public String origin;
         public String classSetDigest;
         public Integer imageCount;
+        /**
+         * A joint job's set, held from its RegularizationReady until every concept's set is ready and the training
+         * request is made from them; then dropped, the request carries them.
+         */
+        public List<Artifact> images;
+        public List<String> captions;
     }
 
     @JsonInclude(JsonInclude.Include.NON_NULL)

@@ -1,11 +1,14 @@
 package dev.cdiff.orchestrator;
 
+import dev.cdiff.platform.ids.JointConcepts;
 import dev.cdiff.platform.ids.Ids;
 import dev.cdiff.platform.ids.InvalidIdException;
 import dev.cdiff.platform.quota.QuotaViolation;
 import dev.cdiff.platform.quota.Quotas;
 import dev.cdiff.schemas.events.ConceptRejected;
 import dev.cdiff.schemas.events.ConceptSubmitted;
+import dev.cdiff.schemas.events.JointConcept;
+import dev.cdiff.schemas.events.ArtifactRef;
 import dev.cdiff.schemas.events.DeadLetter;
 import dev.cdiff.schemas.events.IngestionRequested;
 import dev.cdiff.schemas.events.JobFailed;
@@ -24,6 +27,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Locale;
 
 /**
@@ -129,26 +133,65 @@ public final class JobTransitions {
             return;
         }
         JobStatus job = step.job != null ? step.job : step.create(JobKind.CONCEPT, JobStage.INGESTING);
-        JobStatus.Concept concept = new JobStatus.Concept();
-        concept.conceptId = e.getConceptId();
-        concept.conceptName = e.getConceptName();
-        concept.classWord = e.getClassWord();
-        concept.modifierToken = settings.modifierToken();
-        concept.initializerWord = e.getInitializerWord() == null || e.getInitializerWord().isBlank()
-                ? settings.defaultInitializerWord() : e.getInitializerWord();
+        JobStatus.Concept concept = concept(e.getConceptId(), e.getConceptName(), e.getClassWord(),
+                e.getInitializerWord(), e.getModifierToken() != null ? e.getModifierToken() : settings.modifierToken(),
+                e.getImages(), e.getCaptions());
         concept.source = e.getSource();
-        concept.images = Artifacts.toStatus(e.getImages());
-        concept.captions = new ArrayList<>(e.getCaptions());
         job.concept = concept;
-        job.training = requests.trainingPlan(job.jobId, e.getTraining());
         job.regularization = new JobStatus.Regularization();
         job.regularization.classPrompt = requests.classPrompt(concept.classWord);
+        boolean joint = !e.getAdditionalConcepts().isEmpty();
+        job.training = requests.trainingPlan(job.jobId, e.getTraining(), joint);
+        if (joint) {
+            job.jointConcepts = new ArrayList<>();
+            for (JointConcept more : e.getAdditionalConcepts()) {
+                JobStatus.Concept c = concept(more.getConceptId(), more.getConceptName(), more.getClassWord(),
+                        more.getInitializerWord(), more.getModifierToken(), more.getImages(), more.getCaptions());
+                c.source = e.getSource();
+                c.regularization = new JobStatus.Regularization();
+                c.regularization.classPrompt = requests.classPrompt(c.classWord);
+                job.jointConcepts.add(c);
+            }
+            // ingestion checked these; a ConceptSubmitted written to the topic by anyone else did not pass it
+            List<String> tokens = new ArrayList<>();
+            tokens.add(concept.modifierToken);
+            job.jointConcepts.forEach(c -> tokens.add(c.modifierToken));
+            Optional<String> problem = JointConcepts.problem(tokens);
+            if (problem.isPresent()) {
+                step.fail("ingestion", problem.get(), "INVALID_JOINT_JOB", false, null);
+                step.emit(requests.failure(job, step.in, step.now));
+                return;
+            }
+        }
         if (refusedByQuota(step)) {
             // refused before any work is spent on it: no regularization set is retrieved for a run never made
             return;
         }
         step.enter(JobStage.REGULARIZING);
         job.regularization.requestEventId = step.emit(requests.regularization(job, step.in, step.now));
+        if (joint) {
+            // one class set per concept, retrieved independently (and shared through retrieval's cache when two
+            // concepts have the same class); training is requested once all of them are ready
+            for (int i = 0; i < job.jointConcepts.size(); i++) {
+                JobStatus.Concept c = job.jointConcepts.get(i);
+                c.regularization.requestEventId = step.emit(requests.regularization(job, c, c.regularization, i + 1,
+                        step.in, step.now));
+            }
+        }
+    }
+
+    private JobStatus.Concept concept(String conceptId, String name, String classWord, String initializer,
+                                      String token, List<ArtifactRef> images, List<String> captions) {
+        JobStatus.Concept concept = new JobStatus.Concept();
+        concept.conceptId = conceptId;
+        concept.conceptName = name;
+        concept.classWord = classWord;
+        concept.modifierToken = token;
+        concept.initializerWord = initializer == null || initializer.isBlank()
+                ? settings.defaultInitializerWord() : initializer;
+        concept.images = Artifacts.toStatus(images);
+        concept.captions = new ArrayList<>(captions);
+        return concept;
     }
 
     private void onConceptRejected(Step step, ConceptRejected e) {
@@ -168,6 +211,10 @@ public final class JobTransitions {
             return;
         }
         JobStatus job = step.job;
+        if (job.jointConcepts != null) {
+            onJointRegularizationReady(step, e);
+            return;
+        }
         job.regularization.origin = e.getOrigin();
         job.regularization.classSetDigest = e.getClassSetDigest();
         job.regularization.imageCount = e.getImages().size();
@@ -181,11 +228,64 @@ public final class JobTransitions {
         step.scheduled.add(ScheduleCommand.enqueue(request));
     }
 
+    /** Holds one concept's class set; the last one to arrive makes the job's single training request. */
+    private void onJointRegularizationReady(Step step, RegularizationReady e) {
+        JobStatus job = step.job;
+        List<JobStatus.Regularization> sets = new ArrayList<>();
+        sets.add(job.regularization);
+        job.jointConcepts.forEach(c -> sets.add(c.regularization));
+        JobStatus.Regularization answered = null;
+        for (JobStatus.Regularization set : sets) {
+            if (set.requestEventId != null && set.requestEventId.equals(e.getCausationId())) {
+                answered = set;
+            }
+        }
+        if (answered == null) {
+            step.ignore("answers no class-set request of this job (causation " + e.getCausationId() + ")");
+            return;
+        }
+        if (answered.images != null) {
+            step.ignore("this concept's class set is already held");
+            return;
+        }
+        if (e.getCaptions().size() != 0 && e.getCaptions().size() != e.getImages().size()) {
+            step.fail("regularization", "the class set has " + e.getImages().size() + " images but "
+                    + e.getCaptions().size() + " captions", "INVALID_CLASS_SET", false, null);
+            step.emit(requests.failure(job, step.in, step.now));
+            return;
+        }
+        answered.origin = e.getOrigin();
+        answered.classSetDigest = e.getClassSetDigest();
+        answered.imageCount = e.getImages().size();
+        answered.images = Artifacts.toStatus(e.getImages());
+        answered.captions = new ArrayList<>(e.getCaptions());
+        if (sets.stream().anyMatch(set -> set.images == null)) {
+            return;
+        }
+        if (refusedByQuota(step)) {
+            return;
+        }
+        step.enter(JobStage.QUEUED);
+        TrainingRequested request = requests.jointTraining(job, step.in, step.now);
+        job.training.requestEventId = request.getEventId();
+        step.scheduled.add(ScheduleCommand.enqueue(request));
+        // the request carries the sets now; the job's state stays small
+        for (JobStatus.Regularization set : sets) {
+            set.images = List.of();
+            set.captions = List.of();
+        }
+    }
+
     /** Ends the job with a JobFailed naming every cap its training plan breaks; false when it fits its quota. */
     private boolean refusedByQuota(Step step) {
         JobStatus job = step.job;
+        List<Integer> imageCounts = new ArrayList<>();
+        imageCounts.add(job.concept.images.size());
+        if (job.jointConcepts != null) {
+            job.jointConcepts.forEach(c -> imageCounts.add(c.images.size()));
+        }
         List<QuotaViolation> violations = quotas.forTenant(job.tenantId).checkTraining(job.training.steps,
-                job.training.resolution, job.training.batchSize, List.of(job.concept.images.size()));
+                job.training.resolution, job.training.batchSize, imageCounts);
         if (violations.isEmpty()) {
             return false;
         }

@@ -19,8 +19,10 @@ public record OrchestratorSettings(
         String baseModel,
         String baseModelDigest,
         int trainingSteps,
+        int jointTrainingSteps,
         int trainingBatchSize,
         double trainingLearningRate,
+        double tokenOnlyLearningRate,
         double trainingPriorLossWeight,
         int trainingResolution,
         String trainingMode,
@@ -83,8 +85,15 @@ public record OrchestratorSettings(
                 v.text(PREFIX + "training.base-model", "tiny-sd"),
                 v.text(PREFIX + "training.base-model-digest", ""),
                 v.integer(PREFIX + "training.steps", 250, 1),
+                // the reference trains two concepts jointly for 500 steps (its multi-concept recipe), twice the
+                // single-concept 250: each concept gets about half of every batch
+                v.integer(PREFIX + "training.joint-steps", 500, 1),
                 v.integer(PREFIX + "training.batch-size", 8, 1),
                 v.decimal(PREFIX + "training.learning-rate", 1e-5, 0.0, 1.0),
+                // token-only (textual inversion) moves only embedding rows, which start at a word and must travel to
+                // the concept: at the K/V rate of 1e-5 they barely leave the initializer in 250 steps. 5e-4 is the
+                // core's default for that mode (TrainingConfig.defaultLearningRate), after textual-inversion recipes
+                v.decimal(PREFIX + "training.token-only-learning-rate", 5e-4, 0.0, 1.0),
                 v.decimal(PREFIX + "training.prior-loss-weight", 1.0, 0.0, 1000.0),
                 v.integer(PREFIX + "training.resolution", 512, 8),
                 v.text(PREFIX + "training.mode", "custom-diffusion"),

@@ -28,22 +28,33 @@ final class Requests {
     }
 
     RegularizationRequested regularization(JobStatus job, EventEnvelope cause, Instant now) {
+        return regularization(job, job.concept, job.regularization, 0, cause, now);
+    }
+
+    /**
+     * The class-set request of one concept of a job; {@code index} 0 is the job's (first) concept, whose request
+     * keeps the id a single-concept job always had, so recorded jobs replay to the same ids.
+     */
+    RegularizationRequested regularization(JobStatus job, JobStatus.Concept concept,
+                                           JobStatus.Regularization regularization, int index, EventEnvelope cause,
+                                           Instant now) {
+        String type = index == 0 ? "RegularizationRequested" : "RegularizationRequested#" + (index + 1);
         return RegularizationRequested.newBuilder()
-                .setEventId(DerivedIds.eventId(cause.eventId(), "RegularizationRequested"))
+                .setEventId(DerivedIds.eventId(cause.eventId(), type))
                 .setTenantId(job.tenantId)
                 .setJobId(job.jobId)
                 .setOccurredAt(now)
                 .setCausationId(cause.eventId())
-                .setConceptId(job.concept.conceptId)
-                .setClassWord(job.concept.classWord)
-                .setClassPrompt(job.regularization.classPrompt)
+                .setConceptId(concept.conceptId)
+                .setClassWord(concept.classWord)
+                .setClassPrompt(regularization.classPrompt)
                 .setMaxImages(settings.regularizationMaxImages())
                 .setMinSimilarity(settings.regularizationMinSimilarity())
                 .build();
     }
 
     /** Training options: the tenant's when the submission carried some, the configured defaults otherwise. */
-    JobStatus.Training trainingPlan(String jobId, TrainingOptions requested) {
+    JobStatus.Training trainingPlan(String jobId, TrainingOptions requested, boolean joint) {
         JobStatus.Training plan = new JobStatus.Training();
         if (requested != null) {
             plan.steps = requested.getSteps();
@@ -56,9 +67,10 @@ final class Requests {
             plan.progressEverySteps = requested.getProgressEverySteps();
             plan.checkpointEverySteps = requested.getCheckpointEverySteps();
         } else {
-            plan.steps = settings.trainingSteps();
+            plan.steps = joint ? settings.jointTrainingSteps() : settings.trainingSteps();
             plan.batchSize = settings.trainingBatchSize();
-            plan.learningRate = settings.trainingLearningRate();
+            plan.learningRate = "token-only".equals(settings.trainingMode()) ? settings.tokenOnlyLearningRate()
+                    : settings.trainingLearningRate();
             plan.priorLossWeight = settings.trainingPriorLossWeight();
             plan.resolution = settings.trainingResolution();
             plan.seed = DerivedIds.seed(jobId, "training");
@@ -72,8 +84,22 @@ final class Requests {
     }
 
     TrainingRequested training(JobStatus job, RegularizationReady ready, EventEnvelope cause, Instant now) {
-        JobStatus.Concept concept = job.concept;
-        ConceptSpec spec = ConceptSpec.newBuilder()
+        return training(job, List.of(spec(job.concept, ready.getImages(), ready.getCaptions())), cause, now);
+    }
+
+    /** The request of a joint job: every concept with the class set held for it. */
+    TrainingRequested jointTraining(JobStatus job, EventEnvelope cause, Instant now) {
+        List<ConceptSpec> specs = new java.util.ArrayList<>();
+        specs.add(spec(job.concept, Artifacts.toEvent(job.regularization.images), job.regularization.captions));
+        for (JobStatus.Concept c : job.jointConcepts) {
+            specs.add(spec(c, Artifacts.toEvent(c.regularization.images), c.regularization.captions));
+        }
+        return training(job, specs, cause, now);
+    }
+
+    private ConceptSpec spec(JobStatus.Concept concept, List<dev.cdiff.schemas.events.ArtifactRef> regImages,
+                             List<String> regCaptions) {
+        return ConceptSpec.newBuilder()
                 .setConceptId(concept.conceptId)
                 .setConceptName(concept.conceptName)
                 .setModifierToken(concept.modifierToken)
@@ -82,9 +108,12 @@ final class Requests {
                 .setImages(Artifacts.toEvent(concept.images))
                 .setCaptions(Captions.instanceCaptions(concept.captions, concept.images.size(),
                         settings.captionTemplate(), concept.modifierToken, concept.classWord))
-                .setRegularizationImages(ready.getImages())
-                .setRegularizationCaptions(ready.getCaptions())
+                .setRegularizationImages(regImages)
+                .setRegularizationCaptions(regCaptions)
                 .build();
+    }
+
+    private TrainingRequested training(JobStatus job, List<ConceptSpec> specs, EventEnvelope cause, Instant now) {
         JobStatus.Training plan = job.training;
         TrainingOptions options = TrainingOptions.newBuilder()
                 .setSteps(plan.steps)
@@ -105,7 +134,7 @@ final class Requests {
                 .setCausationId(cause.eventId())
                 .setBaseModel(plan.baseModel)
                 .setBaseModelDigest(plan.baseModelDigest)
-                .setConcepts(List.of(spec))
+                .setConcepts(specs)
                 .setOptions(options)
                 .build();
     }
@@ -117,9 +146,18 @@ final class Requests {
         }
         String token = job.concept.modifierToken;
         String classWord = job.concept.classWord;
-        List<String> prompts = settings.samplePromptTemplates().stream()
+        List<String> prompts = new java.util.ArrayList<>(settings.samplePromptTemplates().stream()
                 .map(template -> Captions.fill(template, token, classWord))
-                .toList();
+                .toList());
+        if (job.jointConcepts != null) {
+            // a joint delta is for composing: one prompt naming every concept, as the paper samples its pairs
+            StringBuilder all = new StringBuilder(Captions.fill(settings.samplePromptTemplates().get(0), token,
+                    classWord));
+            for (JobStatus.Concept c : job.jointConcepts) {
+                all.append(" and a ").append(c.modifierToken).append(' ').append(c.classWord);
+            }
+            prompts.add(all.toString());
+        }
         return SampleRequested.newBuilder()
                 .setEventId(DerivedIds.eventId(cause.eventId(), "SampleRequested"))
                 .setTenantId(job.tenantId)

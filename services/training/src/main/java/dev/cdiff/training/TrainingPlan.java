@@ -1,6 +1,7 @@
 package dev.cdiff.training;
 
 import dev.cdiff.diffusion.training.TrainingMode;
+import dev.cdiff.platform.ids.JointConcepts;
 import dev.cdiff.platform.quota.QuotaViolation;
 import dev.cdiff.platform.quota.Quotas;
 import dev.cdiff.platform.store.ArtifactOwnership;
@@ -65,6 +66,11 @@ final class TrainingPlan {
         if (request.getConcepts().isEmpty()) {
             throw new JobRejected("INVALID_REQUEST", "the request names no concept");
         }
+        // a joint run: bounded in size, and one token per concept (the grammar itself is checked with every id)
+        JointConcepts.problem(request.getConcepts().stream().map(ConceptSpec::getModifierToken).toList())
+                .ifPresent(problem -> {
+                    throw new JobRejected("INVALID_REQUEST", problem);
+                });
         boolean regularized = false;
         for (ConceptSpec c : request.getConcepts()) {
             if (c.getImages().isEmpty()) {

@@ -74,10 +74,11 @@ public final class JobAuditor {
         inputs.put("base model (re-derived on)", BaseModelDigest.of(baseModelDir));
         String recordedBackend = null;
 
-        Optional<RegularizationRequested> regRequested = first(chain, RegularizationRequested.class);
-        Optional<RegularizationReady> regReady = first(chain, RegularizationReady.class);
-        if (regRequested.isPresent() && regReady.isPresent()) {
-            checks.addAll(classSet(regRequested.get(), regReady.get(), settings));
+        // one class set per concept (a joint job has several): each ready set is paired with the request it answers
+        List<RegularizationReady> readies = all(chain, RegularizationReady.class);
+        for (RegularizationRequested requested : all(chain, RegularizationRequested.class)) {
+            readies.stream().filter(r -> requested.getEventId().equals(r.getCausationId())).findFirst()
+                    .ifPresent(ready -> checks.addAll(classSet(requested, ready, settings)));
         }
         Optional<TrainingRequested> trainRequested = first(chain, TrainingRequested.class);
         Optional<TrainingCompleted> trained = first(chain, TrainingCompleted.class);
@@ -120,15 +121,18 @@ public final class JobAuditor {
         try (RetrievalEngine engine = new RetrievalEngine(RetrievalSettings.from(retrievalConfig), store)) {
             var params = engine.params(requested.getClassPrompt(), requested.getMaxImages(),
                     requested.getMinSimilarity());
-            settings.put("regularization set", params.toString());
+            settings.put("regularization set" + (settings.containsKey("regularization set") ? " of "
+                    + requested.getClassWord() + " (" + requested.getConceptId() + ")" : ""), params.toString());
             ClassSet set = engine.rederiveClassSet(params);
             List<AuditReport.ArtifactCheck> out = new ArrayList<>();
-            out.add(new AuditReport.ArtifactCheck("retrieval", "class-set manifest (" + ready.getImages().size()
+            out.add(new AuditReport.ArtifactCheck("retrieval", "class-set manifest of '" + requested.getClassWord()
+                    + "' (" + ready.getImages().size()
                     + " images, " + ready.getOrigin() + ")", ready.getClassSetDigest(), set.digest(), null,
                     null));
             List<String> recorded = ready.getImages().stream().map(ArtifactRef::getSha256).toList();
             List<String> rederived = set.manifest().items().stream().map(ClassSetItem::sha256).toList();
-            out.add(new AuditReport.ArtifactCheck("retrieval", "selected images (in order)",
+            out.add(new AuditReport.ArtifactCheck("retrieval", "selected images of '" + requested.getClassWord()
+                    + "' (in order)",
                     Sha256.hex(String.join(",", recorded).getBytes(java.nio.charset.StandardCharsets.UTF_8)),
                     Sha256.hex(String.join(",", rederived).getBytes(java.nio.charset.StandardCharsets.UTF_8)), null,
                     recorded.equals(rederived) ? null : "recorded " + recorded.size() + ", re-derived "

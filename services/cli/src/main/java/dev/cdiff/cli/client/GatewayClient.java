@@ -83,6 +83,43 @@ public final class GatewayClient {
                 .POST(HttpRequest.BodyPublishers.ofByteArray(body.toByteArray())));
     }
 
+    /** One concept of a joint upload; {@code token} null for the position's default ({@code <newN>}). */
+    public record JointConceptUpload(String conceptName, String classWord, String initializerWord, String token,
+                                     List<NamedImage> images, List<String> captions) {
+    }
+
+    /** A joint job: the concepts learned together in one run and one delta, each under its own token. */
+    public Answer submitJoint(List<JointConceptUpload> concepts) throws IOException, InterruptedException {
+        String boundary = "cdiff-" + UUID.randomUUID();
+        ByteArrayOutputStream body = new ByteArrayOutputStream();
+        for (int i = 0; i < concepts.size(); i++) {
+            JointConceptUpload c = concepts.get(i);
+            String prefix = "concept" + (i + 1) + ".";
+            field(body, boundary, prefix + "conceptName", c.conceptName());
+            field(body, boundary, prefix + "classWord", c.classWord());
+            if (c.initializerWord() != null && !c.initializerWord().isBlank()) {
+                field(body, boundary, prefix + "initializerWord", c.initializerWord());
+            }
+            if (c.token() != null && !c.token().isBlank()) {
+                field(body, boundary, prefix + "token", c.token());
+            }
+            for (String caption : c.captions()) {
+                field(body, boundary, prefix + "caption", caption);
+            }
+            for (NamedImage image : c.images()) {
+                body.write(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"" + prefix + "image\"; filename=\""
+                        + image.name().replace("\"", "") + "\"\r\nContent-Type: application/octet-stream\r\n\r\n")
+                        .getBytes(StandardCharsets.UTF_8));
+                body.write(image.bytes());
+                body.write("\r\n".getBytes(StandardCharsets.UTF_8));
+            }
+        }
+        body.write(("--" + boundary + "--\r\n").getBytes(StandardCharsets.UTF_8));
+        return send(request("/v1/concepts/joint").timeout(Duration.ofMinutes(2))
+                .header("Content-Type", "multipart/form-data; boundary=" + boundary)
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body.toByteArray())));
+    }
+
     public Answer merge(List<String> jobs, String name, int regularizationCaptions)
             throws IOException, InterruptedException {
         ObjectNode body = JSON.createObjectNode().put("name", name).put("regularizationCaptions", regularizationCaptions);

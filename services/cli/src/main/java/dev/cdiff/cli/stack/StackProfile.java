@@ -25,6 +25,8 @@ public final class StackProfile {
         s.put("RETRIEVAL_GENERATION_SIDE", Integer.toString(imageSize));
         s.put("ORCHESTRATOR_REGULARIZATION_MAX_IMAGES", "8");
         s.put("ORCHESTRATOR_TRAINING_STEPS", "30");
+        // twice the single-concept steps, as the paper's 500 to 250: each concept gets half of every batch
+        s.put("ORCHESTRATOR_TRAINING_JOINT_STEPS", "60");
         s.put("ORCHESTRATOR_TRAINING_BATCH_SIZE", "2");
         s.put("ORCHESTRATOR_TRAINING_RESOLUTION", Integer.toString(trainingSide));
         s.put("ORCHESTRATOR_TRAINING_LEARNING_RATE", "1e-4");
@@ -54,6 +56,7 @@ public final class StackProfile {
         s.put("RETRIEVAL_GENERATION_STEPS", "1");
         s.put("ORCHESTRATOR_REGULARIZATION_MAX_IMAGES", "2");
         s.put("ORCHESTRATOR_TRAINING_STEPS", "3");
+        s.put("ORCHESTRATOR_TRAINING_JOINT_STEPS", "4");
         s.put("ORCHESTRATOR_TRAINING_PROGRESS_EVERY_STEPS", "1");
         s.put("ORCHESTRATOR_TRAINING_CHECKPOINT_EVERY_STEPS", "2");
         s.put("ORCHESTRATOR_SAMPLING_STEPS", "2");

@@ -113,6 +113,10 @@ public final class GatewayHttpApi implements AutoCloseable {
                 MultipartForm.parts(ctx, bodyDeadline, settings.maxUploadBytes()))));
         r.post("/v1/concepts/from-storage", ctx ->
                 HttpIo.send(ctx, 202, actions.conceptFromStorage(tenant(ctx), jsonBody(ctx))));
+        r.post("/v1/concepts/joint", ctx -> HttpIo.send(ctx, 202, actions.uploadJointConcepts(tenant(ctx),
+                MultipartForm.parts(ctx, bodyDeadline, settings.maxUploadBytes()))));
+        r.post("/v1/concepts/joint/from-storage", ctx ->
+                HttpIo.send(ctx, 202, actions.jointConceptsFromStorage(tenant(ctx), jsonBody(ctx))));
         r.post("/v1/merges", ctx -> HttpIo.send(ctx, 202, actions.merge(tenant(ctx), jsonBody(ctx))));
         r.post("/v1/samples", ctx -> HttpIo.send(ctx, 202, actions.sample(tenant(ctx), jsonBody(ctx))));
         r.get("/v1/jobs", ctx -> HttpIo.send(ctx, 200, HttpIo.JSON.createObjectNode().put("tenant", tenant(ctx))

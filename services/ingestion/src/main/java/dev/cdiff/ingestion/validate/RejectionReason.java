@@ -22,5 +22,11 @@ public enum RejectionReason {
     SOURCE_NOT_FOUND,
     /** An IngestionRequested names another bucket, or a key outside the tenant's own prefix; nothing was read. */
     FOREIGN_SOURCE,
-    UNAUTHORIZED
+    UNAUTHORIZED,
+    /** A joint request names more concepts than one run may learn. */
+    TOO_MANY_CONCEPTS,
+    /** A modifier token outside the grammar, or one two concepts of a joint request share. */
+    INVALID_MODIFIER_TOKEN,
+    /** Two concepts of a joint request are the same images of the same class. */
+    DUPLICATE_CONCEPT
 }

@@ -13,7 +13,7 @@ import java.util.function.BinaryOperator;
  * the day it is added:
  * <ul>
  * <li>{@code eventId}, {@code causationId}: event ids; {@code tenantId}: tenant id; {@code jobId}: job id;
- * {@code conceptId}, {@code conceptName}</li>
+ * {@code conceptId}, {@code conceptName}, {@code modifierToken}</li>
  * <li>{@code bucket}, {@code sourceBucket}: bucket names; {@code key}, {@code sourceKeys}: artifact keys</li>
  * <li>{@code sha256}, {@code sourceDigests}, {@code classSetDigest}, {@code classSetDigests}: digests;
  * {@code baseModelDigest}: a digest or
@@ -30,6 +30,7 @@ public final class EventIds {
             Map.entry("jobId", Ids::jobId),
             Map.entry("conceptId", Ids::conceptId),
             Map.entry("conceptName", Ids::conceptName),
+            Map.entry("modifierToken", Ids::modifierToken),
             Map.entry("bucket", Ids::bucket),
             Map.entry("sourceBucket", Ids::bucket),
             Map.entry("key", Ids::artifactKey),

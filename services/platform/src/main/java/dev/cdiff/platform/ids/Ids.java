@@ -15,6 +15,9 @@ import java.util.regex.Pattern;
  * <li>concept name: what ingestion has always accepted, 1-64 letters, digits, spaces, dots, underscores and
  * hyphens, starting with a letter or digit. It is shown to people and written into delta metadata, never into a
  * key or path.</li>
+ * <li>modifier token: {@code <new1>} to {@code <new99>}, the reference's spelling. A token is written into prompts,
+ * captions and the tokenizer's vocabulary; one grammar keeps it a single new word that no real word or prompt
+ * markup can collide with, and the number keeps the tokens of a joint job apart.</li>
  * <li>bucket: the S3 naming rule, 3-63 of {@code a-z 0-9 . -}, starting and ending with a letter or digit.</li>
  * <li>sha256: 64 lower-case hex digits.</li>
  * <li>artifact key: at most {@value #MAX_KEY_LENGTH} characters, {@code tenants/<tenant id>/<segment>[/<segment>...]}
@@ -32,6 +35,7 @@ public final class Ids {
     private static final Pattern TENANT = Pattern.compile("[a-z0-9][a-z0-9-]{0,62}");
     private static final Pattern PLAIN_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_-]{0,127}");
     private static final Pattern CONCEPT_NAME = Pattern.compile("[\\p{L}\\p{N}][\\p{L}\\p{N} ._-]{0,63}");
+    private static final Pattern MODIFIER_TOKEN = Pattern.compile("<new[1-9][0-9]?>");
     private static final Pattern BUCKET = Pattern.compile("[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]");
     private static final Pattern SHA256 = Pattern.compile("[0-9a-f]{64}");
     private static final Pattern SEGMENT = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
@@ -39,6 +43,7 @@ public final class Ids {
     static final String TENANT_RULE = "1-63 characters of a-z, 0-9 and '-', starting with a letter or digit";
     static final String PLAIN_ID_RULE = "1-128 characters of A-Z, a-z, 0-9, '_' and '-', starting with a letter or digit";
     static final String CONCEPT_NAME_RULE = "1-64 letters, digits, spaces, '.', '_' and '-', starting with a letter or digit";
+    static final String MODIFIER_TOKEN_RULE = "<new1> to <new99>";
     static final String BUCKET_RULE = "3-63 characters of a-z, 0-9, '.' and '-', starting and ending with a letter or digit";
     static final String SHA256_RULE = "64 lower-case hex digits";
     static final String SEGMENT_RULE = "1-128 characters of A-Z, a-z, 0-9, '.', '_' and '-', starting with a letter or digit";
@@ -66,6 +71,14 @@ public final class Ids {
 
     public static String conceptName(String field, String value) {
         return require(field, value, CONCEPT_NAME, "concept name", CONCEPT_NAME_RULE);
+    }
+
+    public static String modifierToken(String field, String value) {
+        return require(field, value, MODIFIER_TOKEN, "modifier token", MODIFIER_TOKEN_RULE);
+    }
+
+    public static boolean isModifierToken(String value) {
+        return value != null && MODIFIER_TOKEN.matcher(value).matches();
     }
 
     public static String bucket(String field, String value) {

@@ -96,6 +96,12 @@ class EventIdsTest {
         spec.setRegularizationImages(List.of(ref("shared/class-images/" + SHA + ".png", SHA)));
         spec.setRegularizationCaptions(List.of("a dog"));
         EventIds.check(training);
+        // a modifier token is a word of prompts and of the tokenizer: only the <newN> grammar passes, wherever it sits
+        spec.setModifierToken("<new1> a photo of");
+        assertEquals("TrainingRequested.concepts[0].modifierToken",
+                assertThrows(InvalidIdException.class, () -> EventIds.check(training)).field());
+        spec.setModifierToken("<new2>");
+        EventIds.check(training);
         training.setBaseModelDigest("not-a-digest");
         assertEquals("TrainingRequested.baseModelDigest",
                 assertThrows(InvalidIdException.class, () -> EventIds.check(training)).field());
