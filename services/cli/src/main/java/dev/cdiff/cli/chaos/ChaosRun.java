@@ -52,13 +52,12 @@ public final class ChaosRun {
     /**
      * @param killed   services killed with SIGKILL once each
      * @param outage   how long the registry and S3 are each down
-     * @param gapMin   shortest pause before each fault
-     * @param gapMax   longest pause before each fault
+     * @param faultWindow the faults start at seeded points within this time from the first submission
      * @param timeout  the whole run's bound: past it the run fails, naming what was still open
      */
     public record Options(Path workspace, int jobs, int tenants, long seed, Set<PipelineService> killed,
-                          boolean infrastructureFaults, Duration outage, Duration gapMin, Duration gapMax,
-                          Duration timeout, Map<String, String> settings) {
+                          boolean infrastructureFaults, Duration outage, Duration faultWindow, Duration timeout,
+                          Map<String, String> settings) {
         public Options {
             killed = killed.isEmpty() ? Set.of() : Set.copyOf(EnumSet.copyOf(killed));
             settings = Map.copyOf(settings);
@@ -71,8 +70,7 @@ public final class ChaosRun {
         /** The full form: 20 jobs of 3 tenants, every service killed once, 10 s outages, a broker restart. */
         public static Options full(Path workspace, long seed) {
             return new Options(workspace, 20, 3, seed, EnumSet.copyOf(ChaosStack.SERVICE_ORDER), true,
-                    Duration.ofSeconds(10), Duration.ofSeconds(2), Duration.ofSeconds(8), Duration.ofMinutes(40),
-                    profile(12));
+                    Duration.ofSeconds(10), Duration.ofSeconds(100), Duration.ofMinutes(40), profile(12));
         }
 
         /**
@@ -81,24 +79,24 @@ public final class ChaosRun {
          */
         public static Options shortForm(Path workspace, long seed) {
             return new Options(workspace, 4, 2, seed, EnumSet.of(PipelineService.TRAINING,
-                    PipelineService.ORCHESTRATOR), true, Duration.ofSeconds(4), Duration.ofSeconds(1),
-                    Duration.ofSeconds(3), Duration.ofMinutes(15), profile(8));
+                    PipelineService.ORCHESTRATOR), true, Duration.ofSeconds(4), Duration.ofSeconds(25),
+                    Duration.ofMinutes(15), profile(8));
         }
 
         public Options withSettings(Map<String, String> overrides) {
             Map<String, String> merged = new LinkedHashMap<>(settings);
             merged.putAll(overrides);
-            return new Options(workspace, jobs, tenants, seed, killed, infrastructureFaults, outage, gapMin, gapMax,
+            return new Options(workspace, jobs, tenants, seed, killed, infrastructureFaults, outage, faultWindow,
                     timeout, merged);
         }
 
         public Options withJobs(int count, int tenantCount) {
-            return new Options(workspace, count, tenantCount, seed, killed, infrastructureFaults, outage, gapMin,
-                    gapMax, timeout, settings);
+            return new Options(workspace, count, tenantCount, seed, killed, infrastructureFaults, outage, faultWindow,
+                    timeout, settings);
         }
 
         public Options withTimeout(Duration bound) {
-            return new Options(workspace, jobs, tenants, seed, killed, infrastructureFaults, outage, gapMin, gapMax,
+            return new Options(workspace, jobs, tenants, seed, killed, infrastructureFaults, outage, faultWindow,
                     bound, settings);
         }
     }
@@ -154,9 +152,10 @@ public final class ChaosRun {
             tenants.add("chaos-" + (char) ('a' + t));
         }
         List<Fault> plan = Fault.plan(options.killed(), options.infrastructureFaults(), options.seed(),
-                options.gapMin(), options.gapMax());
+                options.faultWindow());
         out.println("chaos: " + options.jobs() + " jobs of " + options.tenants() + " tenants, seed " + options.seed()
-                + "; faults in order: " + plan.stream().map(Fault::describe).toList());
+                + "; faults: " + plan.stream().map(f -> f.describe() + " at " + f.at().toMillis() / 1000.0 + " s")
+                .toList());
         out.println("chaos: starting the infrastructure and " + ChaosStack.SERVICE_ORDER.size()
                 + " services as separate processes under " + ws);
         ChaosStack started = ChaosStack.start(ws, model, options.settings(), tenants, READY_TIMEOUT, out);
@@ -302,42 +301,70 @@ public final class ChaosRun {
         return null;
     }
 
+    /** Each fault in a thread of its own at its point in time; returns once every fault has recovered. */
     private void inject(ChaosStack stack, List<Fault> plan, long deadline) throws InterruptedException {
+        long t0 = System.nanoTime();
+        List<Thread> running = new ArrayList<>();
+        AtomicReference<Throwable> failure = new AtomicReference<>();
         for (Fault f : plan) {
-            Thread.sleep(f.after().toMillis());
-            if (f.kind() == Fault.Kind.KILL && f.service() == PipelineService.TRAINING) {
-                awaitTrainingRunning(deadline);
+            Thread t = new Thread(() -> {
+                try {
+                    long wait = f.at().toNanos() - (System.nanoTime() - t0);
+                    if (wait > 0) {
+                        Thread.sleep(wait / 1_000_000);
+                    }
+                    apply(stack, f, deadline);
+                } catch (Throwable e) {
+                    failure.compareAndSet(null, e);
+                }
+            }, "chaos-" + f.describe().replace(' ', '-'));
+            t.setDaemon(true);
+            t.start();
+            running.add(t);
+        }
+        for (Thread t : running) {
+            t.join(Math.max(1, (deadline - System.nanoTime()) / 1_000_000));
+        }
+        if (failure.get() != null) {
+            throw new IllegalStateException("fault injection failed", failure.get());
+        }
+    }
+
+    private void apply(ChaosStack stack, Fault f, long deadline) throws InterruptedException {
+        if (f.kind() == Fault.Kind.KILL && f.service() == PipelineService.TRAINING) {
+            awaitTrainingRunning(deadline);
+        }
+        long t0 = System.nanoTime();
+        switch (f.kind()) {
+            case KILL -> {
+                SupervisedProcess p = stack.service(f.service());
+                int before = p.starts();
+                p.killHard();
+                kills.incrementAndGet();
+                awaitRestarted(p, before);
+                out.println(String.format(Locale.ROOT, "  fault: kill -9 %s; restarted and ready after %.1f s",
+                        f.service().serviceName(), seconds(t0)));
             }
-            long t0 = System.nanoTime();
-            switch (f.kind()) {
-                case KILL -> {
-                    SupervisedProcess p = stack.service(f.service());
-                    int before = p.starts();
-                    p.killHard();
-                    kills.incrementAndGet();
-                    awaitRestarted(p, before);
-                    out.println(String.format(Locale.ROOT, "  fault: kill -9 %s; restarted and ready after %.1f s",
-                            f.service().serviceName(), seconds(t0)));
-                }
-                case REGISTRY_DOWN, S3_DOWN -> {
-                    SupervisedProcess p = stack.infra(f.kind() == Fault.Kind.REGISTRY_DOWN ? StackComponent.REGISTRY
-                            : StackComponent.S3);
-                    int before = p.starts();
-                    p.stopFor(options.outage());
-                    double down = seconds(t0);
-                    awaitRestarted(p, before);
-                    outages.add(String.format(Locale.ROOT, "%s %.1f s (ready again after %.1f s)", f.describe(), down,
-                            seconds(t0)));
-                    out.println("  fault: " + outages.get(outages.size() - 1));
-                }
-                case BROKER_RESTART -> {
-                    SupervisedProcess p = stack.infra(StackComponent.KAFKA);
-                    int before = p.starts();
-                    p.stopFor(Duration.ZERO);
-                    awaitRestarted(p, before);
-                    outages.add(String.format(Locale.ROOT, "broker restart, down %.1f s", seconds(t0)));
-                    out.println("  fault: " + outages.get(outages.size() - 1));
-                }
+            case REGISTRY_DOWN, S3_DOWN -> {
+                SupervisedProcess p = stack.infra(f.kind() == Fault.Kind.REGISTRY_DOWN ? StackComponent.REGISTRY
+                        : StackComponent.S3);
+                int before = p.starts();
+                p.stopFor(options.outage());
+                double down = seconds(t0);
+                awaitRestarted(p, before);
+                String line = String.format(Locale.ROOT, "%s %.1f s (serving again after %.1f s)", f.describe(),
+                        down, seconds(t0));
+                outages.add(line);
+                out.println("  fault: " + line);
+            }
+            case BROKER_RESTART -> {
+                SupervisedProcess p = stack.infra(StackComponent.KAFKA);
+                int before = p.starts();
+                p.stopFor(Duration.ZERO);
+                awaitRestarted(p, before);
+                String line = String.format(Locale.ROOT, "broker restart, down %.1f s", seconds(t0));
+                outages.add(line);
+                out.println("  fault: " + line);
             }
         }
     }

@@ -13,9 +13,9 @@ import java.util.Set;
  * One injected fault: a service killed with SIGKILL, the registry or S3 down for a while, or the broker restarted.
  *
  * @param service the killed service ({@link Kind#KILL} only)
- * @param after   how long after the previous fault this one starts
+ * @param at      when it starts, counted from the first submission
  */
-record Fault(Kind kind, PipelineService service, Duration after) {
+record Fault(Kind kind, PipelineService service, Duration at) {
     enum Kind { KILL, REGISTRY_DOWN, S3_DOWN, BROKER_RESTART }
 
     String describe() {
@@ -28,13 +28,10 @@ record Fault(Kind kind, PipelineService service, Duration after) {
     }
 
     /**
-     * Every fault of a run once, in an order and with gaps drawn from {@code seed}: the same seed, the same plan.
-     *
-     * @param gapMin shortest pause between two faults
-     * @param gapMax longest pause between two faults
+     * Every fault of a run once, at points drawn from {@code seed} within {@code window} (the same seed, the same
+     * plan). Faults may overlap, as they do in production: a service can restart while the registry is down.
      */
-    static List<Fault> plan(Set<PipelineService> killed, boolean infrastructure, long seed, Duration gapMin,
-                            Duration gapMax) {
+    static List<Fault> plan(Set<PipelineService> killed, boolean infrastructure, long seed, Duration window) {
         Random random = new Random(seed);
         List<Fault> kinds = new ArrayList<>();
         for (PipelineService s : ChaosStack.SERVICE_ORDER) {
@@ -48,12 +45,12 @@ record Fault(Kind kind, PipelineService service, Duration after) {
             kinds.add(new Fault(Kind.BROKER_RESTART, null, Duration.ZERO));
         }
         Collections.shuffle(kinds, random);
-        long span = Math.max(0, gapMax.toMillis() - gapMin.toMillis());
         List<Fault> out = new ArrayList<>();
         for (Fault f : kinds) {
-            long gap = gapMin.toMillis() + (span == 0 ? 0 : (long) (random.nextDouble() * span));
-            out.add(new Fault(f.kind(), f.service(), Duration.ofMillis(gap)));
+            long at = (long) (random.nextDouble() * window.toMillis());
+            out.add(new Fault(f.kind(), f.service(), Duration.ofMillis(at)));
         }
+        out.sort(java.util.Comparator.comparing(Fault::at));
         return out;
     }
 }
