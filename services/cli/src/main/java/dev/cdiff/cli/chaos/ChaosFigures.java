@@ -12,11 +12,12 @@ import java.util.Locale;
  * @param outages          each outage window as text, e.g. {@code schema registry down 10.0 s}
  * @param unexpectedExits  process exits nobody asked for (a service that died by itself, e.g. on an Error)
  * @param digestsEqual     jobs whose delta (and class set and samples) re-derived without faults bit-identically
+ * @param resumedTrainings jobs whose training reported a step twice: stopped mid-run and resumed by a worker
  * @param problems         each failed check, named
  */
 public record ChaosFigures(int jobs, int tenants, int kills, List<String> outages, int unexpectedExits, Duration elapsed,
                     int completed, int failed, int lost, int duplicated, int digestsEqual, int redeliveredRecords,
-                    List<String> problems) {
+                    int resumedTrainings, List<String> problems) {
 
     public boolean passed() {
         return problems.isEmpty() && completed == jobs && lost == 0 && duplicated == 0 && failed == 0
@@ -36,6 +37,7 @@ public record ChaosFigures(int jobs, int tenants, int kills, List<String> outage
         row(sb, "lost", Integer.toString(lost));
         row(sb, "duplicated", Integer.toString(duplicated));
         row(sb, "redelivered records (same event id)", Integer.toString(redeliveredRecords));
+        row(sb, "trainings resumed after a stop", Integer.toString(resumedTrainings));
         row(sb, "digests equal to fault-free run", digestsEqual + "/" + jobs);
         row(sb, "result", passed() ? "PASS" : "FAIL");
         return sb.toString();

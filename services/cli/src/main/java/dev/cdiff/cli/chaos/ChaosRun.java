@@ -109,7 +109,7 @@ public final class ChaosRun {
         Map<String, String> s = new LinkedHashMap<>(StackProfile.demo(DemoBaseModel.imageSize()));
         s.put("ORCHESTRATOR_TRAINING_STEPS", Integer.toString(trainingSteps));
         s.put("ORCHESTRATOR_TRAINING_PROGRESS_EVERY_STEPS", "1");
-        s.put("ORCHESTRATOR_TRAINING_CHECKPOINT_EVERY_STEPS", "3");
+        s.put("ORCHESTRATOR_TRAINING_CHECKPOINT_EVERY_STEPS", Integer.toString(FIRST_CHECKPOINT_STEP));
         s.put("ORCHESTRATOR_SAMPLING_STEPS", "4");
         s.put("ORCHESTRATOR_SAMPLING_IMAGES_PER_PROMPT", "1");
         s.put("KAFKA_CLIENT_SESSION_TIMEOUT_MS", "10000");
@@ -123,6 +123,7 @@ public final class ChaosRun {
     }
 
     private static final Duration READY_TIMEOUT = Duration.ofMinutes(4);
+    private static final int FIRST_CHECKPOINT_STEP = 3;
     private static final Set<String> FAILURE_EVENTS = Set.of("JobFailed", "TrainingFailed", "ConceptRejected");
 
     private final Options options;
@@ -130,6 +131,7 @@ public final class ChaosRun {
     private final List<String> problems = new CopyOnWriteArrayList<>();
     private final List<String> outages = new CopyOnWriteArrayList<>();
     private final AtomicInteger kills = new AtomicInteger();
+    private final AtomicInteger resumedTrainings = new AtomicInteger();
     private final AtomicLong lastTrainingProgressNanos = new AtomicLong();
 
     private ChaosRun(Options options, PrintStream out) {
@@ -169,7 +171,10 @@ public final class ChaosRun {
             Thread faults;
             try (EventWatcher live = EventWatcher.start(stack.operatorEndpoints(), false)) {
                 live.onEvent(e -> {
-                    if ("TrainingProgress".equals(e.type())) {
+                    // past the first checkpoint and short of the end: a kill there must resume from the checkpoint
+                    if ("TrainingProgress".equals(e.type()) && e.field("step") instanceof Integer step
+                            && e.field("totalSteps") instanceof Integer total && step > FIRST_CHECKPOINT_STEP
+                            && step < total) {
                         lastTrainingProgressNanos.set(System.nanoTime());
                     }
                 });
@@ -220,7 +225,7 @@ public final class ChaosRun {
             int digestsEqual = compareWithFaultFree(stack, model, jobs, finals);
             ChaosFigures figures = new ChaosFigures(options.jobs(), options.tenants(), kills.get(), List.copyOf(outages),
                     unexpected, Duration.ofNanos(System.nanoTime() - start), completed, failed, lost,
-                    duplicatedJobs.size(), digestsEqual, redelivered[0], List.copyOf(problems));
+                    duplicatedJobs.size(), digestsEqual, redelivered[0], resumedTrainings.get(), List.copyOf(problems));
             return figures;
         } finally {
             try {
@@ -282,16 +287,24 @@ public final class ChaosRun {
         return null;
     }
 
-    /** The tenant's job of that concept name once the gateway answers again, or null when it has none. */
+    /**
+     * The tenant's job of that concept name, or null when it has none: asked until the gateway has answered for
+     * 30 s, so a submission taken just before the gateway died has time to reach the orchestrator's job list.
+     */
     private String awaitJobNamed(ChaosStack stack, String tenant, String name, long deadline)
             throws InterruptedException {
-        long until = Math.min(deadline, System.nanoTime() + Duration.ofSeconds(30).toNanos());
-        while (System.nanoTime() < until) {
+        long answeringSince = 0;
+        while (System.nanoTime() < deadline) {
             try {
-                for (JsonNode job : stack.client(tenant).jobs().path("jobs")) {
+                JsonNode jobs = stack.client(tenant).jobs().path("jobs");
+                for (JsonNode job : jobs) {
                     if (name.equals(job.path("concept").path("conceptName").asText())) {
                         return job.path("jobId").asText();
                     }
+                }
+                answeringSince = answeringSince == 0 ? System.nanoTime() : answeringSince;
+                if (System.nanoTime() - answeringSince > Duration.ofSeconds(30).toNanos()) {
+                    return null;
                 }
             } catch (IOException | RuntimeException e) {
                 // the gateway or the orchestrator is still coming back
@@ -369,7 +382,10 @@ public final class ChaosRun {
         }
     }
 
-    /** A kill of the training worker is meant to land mid-training: wait (bounded) for a progress event. */
+    /**
+     * A kill of the training worker is meant to land mid-training, after a checkpoint: wait (bounded) for a
+     * progress event past the first checkpoint of a run that is not done.
+     */
     private void awaitTrainingRunning(long deadline) throws InterruptedException {
         long until = Math.min(deadline, System.nanoTime() + Duration.ofMinutes(3).toNanos());
         while (System.nanoTime() < until) {
@@ -442,6 +458,7 @@ public final class ChaosRun {
                 Map<String, Set<String>> idsByType = new HashMap<>();
                 Map<String, Integer> recordsByType = new HashMap<>();
                 Set<String> deltaKeys = new HashSet<>();
+                Map<Object, Integer> progressSteps = new HashMap<>();
                 for (ObservedEvent e : events) {
                     if (e.value() == null) {
                         problems.add("job " + j.jobId() + ": undecodable record at " + e.topic() + "/"
@@ -450,6 +467,9 @@ public final class ChaosRun {
                     }
                     idsByType.computeIfAbsent(e.type(), k -> new HashSet<>()).add(e.eventId());
                     recordsByType.merge(e.type(), 1, Integer::sum);
+                    if ("TrainingProgress".equals(e.type())) {
+                        progressSteps.merge(e.field("step"), 1, Integer::sum);
+                    }
                     if ("TrainingCompleted".equals(e.type()) && e.field("delta") instanceof GenericRecord d) {
                         deltaKeys.add(String.valueOf(d.get("key")));
                     }
@@ -466,6 +486,10 @@ public final class ChaosRun {
                         }
                     }
                     redelivered[0] += recordsByType.getOrDefault(type, 0) - ids;
+                }
+                if (progressSteps.values().stream().anyMatch(n -> n > 1)) {
+                    // a step reported twice: a run stopped (killed or revoked) and another resumed it
+                    resumedTrainings.incrementAndGet();
                 }
                 if (deltaKeys.size() > 1) {
                     problems.add("job " + j.jobId() + ": " + deltaKeys.size() + " different deltas " + deltaKeys);
