@@ -25,7 +25,7 @@ public final class Cdiff implements Runnable {
      * only errors reach the console. {@code service} keeps logging to the console, as containers expect.
      */
     private static final Set<String> QUIET_COMMANDS = Set.of("up", "demo", "submit", "status", "sample", "merge",
-            "events", "dlq", "audit");
+            "events", "dlq", "audit", "chaos");
 
     @Override
     public void run() {
@@ -46,6 +46,7 @@ public final class Cdiff implements Runnable {
         cl.addSubcommand("dlq", new DlqCommand());
         cl.addSubcommand("audit", new AuditCommand());
         cl.addSubcommand("service", new ServiceCommand());
+        cl.addSubcommand("chaos", new ChaosCommand());
         // the gateway's tenants and API keys
         cl.addSubcommand("tenant", new TenantCommands.Tenant());
         cl.addSubcommand("key", new TenantCommands.Key());

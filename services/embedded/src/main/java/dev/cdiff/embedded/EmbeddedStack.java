@@ -18,9 +18,12 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Collections;
+import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 
 /**
@@ -40,27 +43,57 @@ public final class EmbeddedStack implements AutoCloseable {
 
     /** How to start the stack; ports 0 mean "pick a free one". */
     public record Options(Path workspace, int kafkaPort, int s3Port, int registryPort, String bucket,
-                          String topicPrefix, boolean withRegistry, Path topicsFile) {
+                          String topicPrefix, boolean withRegistry, Path topicsFile, Set<StackComponent> components) {
+
+        public Options {
+            components = components.isEmpty() ? Set.of() : Collections.unmodifiableSet(EnumSet.copyOf(components));
+        }
 
         /** Ephemeral ports, bucket {@code cdiff}, no prefix, registry on, the shipped topic definitions. */
         public static Options defaults(Path workspace) {
-            return new Options(workspace, 0, 0, 0, "cdiff", "", true, null);
+            return new Options(workspace, 0, 0, 0, "cdiff", "", true, null, EnumSet.allOf(StackComponent.class));
         }
 
         public Options withPorts(int kafka, int s3, int registry) {
-            return new Options(workspace, kafka, s3, registry, bucket, topicPrefix, withRegistry, topicsFile);
+            return new Options(workspace, kafka, s3, registry, bucket, topicPrefix, withRegistry, topicsFile,
+                    components);
         }
 
         public Options withTopicPrefix(String prefix) {
-            return new Options(workspace, kafkaPort, s3Port, registryPort, bucket, prefix, withRegistry, topicsFile);
+            return new Options(workspace, kafkaPort, s3Port, registryPort, bucket, prefix, withRegistry, topicsFile,
+                    components);
         }
 
         public Options withoutRegistry() {
-            return new Options(workspace, kafkaPort, s3Port, registryPort, bucket, topicPrefix, false, topicsFile);
+            return new Options(workspace, kafkaPort, s3Port, registryPort, bucket, topicPrefix, false, topicsFile,
+                    components);
         }
 
         public Options withTopicsFile(Path file) {
-            return new Options(workspace, kafkaPort, s3Port, registryPort, bucket, topicPrefix, withRegistry, file);
+            return new Options(workspace, kafkaPort, s3Port, registryPort, bucket, topicPrefix, withRegistry, file,
+                    components);
+        }
+
+        /**
+         * Only some components in this process, so that each can stop and start alone (a fault-injection run); the
+         * others are expected on 127.0.0.1 at the fixed ports given here, which must then not be 0.
+         */
+        public Options withComponents(Set<StackComponent> only) {
+            if (only.isEmpty()) {
+                throw new IllegalArgumentException("at least one stack component must run");
+            }
+            if (!only.containsAll(EnumSet.allOf(StackComponent.class))
+                    && (kafkaPort == 0 || s3Port == 0 || registryPort == 0)) {
+                throw new IllegalArgumentException("a stack split over processes needs fixed ports (--kafka-port,"
+                        + " --s3-port, --registry-port), so its parts find each other");
+            }
+            return new Options(workspace, kafkaPort, s3Port, registryPort, bucket, topicPrefix, withRegistry,
+                    topicsFile, only);
+        }
+
+        boolean runs(StackComponent component) {
+            return components.contains(component)
+                    && (component != StackComponent.REGISTRY || withRegistry);
         }
     }
 
@@ -99,21 +132,29 @@ public final class EmbeddedStack implements AutoCloseable {
 
     private void startAll() {
         long t0 = System.nanoTime();
-        kafka.start();
-        BrokerSecurity.apply(kafka, credentials, options.topicPrefix());
-        long tKafka = System.nanoTime();
-        s3.start();
-        long tS3 = System.nanoTime();
-        List<TopicDefinition> definitions = options.topicsFile() == null
-                ? TopicDefinitions.loadDefault() : TopicDefinitions.load(options.topicsFile());
-        try (Admin admin = new KafkaClients(adminConfig()).admin()) {
-            createdTopics = TopicDefinitions.ensureTopics(admin, definitions, options.topicPrefix(), (short) 1);
+        if (options.runs(StackComponent.KAFKA)) {
+            kafka.start();
+            BrokerSecurity.apply(kafka, credentials, options.topicPrefix());
         }
-        ArtifactStore.fromConfig(adminConfig()).ensureBucket();
+        long tKafka = System.nanoTime();
+        if (options.runs(StackComponent.S3)) {
+            s3.start();
+        }
+        long tS3 = System.nanoTime();
+        if (options.runs(StackComponent.KAFKA)) {
+            List<TopicDefinition> definitions = options.topicsFile() == null
+                    ? TopicDefinitions.loadDefault() : TopicDefinitions.load(options.topicsFile());
+            try (Admin admin = new KafkaClients(adminConfig()).admin()) {
+                createdTopics = TopicDefinitions.ensureTopics(admin, definitions, options.topicPrefix(), (short) 1);
+            }
+        }
+        if (options.runs(StackComponent.S3)) {
+            ArtifactStore.fromConfig(adminConfig()).ensureBucket();
+        }
         long tTopics = System.nanoTime();
-        if (options.withRegistry()) {
+        if (options.runs(StackComponent.REGISTRY)) {
             // The registry's storage topic follows the same prefix as every other topic.
-            registry = LocalSchemaRegistry.start(kafka.bootstrapServers(),
+            registry = LocalSchemaRegistry.start(bootstrapServers(),
                     KafkaClients.security(withPrincipal(ServiceConfig.of(sharedEnvironment()), KafkaAccess.REGISTRY)),
                     options.registryPort(), options.topicPrefix() + Topics.SCHEMAS,
                     new LocalSchemaRegistry.BasicCredentials(StackCredentials.REGISTRY_WRITER,
@@ -121,7 +162,9 @@ public final class EmbeddedStack implements AutoCloseable {
         }
         long tEnd = System.nanoTime();
         startupTime = Duration.ofNanos(tEnd - t0);
-        writeEnvFile();
+        if (options.components().containsAll(EnumSet.allOf(StackComponent.class))) {
+            writeEnvFile();
+        }
         LOG.info("embedded stack up in {} ms (kafka {} ms, s3 {} ms, topics+bucket {} ms, registry {} ms); {} topics created",
                 ms(tEnd - t0), ms(tKafka - t0), ms(tS3 - tKafka), ms(tTopics - tS3), ms(tEnd - tTopics),
                 createdTopics.size());
@@ -147,11 +190,13 @@ public final class EmbeddedStack implements AutoCloseable {
     /** Where everything is, and no Kafka or registry password: what {@code stack.env} holds. */
     private Map<String, String> sharedEnvironment() {
         Map<String, String> env = new LinkedHashMap<>();
-        env.put(ServiceConfig.KAFKA_BOOTSTRAP_SERVERS, kafka.bootstrapServers());
+        env.put(ServiceConfig.KAFKA_BOOTSTRAP_SERVERS, bootstrapServers());
         if (registry != null) {
             env.put(ServiceConfig.SCHEMA_REGISTRY_URL, registry.url());
+        } else if (!options.runs(StackComponent.REGISTRY) && options.withRegistry()) {
+            env.put(ServiceConfig.SCHEMA_REGISTRY_URL, "http://127.0.0.1:" + options.registryPort());
         }
-        env.put(ServiceConfig.S3_ENDPOINT, s3.endpoint());
+        env.put(ServiceConfig.S3_ENDPOINT, s3Endpoint());
         env.put(ServiceConfig.S3_ACCESS_KEY, s3.accessKey());
         env.put(ServiceConfig.S3_SECRET_KEY, s3.secretKey());
         env.put(ServiceConfig.S3_BUCKET, options.bucket());
@@ -229,12 +274,13 @@ public final class EmbeddedStack implements AutoCloseable {
         return registry;
     }
 
+    /** The broker of this process, or the one at the fixed port when another process runs it. */
     public String bootstrapServers() {
-        return kafka.bootstrapServers();
+        return options.runs(StackComponent.KAFKA) ? kafka.bootstrapServers() : "127.0.0.1:" + options.kafkaPort();
     }
 
     public String s3Endpoint() {
-        return s3.endpoint();
+        return options.runs(StackComponent.S3) ? s3.endpoint() : "http://127.0.0.1:" + options.s3Port();
     }
 
     public String schemaRegistryUrl() {
@@ -282,7 +328,8 @@ public final class EmbeddedStack implements AutoCloseable {
 
     /**
      * Runs the stack until the JVM is stopped: {@code [workspace] [--kafka-port N] [--s3-port N]
-     * [--registry-port N] [--topic-prefix P]}. Defaults: workspace {@code .cdiff-local}, ports 9092, 9000, 8081.
+     * [--registry-port N] [--topic-prefix P] [--only kafka,s3,registry]}; with {@code --only} a subset runs here and
+     * the rest is expected at the given ports (each part its own process, so each can go down alone). Defaults: workspace {@code .cdiff-local}, ports 9092, 9000, 8081.
      * The command-line entry point is {@link EmbeddedStackMain}, which sets up logging first.
      */
     static void runUntilStopped(String[] args) throws InterruptedException {
@@ -291,8 +338,10 @@ public final class EmbeddedStack implements AutoCloseable {
         int s3Port = 9000;
         int registryPort = 8081;
         String prefix = "";
+        Set<StackComponent> only = EnumSet.allOf(StackComponent.class);
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
+                case "--only" -> only = StackComponent.parse(stringArg(args, ++i, "--only"));
                 case "--kafka-port" -> kafkaPort = intArg(args, ++i, "--kafka-port");
                 case "--s3-port" -> s3Port = intArg(args, ++i, "--s3-port");
                 case "--registry-port" -> registryPort = intArg(args, ++i, "--registry-port");
@@ -300,24 +349,32 @@ public final class EmbeddedStack implements AutoCloseable {
                 default -> {
                     if (args[i].startsWith("--")) {
                         throw new IllegalArgumentException("unknown option " + args[i]
-                                + " (known: --kafka-port, --s3-port, --registry-port, --topic-prefix)");
+                                + " (known: --kafka-port, --s3-port, --registry-port, --topic-prefix, --only)");
                     }
                     workspace = Path.of(args[i]);
                 }
             }
         }
         EmbeddedStack stack = start(Options.defaults(workspace).withPorts(kafkaPort, s3Port, registryPort)
-                .withTopicPrefix(prefix));
+                .withTopicPrefix(prefix).withComponents(only));
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             stack.close();
             stopped.countDown();
         }, "embedded-stack-shutdown"));
-        System.out.println("Kafka            " + stack.bootstrapServers());
-        System.out.println("Schema registry  " + stack.schemaRegistryUrl());
-        System.out.println("S3               " + stack.s3Endpoint() + "  (bucket " + stack.options.bucket()
-                + ", access key " + stack.s3().accessKey() + ")");
-        System.out.println("Settings         " + stack.envFile());
+        if (stack.options.runs(StackComponent.KAFKA)) {
+            System.out.println("Kafka            " + stack.bootstrapServers());
+        }
+        if (stack.registry() != null) {
+            System.out.println("Schema registry  " + stack.schemaRegistryUrl());
+        }
+        if (stack.options.runs(StackComponent.S3)) {
+            System.out.println("S3               " + stack.s3Endpoint() + "  (bucket " + stack.options.bucket()
+                    + ", access key " + stack.s3().accessKey() + ")");
+        }
+        if (stack.options.components().containsAll(EnumSet.allOf(StackComponent.class))) {
+            System.out.println("Settings         " + stack.envFile());
+        }
         System.out.println("Started in " + stack.startupTime().toMillis() + " ms; Ctrl-C stops.");
         stopped.await();
     }

@@ -195,6 +195,19 @@ public final class AllInOne implements AutoCloseable {
     private static ServiceConfig serviceConfig(Options options, Map<String, String> endpoints,
                                                StackCredentials credentials, PipelineService service, Path model,
                                                Map<String, String> internal) {
+        return ServiceConfig.of(serviceSettings(options, endpoints, credentials, service, model, internal));
+    }
+
+    /**
+     * The settings {@link #start} gives a service, as environment variables: what a service started as a process
+     * of its own ({@code cdiff service NAME}) needs to behave as it does in this JVM.
+     *
+     * @param credentials the stack's Kafka passwords, or null for a configuration that never touches Kafka
+     * @param internal    settings only the orchestrator and the gateway read (the service token, the status URL)
+     */
+    public static Map<String, String> serviceSettings(Options options, Map<String, String> endpoints,
+                                                      StackCredentials credentials, PipelineService service,
+                                                      Path model, Map<String, String> internal) {
         Map<String, String> env = new LinkedHashMap<>(endpoints);
         env.put(ServiceConfig.SERVICE_NAME, service.serviceName());
         // each service on the bus as its own principal, allowed only its own topics and group
@@ -223,7 +236,7 @@ public final class AllInOne implements AutoCloseable {
             env.put("ORCHESTRATOR_TRAINING_BASE_MODEL_DIGEST", BaseModelDigest.of(model));
         }
         env.putAll(options.settings());
-        return ServiceConfig.of(env);
+        return env;
     }
 
     public Endpoints endpoints() {
