@@ -70,8 +70,6 @@ public final class Cdiff implements Runnable {
     }
 
     public static void main(String[] args) {
-        // before any HTTP server of this JVM exists (the embedded registry makes the first one)
-        dev.cdiff.gateway.http.HttpServerLimits.apply();
         routeLogs(args);
         DjlSetup.offline();
         int code;

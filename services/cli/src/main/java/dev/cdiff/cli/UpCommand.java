@@ -126,6 +126,8 @@ final class UpCommand implements Callable<Integer> {
         e.optional(Endpoints.GATEWAY_URL).ifPresent(u -> out.println("Public API       " + u + "/v1/...  (the CLI's"
                 + " key of tenant " + running.tenant() + " is in " + running.workspace().resolve("gateway")
                 .resolve("cli-key") + "; more tenants and keys: ./cdiff tenant add, ./cdiff key create)"));
+        e.optional(Endpoints.GATEWAY_URL).ifPresent(u -> out.println("Console          " + u
+                + "/console  (sign in with an API key; API description at " + u + "/openapi.yaml)"));
         out.println("Services         " + running.runningServices().stream().map(PipelineService::serviceName).toList());
         out.println("Endpoints file   " + Workspace.endpointsFile(running.workspace()));
         out.println("Logs             " + Workspace.logFile(running.workspace()));

@@ -28,7 +28,8 @@ class ArchitectureRulesTest {
     void theDiffusionCoreStaysALibraryWithoutKafkaS3HttpOrServices() {
         noClasses().that().resideInAPackage("dev.cdiff.diffusion..")
                 .should().dependOnClassesThat().resideInAnyPackage(
-                        "org.apache.kafka..", "io.minio..", "java.net.http..", "com.sun.net.httpserver..",
+                        "org.apache.kafka..", "io.minio..", "java.net.http..", "com.sun.net.httpserver..", "io.javalin..",
+                        "org.eclipse.jetty..",
                         "org.gaul..", "dev.cdiff.platform..", "dev.cdiff.embedded..", "dev.cdiff.schemas..",
                         "dev.cdiff.ingestion..", "dev.cdiff.retrieval..", "dev.cdiff.training..",
                         "dev.cdiff.merging..", "dev.cdiff.sampling..", "dev.cdiff.orchestrator..", "dev.cdiff.gateway..",

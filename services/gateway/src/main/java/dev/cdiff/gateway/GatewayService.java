@@ -1,24 +1,33 @@
 package dev.cdiff.gateway;
 
+import dev.cdiff.gateway.console.ConsolePages;
+import dev.cdiff.gateway.http.BodyDeadline;
 import dev.cdiff.gateway.http.GatewayHttpApi;
-import dev.cdiff.gateway.http.HttpServerLimits;
 import dev.cdiff.gateway.jobs.OrchestratorJobs;
 import dev.cdiff.gateway.keys.ApiKeyStore;
 import dev.cdiff.gateway.links.DownloadLinks;
 import dev.cdiff.platform.config.ServiceConfig;
+import dev.cdiff.platform.health.DependencyChecks;
+import dev.cdiff.platform.health.HealthCheck;
 import dev.cdiff.platform.kafka.ServiceConnections;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
+import org.apache.kafka.clients.admin.Admin;
+
 import java.time.Clock;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 
 /**
  * The public API service: authenticates tenants by API key and turns their requests into the pipeline's events,
  * reads job status from the orchestrator's internal endpoint and serves artifacts through signed links. It consumes
- * nothing; it publishes IngestionRequested, MergeRequested and SampleRequested.
+ * nothing; it publishes IngestionRequested, MergeRequested and SampleRequested. The same server serves the tenant's
+ * web console under {@code /console} and its own {@code /health/live} and {@code /health/ready} (ready while the
+ * broker, the schema registry and S3 answer).
  */
 public final class GatewayService implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(GatewayService.class);
@@ -27,26 +36,40 @@ public final class GatewayService implements AutoCloseable {
     private final GatewaySettings settings;
     private final ServiceConnections connections;
     private final ApiKeyStore keys;
+    private final Admin admin;
+    private final BodyDeadline bodyDeadline;
     private GatewayHttpApi http;
+
+    /** Console sessions end after this, whatever the tenant does. */
+    static final Duration CONSOLE_SESSION = Duration.ofHours(8);
 
     public GatewayService(ServiceConfig config) {
         this.settings = GatewaySettings.from(config);
         this.connections = ServiceConnections.open(config, DEFAULT_NAME);
         this.keys = new ApiKeyStore(settings.keysFile());
+        this.admin = connections.clients().admin();
+        this.bodyDeadline = new BodyDeadline(settings.bodyTimeout());
     }
 
     public synchronized GatewayService start() {
         OrchestratorJobs jobs = new OrchestratorJobs(settings.orchestratorUrl(), settings.orchestratorToken());
+        DownloadLinks links = new DownloadLinks(settings.linkSecret(), settings.linkLifetime(), Clock.systemUTC());
+        TenantActions actions = new TenantActions(connections.store(), connections.publisher(), jobs,
+                settings.maxImages());
+        Map<String, HealthCheck> readiness = new LinkedHashMap<>();
+        readiness.put("broker", DependencyChecks.broker(admin));
+        readiness.put("schema-registry", DependencyChecks.registry(connections.config().schemaRegistryUrl()));
+        readiness.put("object-store", DependencyChecks.objectStore(connections.store()));
+        ConsolePages console = new ConsolePages(keys, jobs, links, connections.store(), actions, bodyDeadline,
+                settings.maxUploadBytes(), CONSOLE_SESSION);
+        http = new GatewayHttpApi(settings, keys, jobs, links, connections.store(), actions, bodyDeadline, readiness,
+                console::register);
         try {
-            http = new GatewayHttpApi(settings, keys, jobs,
-                    new DownloadLinks(settings.linkSecret(), settings.linkLifetime(), Clock.systemUTC()),
-                    connections.store(), new TenantActions(connections.store(), connections.publisher(), jobs,
-                    settings.maxImages()));
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot open the gateway port " + settings.httpHost() + ":"
+            http.start();
+        } catch (RuntimeException e) {
+            throw new IllegalStateException("cannot open the gateway port " + settings.httpHost() + ":"
                     + settings.httpPort() + " (" + GatewaySettings.HTTP_PORT + ")", e);
         }
-        http.start();
         if (keys.keys().stream().noneMatch(k -> !k.revoked())) {
             LOG.warn("the key store {} holds no usable key: every request will be answered 401 (add one with"
                     + " './cdiff tenant add NAME' and './cdiff key create NAME')", keys.file());
@@ -63,6 +86,11 @@ public final class GatewayService implements AutoCloseable {
         return "http://" + settings.httpHost() + ":" + httpPort();
     }
 
+    /** Method and path of every route the HTTP server serves. */
+    public List<String> httpRoutes() {
+        return http.routes();
+    }
+
     public ApiKeyStore keys() {
         return keys;
     }
@@ -72,12 +100,13 @@ public final class GatewayService implements AutoCloseable {
         if (http != null) {
             http.close();
         }
+        bodyDeadline.close();
+        admin.close(Duration.ofSeconds(5));
         connections.close();
     }
 
     /** Runs alone; settings from the environment over the file named by CDIFF_CONFIG. */
     public static void main(String[] args) throws InterruptedException {
-        HttpServerLimits.apply();
         GatewayService service = new GatewayService(ServiceConfig.fromEnvironment()).start();
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

@@ -51,10 +51,6 @@ final class GatewayAttackStack implements AutoCloseable {
     static final String ORCHESTRATOR_TOKEN = "test-service-token-0123456789abcdef";
     static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
-    static {
-        dev.cdiff.gateway.http.HttpServerLimits.apply();
-    }
-
     final LoopbackStack stack;
     final OrchestratorService orchestrator;
     final GatewayService gateway;
@@ -135,6 +131,24 @@ final class GatewayAttackStack implements AutoCloseable {
     /** The class set a tenant's finished merges were made from. */
     static String classSetOf(String tenant) {
         return dev.cdiff.platform.store.Sha256.hex(("class set of " + tenant).getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** Waits until the job's stage matches {@code stages} (a regular expression such as "QUEUED|TRAINING"). */
+    void awaitStage(String tenant, String jobId, String stages, Duration timeout) throws Exception {
+        String key = tenant.equals("alpha") ? alphaKey : betaKey;
+        long deadline = System.nanoTime() + timeout.toNanos();
+        String last = null;
+        while (System.nanoTime() < deadline) {
+            HttpResponse<String> r = get("/v1/jobs/" + jobId, key);
+            if (r.statusCode() == 200) {
+                last = JSON.readTree(r.body()).path("stage").asText();
+                if (last.matches(stages)) {
+                    return;
+                }
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError("job " + jobId + " of " + tenant + " did not reach " + stages + "; last " + last);
     }
 
     void send(String jobId, SpecificRecord event) throws Exception {

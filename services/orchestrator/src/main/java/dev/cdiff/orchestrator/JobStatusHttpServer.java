@@ -4,10 +4,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
 import dev.cdiff.platform.health.HealthCheck;
 import dev.cdiff.platform.health.HealthServer;
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+import io.javalin.http.HttpResponseException;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.errors.InvalidStateStoreException;
 import org.apache.kafka.streams.state.HostInfo;
@@ -15,10 +16,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.URI;
-import java.net.URLDecoder;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -29,12 +28,9 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The orchestrator's HTTP face (JDK server, JSON):
+ * The orchestrator's HTTP face (Javalin, JSON):
  * <ul>
  *   <li>{@code GET /health}: 200 with the Streams state when RUNNING or REBALANCING, else 503</li>
  *   <li>{@code GET /health/live}: 200 while the streams have a live stream thread (else the supervisor should
@@ -53,8 +49,8 @@ public final class JobStatusHttpServer implements AutoCloseable {
     private static final ObjectMapper JSON = JobStatusSerde.MAPPER;
     static final String SERVED_BY = "X-Served-By";
 
-    private final HttpServer server;
-    private final ExecutorService executor;
+    private final Javalin app;
+    private final String host;
     private final HttpClient peers;
     private volatile JobDirectory directory;
     private volatile Map<String, HealthCheck> liveChecks = Map.of();
@@ -62,33 +58,40 @@ public final class JobStatusHttpServer implements AutoCloseable {
     private final byte[] token;
 
     /**
-     * Binds at once (so the port is known before Streams is configured); serves after {@link #start}.
+     * Binds and serves at once (so the port is known before Streams is configured); until {@link #start} hands it
+     * the job directory, everything but liveness answers 503.
      *
      * @param token service token required on {@code /jobs}, or null where only loopback can reach the port
      */
-    public JobStatusHttpServer(String host, int port, String token) throws IOException {
+    public JobStatusHttpServer(String host, int port, String token) {
         this.token = token == null ? null : token.getBytes(StandardCharsets.UTF_8);
-        server = HttpServer.create(new InetSocketAddress(host, port), 0);
-        AtomicInteger threads = new AtomicInteger();
-        executor = Executors.newFixedThreadPool(2, r -> {
-            Thread thread = new Thread(r, "orchestrator-http-" + threads.incrementAndGet());
-            thread.setDaemon(true);
-            return thread;
-        });
-        server.setExecutor(executor);
-        server.createContext("/health", this::health);
-        server.createContext("/jobs", this::jobs);
-        server.createContext("/", exchange -> send(exchange, 404, error("no such endpoint: " + exchange.getRequestURI().getPath())));
+        this.host = host;
         peers = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+        app = Javalin.create(config -> {
+            config.startup.showJavalinBanner = false;
+            config.http.prefer405over404 = true;
+            config.jetty.modifyHttpConfiguration(http -> http.setSendServerVersion(false));
+            config.routes.get("/health", this::health);
+            config.routes.get("/health/live", ctx -> checks(ctx, liveChecks));
+            config.routes.get("/health/ready", ctx -> checks(ctx, readyChecks));
+            config.routes.get("/jobs", ctx -> jobs(ctx, null));
+            config.routes.get("/jobs/{jobId}", ctx -> jobs(ctx, ctx.pathParam("jobId")));
+            config.routes.exception(HttpResponseException.class, (e, ctx) -> {
+                if (e.getStatus() == 405) {
+                    ctx.header("Allow", "GET");
+                }
+                send(ctx, e.getStatus(), error(e.getStatus() == 405 ? "method " + ctx.method() + " not allowed; use"
+                        + " GET" : e.getStatus() == 404 ? "no such endpoint: " + ctx.path() : e.getMessage()));
+            });
+        }).start(host, port);
     }
 
     public InetSocketAddress address() {
-        return server.getAddress();
+        return new InetSocketAddress(host, app.port());
     }
 
     public void start(JobDirectory directory) {
         this.directory = directory;
-        server.start();
     }
 
     /** The checks behind /health/live and /health/ready (readiness runs both sets). */
@@ -101,26 +104,18 @@ public final class JobStatusHttpServer implements AutoCloseable {
 
     @Override
     public void close() {
-        server.stop(0);
-        executor.shutdownNow();
+        app.stop();
     }
 
-    private void health(HttpExchange exchange) throws IOException {
-        String path = exchange.getRequestURI().getPath();
-        if (path.equals("/health/live") || path.equals("/health/ready")) {
-            if (!allowGet(exchange)) {
-                return;
-            }
-            Map.Entry<Boolean, ObjectNode> verdict = HealthServer.evaluate(
-                    path.endsWith("live") ? liveChecks : readyChecks);
-            send(exchange, verdict.getKey() ? 200 : 503, verdict.getValue());
-            return;
-        }
-        if (!path.equals("/health")) {
-            send(exchange, 404, error("no such endpoint: " + exchange.getRequestURI().getPath()));
-            return;
-        }
-        if (!allowGet(exchange)) {
+    private static void checks(Context ctx, Map<String, HealthCheck> checks) {
+        Map.Entry<Boolean, ObjectNode> verdict = HealthServer.evaluate(checks);
+        send(ctx, verdict.getKey() ? 200 : 503, verdict.getValue());
+    }
+
+    private void health(Context exchange) {
+        JobDirectory directory = this.directory;
+        if (directory == null) {
+            send(exchange, 503, error("starting"));
             return;
         }
         KafkaStreams.State state = directory.state();
@@ -132,16 +127,20 @@ public final class JobStatusHttpServer implements AutoCloseable {
         send(exchange, up ? 200 : 503, body);
     }
 
-    private void jobs(HttpExchange exchange) throws IOException {
-        if (!allowGet(exchange) || !authorized(exchange)) {
+    /** @param jobId null for the tenant listing */
+    private void jobs(Context exchange, String jobId) {
+        if (!authorized(exchange)) {
+            return;
+        }
+        if (directory == null) {
+            exchange.header("Retry-After", "1");
+            send(exchange, 503, error("starting"));
             return;
         }
         try {
-            String path = exchange.getRequestURI().getPath();
-            Map<String, String> query = query(exchange.getRequestURI());
-            boolean localOnly = "true".equals(query.get("local"));
-            if (path.equals("/jobs") || path.equals("/jobs/")) {
-                String tenant = query.get("tenant");
+            boolean localOnly = "true".equals(exchange.queryParam("local"));
+            if (jobId == null) {
+                String tenant = exchange.queryParam("tenant");
                 if (tenant == null || tenant.isBlank()) {
                     send(exchange, 400, error("query parameter tenant is required, e.g. /jobs?tenant=acme"));
                     return;
@@ -149,29 +148,24 @@ public final class JobStatusHttpServer implements AutoCloseable {
                 listTenant(exchange, tenant, localOnly);
                 return;
             }
-            if (!path.startsWith("/jobs/")) {
-                send(exchange, 404, error("no such endpoint: " + path));
-                return;
-            }
-            String jobId = URLDecoder.decode(path.substring("/jobs/".length()), StandardCharsets.UTF_8);
             if (jobId.isEmpty() || jobId.contains("/")) {
-                send(exchange, 404, error("no such endpoint: " + path));
+                send(exchange, 404, error("no such endpoint: " + exchange.path()));
                 return;
             }
             oneJob(exchange, jobId, localOnly);
         } catch (InvalidStateStoreException e) {
             send(exchange, 503, error("job store not queryable right now: " + e.getMessage()));
         } catch (RuntimeException e) {
-            LOG.warn("job query {} failed", exchange.getRequestURI(), e);
+            LOG.warn("job query {} failed", exchange.path(), e);
             send(exchange, 500, error(e.getClass().getSimpleName() + ": " + e.getMessage()));
         }
     }
 
-    private void oneJob(HttpExchange exchange, String jobId, boolean localOnly) throws IOException {
+    private void oneJob(Context exchange, String jobId, boolean localOnly) {
         JobDirectory.Location location = directory.locate(jobId);
         switch (location.kind()) {
             case UNAVAILABLE -> {
-                exchange.getResponseHeaders().set("Retry-After", "1");
+                exchange.header("Retry-After", "1");
                 send(exchange, 503, error(location.reason()));
             }
             case LOCAL -> {
@@ -194,11 +188,11 @@ public final class JobStatusHttpServer implements AutoCloseable {
         }
     }
 
-    private void forward(HttpExchange exchange, HostInfo owner, String pathAndQuery, String ownerText) throws IOException {
+    private void forward(Context exchange, HostInfo owner, String pathAndQuery, String ownerText) {
         try {
             HttpResponse<String> response = peers.send(peerRequest("http://" + ownerText + pathAndQuery).build(),
                     HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
-            exchange.getResponseHeaders().set(SERVED_BY, ownerText);
+            exchange.header(SERVED_BY, ownerText);
             send(exchange, response.statusCode(), JSON.readTree(response.body()));
         } catch (IOException | InterruptedException e) {
             if (e instanceof InterruptedException) {
@@ -210,7 +204,7 @@ public final class JobStatusHttpServer implements AutoCloseable {
         }
     }
 
-    private void listTenant(HttpExchange exchange, String tenant, boolean localOnly) throws IOException {
+    private void listTenant(Context exchange, String tenant, boolean localOnly) {
         List<JobStatus> local = directory.localJobsOfTenant(tenant);
         ArrayNode jobs = JSON.createArrayNode();
         local.stream().sorted(Comparator.comparing((JobStatus s) -> s.createdAt == null ? "" : s.createdAt)
@@ -243,17 +237,17 @@ public final class JobStatusHttpServer implements AutoCloseable {
         send(exchange, 200, body);
     }
 
-    private boolean authorized(HttpExchange exchange) throws IOException {
+    private boolean authorized(Context exchange) {
         if (token == null) {
             return true;
         }
-        String header = exchange.getRequestHeaders().getFirst("Authorization");
+        String header = exchange.header("Authorization");
         byte[] presented = header != null && header.startsWith("Bearer ")
                 ? header.substring(7).strip().getBytes(StandardCharsets.UTF_8) : new byte[0];
         if (java.security.MessageDigest.isEqual(token, presented)) {
             return true;
         }
-        exchange.getResponseHeaders().set("WWW-Authenticate", "Bearer realm=\"cdiff-internal\"");
+        exchange.header("WWW-Authenticate", "Bearer realm=\"cdiff-internal\"");
         send(exchange, 401, error("this endpoint is internal: it needs the service token (tenants use the gateway)"));
         return false;
     }
@@ -264,30 +258,6 @@ public final class JobStatusHttpServer implements AutoCloseable {
             request.header("Authorization", "Bearer " + new String(token, StandardCharsets.UTF_8));
         }
         return request;
-    }
-
-    private static boolean allowGet(HttpExchange exchange) throws IOException {
-        if ("GET".equals(exchange.getRequestMethod())) {
-            return true;
-        }
-        exchange.getResponseHeaders().set("Allow", "GET");
-        send(exchange, 405, error("method " + exchange.getRequestMethod() + " not allowed; use GET"));
-        return false;
-    }
-
-    private static Map<String, String> query(URI uri) {
-        Map<String, String> params = new LinkedHashMap<>();
-        String raw = uri.getRawQuery();
-        if (raw == null || raw.isEmpty()) {
-            return params;
-        }
-        for (String pair : raw.split("&")) {
-            int eq = pair.indexOf('=');
-            String key = eq < 0 ? pair : pair.substring(0, eq);
-            String value = eq < 0 ? "" : pair.substring(eq + 1);
-            params.put(URLDecoder.decode(key, StandardCharsets.UTF_8), URLDecoder.decode(value, StandardCharsets.UTF_8));
-        }
-        return params;
     }
 
     private static String encode(String text) {
@@ -304,12 +274,12 @@ public final class JobStatusHttpServer implements AutoCloseable {
         return body;
     }
 
-    private static void send(HttpExchange exchange, int status, JsonNode body) throws IOException {
-        byte[] bytes = JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(body);
-        exchange.getResponseHeaders().set("Content-Type", "application/json; charset=utf-8");
-        exchange.sendResponseHeaders(status, bytes.length);
-        try (OutputStream out = exchange.getResponseBody()) {
-            out.write(bytes);
+    private static void send(Context ctx, int status, JsonNode body) {
+        try {
+            ctx.status(status).contentType("application/json; charset=utf-8")
+                    .result(JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(body));
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
         }
     }
 }

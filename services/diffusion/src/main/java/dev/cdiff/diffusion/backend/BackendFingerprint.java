@@ -29,11 +29,16 @@ public record BackendFingerprint(String engine, String djl, String isa, String i
     public static BackendFingerprint current() {
         Engine e = Engine.getInstance();
         String cap = isaCapSetting();
-        String cpuIsa = OneDnnIsa.ofThisCpu();
         return new BackendFingerprint(e.getEngineName() + " " + e.getVersion(), Engine.getDjlVersion(),
-                OneDnnIsa.effective(cpuIsa, cap), cap == null ? "unset" : cap,
+                OneDnnIsa.effective(ThisCpu.ISA, cap), cap == null ? "unset" : cap,
                 System.getProperty("ai.djl.pytorch.num_threads", "default"), deviceName(e.defaultDevice()),
-                cpuModel());
+                ThisCpu.MODEL);
+    }
+
+    /** The CPU does not change under a running process; /proc/cpuinfo is read once, not at every event. */
+    private static final class ThisCpu {
+        static final String ISA = OneDnnIsa.ofThisCpu();
+        static final String MODEL = cpuModel();
     }
 
     /** One line for logs and error messages. */

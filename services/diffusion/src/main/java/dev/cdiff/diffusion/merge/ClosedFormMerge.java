@@ -183,6 +183,10 @@ public final class ClosedFormMerge {
                 float[] rows = features(tokenizer, textEncoder, chunk, null);
                 gram.add(rows, rows.length / d);
             }
+            if (options.ridgeFraction() > 0) {
+                // factorised before storing, so the cache entry carries the inverse and a warm merge skips it too
+                gram.regularizedInverse(options.ridgeFraction());
+            }
             if (!baseModelDigest.isEmpty()) {
                 options.gramCache().store(gramKey, gram);
             }
@@ -219,7 +223,7 @@ public final class ClosedFormMerge {
         }
         DMatrixRMaj c = Matrices.fromFloats(cFlat, m, d);
         long t1 = System.currentTimeMillis();
-        MergeProjector projector = MergeProjector.build(gram.gram(), c, options.ridgeFraction());
+        MergeProjector projector = MergeProjector.build(gram, c, options.ridgeFraction());
 
         Map<String, LayerWeight> merged = new TreeMap<>();
         double maxErr = 0;
@@ -227,48 +231,35 @@ public final class ClosedFormMerge {
         for (Delta delta : deltas) {
             materialized.add(delta.materialize(w0::get));
         }
-        int[] kept = projector.keptRowIndices();
+        int[] targetSource = new int[m];
+        for (int r = 0; r < m; r++) {
+            targetSource[r] = tokenDelta.get(targetOwner.get(r));
+        }
         try (NDManager nd = ComputeDevice.newManager()) {
-            NDArray cAll = nd.create(c.data, new Shape(m, d));
+            List<NDArray> baseLayers = new ArrayList<>();
+            List<List<NDArray>> tunedLayers = new ArrayList<>();
             for (String key : layerKeys) {
-                try (NDManager layer = nd.newSubManager()) {
-                    float[] base = w0.get(key);
-                    int out = (int) kv.get(key).getShape().get(0);
-                    NDArray w0m = layer.create(base, new Shape(out, d)).toType(DataType.FLOAT64, false);
-                    // V = C W_n^T, each target row through its own concept's fine-tuned layer
-                    NDArray values = layer.zeros(new Shape(m, out), DataType.FLOAT64);
-                    for (int i = 0; i < deltas.size(); i++) {
-                        double[] own = new double[m];
-                        boolean any = false;
-                        for (int r = 0; r < m; r++) {
-                            if (tokenDelta.get(targetOwner.get(r)) == i) {
-                                own[r] = 1;
-                                any = true;
-                            }
-                        }
-                        if (!any) {
-                            continue;
-                        }
-                        NDArray wn = layer.create(materialized.get(i).getOrDefault(key, base), new Shape(out, d))
-                                .toType(DataType.FLOAT64, false);
-                        NDArray rowsOfDelta = layer.create(own, new Shape(m, 1));
-                        NDArray part = cAll.matMul(wn.transpose());
-                        part.attach(layer);
-                        values = values.add(part.mul(rowsOfDelta));
-                    }
-                    NDArray w = projector.merge(w0m, values);
-                    // constraint check on the kept (distinct) target rows: W C^T = V^T
-                    if (!projector.usedPseudoInverse() && kept.length > 0) {
-                        NDArray keptIndex = layer.create(java.util.Arrays.stream(kept).asLongStream().toArray());
-                        NDArray ck = cAll.get(keptIndex);
-                        ck.attach(layer);
-                        NDArray vk = values.get(keptIndex);
-                        vk.attach(layer);
-                        NDArray residual = ck.matMul(w.transpose()).sub(vk).abs().max();
-                        maxErr = Math.max(maxErr, residual.getDouble());
-                    }
-                    merged.put(key, new LayerWeight.Full(out, d, w.toType(DataType.FLOAT32, false).toFloatArray()));
+                float[] base = w0.get(key);
+                Shape shape = new Shape(kv.get(key).getShape().get(0), d);
+                baseLayers.add(nd.create(base, shape));
+                List<NDArray> perDelta = new ArrayList<>();
+                for (Map<String, float[]> weights : materialized) {
+                    float[] own = weights.get(key);
+                    perDelta.add(own == null || own == base ? baseLayers.get(baseLayers.size() - 1)
+                            : nd.create(own, shape));
                 }
+                tunedLayers.add(perDelta);
+            }
+            boolean check = !projector.usedPseudoInverse() && projector.targetRowsKept() > 0;
+            AllLayersMerge.Output out = AllLayersMerge.merge(projector, baseLayers, tunedLayers, targetSource, check);
+            if (check) {
+                maxErr = out.maxConstraintError();
+            }
+            int l = 0;
+            for (String key : layerKeys) {
+                NDArray w = out.merged().get(l++);
+                merged.put(key, new LayerWeight.Full((int) w.getShape().get(0), d,
+                        w.toType(DataType.FLOAT32, false).toFloatArray()));
             }
         }
         long t2 = System.currentTimeMillis();
@@ -333,15 +324,21 @@ public final class ClosedFormMerge {
      * {@code skip}-token prefix dropped; null skip = 0 for captions).
      */
     static float[] features(ClipTokenizer tokenizer, ClipTextEncoder textEncoder, List<String> texts, Integer skip) {
-        int len = tokenizer.maxLength();
         int d = textEncoder.hiddenSize();
-        long[] ids = new long[texts.size() * len];
         int[] eos = new int[texts.size()];
+        int[][] tokenRows = new int[texts.size()][];
+        int len = 1;
         for (int i = 0; i < texts.size(); i++) {
-            int[] row = tokenizer.encode(texts.get(i));
-            eos[i] = Math.min(len - 1, tokenizer.tokenize(texts.get(i)).size() + 1);
+            tokenRows[i] = tokenizer.encode(texts.get(i));
+            eos[i] = Math.min(tokenizer.maxLength() - 1, tokenizer.tokenize(texts.get(i)).size() + 1);
+            len = Math.max(len, eos[i] + 1);
+        }
+        // CLIP's self-attention is causal: a position never sees later ones, so the padding after the longest EOS
+        // changes none of the rows kept here; leaving it out saves most of the encoding (captions are ~10 of 77)
+        long[] ids = new long[texts.size() * len];
+        for (int i = 0; i < texts.size(); i++) {
             for (int j = 0; j < len; j++) {
-                ids[i * len + j] = row[j];
+                ids[i * len + j] = tokenRows[i][j];
             }
         }
         int from = 1 + (skip == null ? 0 : skip);

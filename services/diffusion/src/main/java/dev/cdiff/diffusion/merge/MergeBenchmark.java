@@ -3,10 +3,7 @@ package dev.cdiff.diffusion.merge;
 import dev.cdiff.diffusion.backend.ComputeDevice;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDArrays;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import org.ejml.data.DMatrixRMaj;
@@ -85,19 +82,23 @@ public final class MergeBenchmark {
                 chunks.add(data.randomNormal(new Shape(n, d)));
             }
             int[] outs = shapes.layerOutputs();
-            List<NDArray> w0 = new ArrayList<>();
+            // float32 weights, as a real model's and the reference script's
+            List<NDArray> base = new ArrayList<>();
             List<List<NDArray>> tuned = new ArrayList<>();
             for (int out : outs) {
-                NDArray base = data.randomNormal(0f, (float) (1.0 / Math.sqrt(d)), new Shape(out, d), DataType.FLOAT64);
-                w0.add(base);
+                NDArray w0 = data.randomNormal(0f, (float) (1.0 / Math.sqrt(d)), new Shape(out, d), DataType.FLOAT32);
+                base.add(w0);
                 List<NDArray> perConcept = new ArrayList<>();
                 for (int k = 0; k < concepts; k++) {
-                    perConcept.add(base.add(data.randomNormal(0f, (float) (0.01 / Math.sqrt(d)), new Shape(out, d),
-                            DataType.FLOAT64)));
+                    perConcept.add(w0.add(data.randomNormal(0f, (float) (0.01 / Math.sqrt(d)), new Shape(out, d),
+                            DataType.FLOAT32)));
                 }
                 tuned.add(perConcept);
             }
-            NDArray cArr = data.create(c.data, new Shape(m, d));
+            int[] targetSource = new int[m];
+            for (int i = 0; i < m; i++) {
+                targetSource[i] = i / rowsPerConcept;
+            }
             Path cacheFile = Files.createTempFile("cdiff-bench-gram-", ".safetensors");
             try {
                 long[] gramMs = new long[runs];
@@ -114,15 +115,16 @@ public final class MergeBenchmark {
                         gram.add(chunk);
                     }
                     long t1 = System.nanoTime();
-                    MergeProjector projector = MergeProjector.build(gram.gram(), c);
+                    MergeProjector projector = MergeProjector.build(gram, c, MergeProjector.DEFAULT_RIDGE_FRACTION);
                     long t2 = System.nanoTime();
-                    maxErr = Math.max(maxErr, mergeLayers(projector, cArr, w0, tuned, rowsPerConcept));
+                    maxErr = Math.max(maxErr, mergeLayers(projector, base, tuned, targetSource));
                     long t3 = System.nanoTime();
                     gram.write(cacheFile);
                     long t4 = System.nanoTime();
                     RegularizationGram cached = RegularizationGram.read(cacheFile);
-                    MergeProjector warmProjector = MergeProjector.build(cached.gram(), c);
-                    maxErr = Math.max(maxErr, mergeLayers(warmProjector, cArr, w0, tuned, rowsPerConcept));
+                    MergeProjector warmProjector = MergeProjector.build(cached, c,
+                            MergeProjector.DEFAULT_RIDGE_FRACTION);
+                    maxErr = Math.max(maxErr, mergeLayers(warmProjector, base, tuned, targetSource));
                     long t5 = System.nanoTime();
                     rows = gram.rows();
                     if (run >= 0) {
@@ -143,30 +145,12 @@ public final class MergeBenchmark {
         }
     }
 
-    /** Every layer's merge (V = C W_n^T per concept, then the update); returns the largest constraint error. */
-    private static double mergeLayers(MergeProjector projector, NDArray c, List<NDArray> w0, List<List<NDArray>> tuned,
-                                      int rowsPerConcept) {
-        double maxErr = 0;
-        for (int l = 0; l < w0.size(); l++) {
-            try (NDManager layer = c.getManager().newSubManager()) {
-                List<NDArray> parts = new ArrayList<>();
-                for (int k = 0; k < tuned.get(l).size(); k++) {
-                    NDArray ck = c.get(new NDIndex("{}:{}", k * rowsPerConcept, (k + 1) * rowsPerConcept));
-                    ck.attach(layer);
-                    NDArray vk = ck.matMul(tuned.get(l).get(k).transpose());
-                    parts.add(vk);
-                }
-                NDArray values = NDArrays.concat(new NDList(parts), 0);
-                values.attach(layer);
-                NDArray base = w0.get(l).duplicate();
-                base.attach(layer);
-                NDArray w = projector.merge(base, values);
-                NDArray residual = c.matMul(w.transpose()).sub(values).abs().max();
-                residual.attach(layer);
-                maxErr = Math.max(maxErr, residual.getDouble());
-            }
-        }
-        return maxErr;
+    /** Every layer's merge; returns the largest constraint error. */
+    private static double mergeLayers(MergeProjector projector, List<NDArray> base, List<List<NDArray>> tuned,
+                                      int[] targetSource) {
+        AllLayersMerge.Output out = AllLayersMerge.merge(projector, base, tuned, targetSource, true);
+        out.merged().forEach(NDArray::close);
+        return out.maxConstraintError();
     }
 
     private static long median(long[] v) {

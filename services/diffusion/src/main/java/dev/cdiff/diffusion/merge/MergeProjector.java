@@ -96,6 +96,40 @@ public final class MergeProjector {
         DMatrixRMaj ct = CommonOps_DDRM.transpose(c, null);
         DMatrixRMaj dt = new DMatrixRMaj(d, c.numRows);
         chol.solve(ct, dt);
+        return fromSolved(c, kept, dt, ridge);
+    }
+
+    /**
+     * As {@link #build(DMatrixRMaj, DMatrixRMaj, double)}, with G^-1 taken from {@code gram} (computed once per Gram
+     * matrix by libtorch and kept in the Gram cache with it), so the merge's only d^3 step is skipped when the Gram
+     * matrix comes from the cache. Needs a positive ridge fraction (the inverse must exist).
+     */
+    public static MergeProjector build(RegularizationGram gram, DMatrixRMaj targetFeatures, double ridgeFraction) {
+        int d = gram.width();
+        if (targetFeatures.numCols != d) {
+            throw new IllegalArgumentException("target features have width " + targetFeatures.numCols
+                    + " but the regularization features have width " + d);
+        }
+        if (targetFeatures.numRows == 0) {
+            throw new IllegalArgumentException("no target features: a merge needs at least one concept phrase");
+        }
+        if (!(ridgeFraction > 0)) {
+            return build(gram.gram(), targetFeatures, ridgeFraction);
+        }
+        int[] kept = distinctRows(targetFeatures);
+        DMatrixRMaj c = selectRows(targetFeatures, kept);
+        DMatrixRMaj inv = gram.regularizedInverse(ridgeFraction);
+        double ridge = ridgeFraction * CommonOps_DDRM.trace(gram.gram()) / d;
+        DMatrixRMaj ct = CommonOps_DDRM.transpose(c, null);
+        DMatrixRMaj dt = new DMatrixRMaj(d, c.numRows);
+        CommonOps_DDRM.mult(inv, ct, dt);
+        return fromSolved(c, kept, dt, ridge);
+    }
+
+    /** M = (D C^T)^-1 D from D^T = G^-1 C^T, with the pseudo-inverse when the target rows are dependent. */
+    private static MergeProjector fromSolved(DMatrixRMaj c, int[] kept, DMatrixRMaj dt, double ridge) {
+        int d = c.numCols;
+        DMatrixRMaj ct = CommonOps_DDRM.transpose(c, null);
         DMatrixRMaj dMat = CommonOps_DDRM.transpose(dt, null);
         // K = D C^T (m x m), symmetric positive semi-definite
         DMatrixRMaj k = new DMatrixRMaj(c.numRows, c.numRows);
@@ -194,6 +228,16 @@ public final class MergeProjector {
     /** The kept target features C [m_kept, d] as float64, in {@code manager}. */
     public NDArray targets(NDManager manager) {
         return manager.create(targets.data, new Shape(targets.numRows, targets.numCols));
+    }
+
+    /** M [m_kept, d] (row i belongs to kept target row i) as float64, in {@code manager}. */
+    NDArray projector(NDManager manager) {
+        return manager.create(projector.data, new Shape(projector.numRows, projector.numCols));
+    }
+
+    /** The text feature width d. */
+    public int width() {
+        return targets.numCols;
     }
 
     public int targetRowsKept() {

@@ -3,6 +3,7 @@ package dev.cdiff.diffusion.merge;
 import dev.cdiff.diffusion.backend.ComputeDevice;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import org.ejml.data.DMatrixRMaj;
@@ -36,6 +37,8 @@ public final class RegularizationGram {
     private final Backend backend;
     private final DMatrixRMaj gram;
     private long rows;
+    private DMatrixRMaj inverse;
+    private double inverseRidgeFraction;
 
     public RegularizationGram(int width, Backend backend) {
         if (width <= 0) {
@@ -61,6 +64,7 @@ public final class RegularizationGram {
         RegularizationGram g = new RegularizationGram(gram.numCols, Backend.FLOAT64);
         g.gram.setTo(gram);
         g.rows = rows;
+        g.inverse = null;
         return g;
     }
 
@@ -82,6 +86,7 @@ public final class RegularizationGram {
             CommonOps_DDRM.multInner(chunk, part);
             CommonOps_DDRM.addEquals(gram, part);
             rows += count;
+            inverse = null;
         } else {
             try (NDManager m = ComputeDevice.newManager()) {
                 addProduct(m.create(features, new Shape(count, width)), m);
@@ -104,7 +109,11 @@ public final class RegularizationGram {
         }
     }
 
-    /** Adds chunk^T chunk; every temporary goes to {@code scratch}, the chunk itself is left as it is. */
+    /**
+     * Adds chunk^T chunk; every temporary goes to {@code scratch}, the chunk itself is left as it is. G is symmetric,
+     * so only its upper block triangle is multiplied (with the columns split in two halves: three products of a
+     * quarter of the work each instead of four) and the lower block is mirrored in Java.
+     */
     private void addProduct(NDArray chunk, NDManager scratch) {
         DataType type = backend == Backend.FLOAT64 ? DataType.FLOAT64 : DataType.FLOAT32;
         NDArray c = chunk;
@@ -112,22 +121,117 @@ public final class RegularizationGram {
             c = chunk.toType(type, false);
             c.attach(scratch);
         }
-        NDArray ct = c.transpose();
-        ct.attach(scratch);
-        NDArray part = ct.matMul(c);
-        NDArray wide = part.toType(DataType.FLOAT64, false);
-        double[] values = wide.toDoubleArray();
-        for (int i = 0; i < values.length; i++) {
-            gram.data[i] += values[i];
+        int h = width / 2;
+        if (h < 64) {
+            addBlock(c, c, 0, 0, scratch);
+        } else {
+            NDArray left = c.get(new NDIndex(":, :{}", h));
+            left.attach(scratch);
+            NDArray right = c.get(new NDIndex(":, {}:", h));
+            right.attach(scratch);
+            addBlock(left, left, 0, 0, scratch);
+            addBlock(left, right, 0, h, scratch);
+            addBlock(right, right, h, h, scratch);
+            for (int i = h; i < width; i++) {
+                for (int j = 0; j < h; j++) {
+                    gram.data[i * width + j] = gram.data[j * width + i];
+                }
+            }
         }
         rows += chunk.getShape().get(0);
+        inverse = null;
+    }
+
+    /** gram[r0.., c0..] += a^T b. */
+    private void addBlock(NDArray a, NDArray b, int r0, int c0, NDManager scratch) {
+        NDArray at = a.transpose();
+        at.attach(scratch);
+        NDArray part = at.matMul(b);
+        part.attach(scratch);
+        int rowsOut = (int) part.getShape().get(0);
+        int colsOut = (int) part.getShape().get(1);
+        if (part.getDataType() == DataType.FLOAT64) {
+            double[] values = part.toDoubleArray();
+            for (int i = 0; i < rowsOut; i++) {
+                int base = (r0 + i) * width + c0;
+                for (int j = 0; j < colsOut; j++) {
+                    gram.data[base + j] += values[i * colsOut + j];
+                }
+            }
+        } else {
+            float[] values = part.toFloatArray();
+            for (int i = 0; i < rowsOut; i++) {
+                int base = (r0 + i) * width + c0;
+                for (int j = 0; j < colsOut; j++) {
+                    gram.data[base + j] += values[i * colsOut + j];
+                }
+            }
+        }
+    }
+
+    /**
+     * (G + lambda I)^-1 with {@code lambda = ridgeFraction * trace(G) / d}, in float64 through libtorch's LAPACK (the
+     * one d^3 step of a merge). Kept with the matrix and written with it by {@link #write}, so a merge that finds the
+     * Gram matrix in its cache also skips the factorisation. A Gram matrix is positive semi-definite, so with a
+     * positive ridge the inverse exists; a non-finite result is refused.
+     */
+    public synchronized DMatrixRMaj regularizedInverse(double ridgeFraction) {
+        if (!(ridgeFraction > 0)) {
+            throw new IllegalArgumentException("the cached inverse needs a positive ridge fraction, got " + ridgeFraction);
+        }
+        if (inverse != null && inverseRidgeFraction == ridgeFraction) {
+            return inverse.copy();
+        }
+        DMatrixRMaj g = gram();
+        double meanDiag = CommonOps_DDRM.trace(g) / width;
+        if (!(meanDiag > 0)) {
+            throw new IllegalArgumentException("regularization features are all zero (trace of Gram matrix is "
+                    + meanDiag + ")");
+        }
+        double ridge = ridgeFraction * meanDiag;
+        for (int i = 0; i < width; i++) {
+            g.add(i, i, ridge);
+        }
+        double[] inv;
+        try (NDManager m = ComputeDevice.newManager()) {
+            inv = m.create(g.data, new Shape(width, width)).inverse().toDoubleArray();
+        }
+        for (double v : inv) {
+            if (!Double.isFinite(v)) {
+                throw new IllegalStateException("regularization Gram matrix is not invertible even with ridge " + ridge
+                        + "; increase ridgeFraction (now " + ridgeFraction + ")");
+            }
+        }
+        DMatrixRMaj result = new DMatrixRMaj(width, width);
+        result.setData(inv);
+        // the exact inverse of a symmetric matrix is symmetric; LU leaves round-off asymmetry, averaged away
+        for (int i = 0; i < width; i++) {
+            for (int j = i + 1; j < width; j++) {
+                double avg = 0.5 * (result.get(i, j) + result.get(j, i));
+                result.set(i, j, avg);
+                result.set(j, i, avg);
+            }
+        }
+        inverse = result;
+        inverseRidgeFraction = ridgeFraction;
+        return result.copy();
     }
 
     /** Writes G (float64, exact) and its row count as safetensors: tensor {@code gram}, metadata {@code rows}. */
     public void write(Path file) {
         try (NDManager m = ComputeDevice.newManager()) {
-            SafeTensors.write(file, Map.of("gram", m.create(gram().data, new Shape(width, width))),
-                    Map.of("format", FORMAT, "rows", Long.toString(rows)), false);
+            Map<String, NDArray> tensors = new java.util.TreeMap<>();
+            Map<String, String> meta = new java.util.TreeMap<>();
+            tensors.put("gram", m.create(gram().data, new Shape(width, width)));
+            meta.put("format", FORMAT);
+            meta.put("rows", Long.toString(rows));
+            synchronized (this) {
+                if (inverse != null) {
+                    tensors.put("inverse", m.create(inverse.data, new Shape(width, width)));
+                    meta.put("inverse_ridge_fraction", Double.toString(inverseRidgeFraction));
+                }
+            }
+            SafeTensors.write(file, tensors, meta, false);
         }
     }
 
@@ -145,7 +249,19 @@ public final class RegularizationGram {
             int d = (int) shape[0];
             DMatrixRMaj g = new DMatrixRMaj(d, d);
             g.setData(st.loadDoubles("gram"));
-            return of(g, Long.parseLong(st.metadata().getOrDefault("rows", "0")));
+            RegularizationGram result = of(g, Long.parseLong(st.metadata().getOrDefault("rows", "0")));
+            String ridge = st.metadata().get("inverse_ridge_fraction");
+            if (ridge != null && st.names().contains("inverse")) {
+                long[] invShape = st.info("inverse").shape();
+                double fraction = Double.parseDouble(ridge);
+                if (invShape.length == 2 && invShape[0] == d && invShape[1] == d && fraction > 0) {
+                    DMatrixRMaj inv = new DMatrixRMaj(d, d);
+                    inv.setData(st.loadDoubles("inverse"));
+                    result.inverse = inv;
+                    result.inverseRidgeFraction = fraction;
+                }
+            }
+            return result;
         }
     }
 

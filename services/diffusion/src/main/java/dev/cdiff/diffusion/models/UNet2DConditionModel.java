@@ -3,6 +3,7 @@ package dev.cdiff.diffusion.models;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.cdiff.diffusion.io.ModelFolder;
 import dev.cdiff.diffusion.io.WeightMap;
@@ -129,12 +130,51 @@ public final class UNet2DConditionModel implements AutoCloseable {
     }
 
     /**
+     * A copy of this model with every weight converted to {@code type} (e.g. FLOAT16 for half-precision sampling), in
+     * a sub-manager of {@code m}; its {@link #forward} computes in that type and answers in the type of its input.
+     * Later {@link #setParameter} calls on this model do not reach the copy.
+     */
+    public UNet2DConditionModel withWeightsAs(DataType type, NDManager m) {
+        NDManager own = m.newSubManager();
+        try {
+            ParamSource cast = new ParamSource() {
+                @Override
+                protected NDArray provide(String name, Shape shape, Init init, long fanIn) {
+                    NDArray converted = params.get(name).get().toType(type, true);
+                    converted.attach(own);
+                    return converted;
+                }
+            };
+            UNet2DConditionModel copy = new UNet2DConditionModel(config, cast, own);
+            copy.attention.setMaxScoreElements(attention.maxScoreElements());
+            return copy;
+        } catch (RuntimeException e) {
+            own.close();
+            throw e;
+        }
+    }
+
+    /** The type of the weights, which is the type {@link #forward} computes in. */
+    public DataType weightType() {
+        return params.values().iterator().next().get().getDataType();
+    }
+
+    /**
      * @param sample               [B, in_channels, H, W]
      * @param timesteps            [B] or a single value (int or float)
      * @param encoderHiddenStates  [B, tokens, cross_attention_dim]
      * @return [B, out_channels, H, W] in sample's manager
      */
     public NDArray forward(NDArray sample, NDArray timesteps, NDArray encoderHiddenStates) {
+        DataType own = weightType();
+        if (sample.getDataType() != own) {
+            // computed in the weights' type, answered in the caller's
+            try (NDArray x = sample.toType(own, true);
+                 NDArray context = encoderHiddenStates.toType(own, true);
+                 NDArray y = forward(x, timesteps, context)) {
+                return y.toType(sample.getDataType(), true);
+            }
+        }
         long batch = sample.getShape().get(0);
         List<NDArray> owned = new ArrayList<>();
         try {

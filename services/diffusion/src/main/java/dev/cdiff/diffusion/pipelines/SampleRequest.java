@@ -22,6 +22,7 @@ public final class SampleRequest {
     private SamplingListener listener = SamplingListener.NONE;
     private int clipSkip;
     private float guidanceRescale;
+    private SamplingPrecision precision = SamplingPrecision.FP32;
 
     public SampleRequest(List<String> prompts) {
         if (prompts == null || prompts.isEmpty()) {
@@ -104,6 +105,16 @@ public final class SampleRequest {
         }
         this.guidanceRescale = v;
         return this;
+    }
+
+    /** The UNet's type during denoising; fp32 unless asked (see {@link SamplingPrecision}). */
+    public SampleRequest precision(SamplingPrecision v) {
+        this.precision = Objects.requireNonNull(v);
+        return this;
+    }
+
+    public SamplingPrecision precision() {
+        return precision;
     }
 
     public int clipSkip() {

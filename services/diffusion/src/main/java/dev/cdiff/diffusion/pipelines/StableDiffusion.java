@@ -35,6 +35,9 @@ public final class StableDiffusion implements AutoCloseable {
     private final JsonNode schedulerConfig;
     private final NDManager manager;
     private final boolean ownsModels;
+    /** The UNet converted for a non-float32 precision, and the weight arrays it was converted from. */
+    private UNet2DConditionModel convertedUnet;
+    private List<NDArray> convertedFrom = List.of();
 
     /** Wraps already-loaded components (not closed by {@link #close()}). */
     public StableDiffusion(ClipTokenizer tokenizer, ClipTextEncoder textEncoder, UNet2DConditionModel unet,
@@ -103,6 +106,31 @@ public final class StableDiffusion implements AutoCloseable {
                 : Schedulers.create(name, schedulerConfig);
     }
 
+    /**
+     * The UNet that denoises at {@code precision}: the model itself for fp32, else a converted copy made on first use
+     * and kept while the model's weights stay the same arrays (a merge or fine-tune that replaces a weight makes the
+     * next call convert again). The copy costs the weights' size in that type, on top of the float32 weights.
+     */
+    public synchronized UNet2DConditionModel unetFor(SamplingPrecision precision) {
+        if (precision == SamplingPrecision.FP32) {
+            return unet;
+        }
+        List<NDArray> current = new ArrayList<>(unet.parameters().values());
+        boolean stale = convertedUnet == null || convertedUnet.weightType() != precision.dataType()
+                || current.size() != convertedFrom.size();
+        for (int i = 0; !stale && i < current.size(); i++) {
+            stale = current.get(i) != convertedFrom.get(i);
+        }
+        if (stale) {
+            if (convertedUnet != null) {
+                convertedUnet.close();
+            }
+            convertedUnet = unet.withWeightsAs(precision.dataType(), manager);
+            convertedFrom = current;
+        }
+        return convertedUnet;
+    }
+
     /** Downsampling factor between pixels and latents: 2^(number of VAE blocks - 1). */
     public int vaeScaleFactor() {
         return 1 << (vae.config().blockOutChannels().length - 1);
@@ -156,6 +184,7 @@ public final class StableDiffusion implements AutoCloseable {
         scheduler.setTimesteps(req.steps());
         boolean guided = req.guidance() > 1f;
         Random noise = new Random(req.seed());
+        UNet2DConditionModel denoiser = unetFor(req.precision());
 
         try (NDManager run = manager.newSubManager()) {
             NDArray cond = encodePrompts(prompts, run, req.clipSkip());
@@ -190,7 +219,7 @@ public final class StableDiffusion implements AutoCloseable {
                     NDArray modelInput = guided ? NDArrays.concat(new ai.djl.ndarray.NDList(input, input), 0) : input;
                     modelInput.attach(step);
                     NDArray ts = step.create(new long[] {t});
-                    NDArray predicted = unet.forward(modelInput, ts, context);
+                    NDArray predicted = denoiser.forward(modelInput, ts, context);
                     predicted.attach(step);
                     NDArray guidedNoise = predicted;
                     if (guided) {
@@ -267,6 +296,12 @@ public final class StableDiffusion implements AutoCloseable {
 
     @Override
     public void close() {
+        synchronized (this) {
+            if (convertedUnet != null) {
+                convertedUnet.close();
+                convertedUnet = null;
+            }
+        }
         if (ownsModels) {
             unet.close();
             vae.close();

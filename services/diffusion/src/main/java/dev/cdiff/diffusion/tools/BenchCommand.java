@@ -94,6 +94,8 @@ public final class BenchCommand implements Runnable {
         float guidance;
         @Option(names = "--batch", defaultValue = "1", description = "Images (default ${DEFAULT-VALUE}).")
         int batch;
+        @Option(names = "--precision", defaultValue = "fp32", description = "UNet precision: fp32 or fp16 (default ${DEFAULT-VALUE}).")
+        String precision;
 
         @Override
         public Integer call() {
@@ -103,14 +105,16 @@ public final class BenchCommand implements Runnable {
                 long start = System.nanoTime();
                 SampleRequest req = new SampleRequest(List.of("a photo of a dog on the beach")).steps(steps)
                         .guidance(guidance).seed(0).imagesPerPrompt(batch)
+                        .precision(dev.cdiff.diffusion.pipelines.SamplingPrecision.parse(precision))
                         .listener((step, total) -> stamps[Math.min(step, steps)] = System.nanoTime());
                 sd.generate(req);
                 long end = System.nanoTime();
                 // step 1 includes text encoding; time the steady state between the first and last step callbacks
                 double perStep = steps > 1 && stamps[1] > 0 && stamps[steps] > 0
                         ? (stamps[steps] - stamps[1]) / 1e6 / (steps - 1) : (end - start) / 1e6 / steps;
-                System.out.printf(Locale.ROOT, "bench sample: model=%s steps=%d batch=%d guidance=%.1f ms_per_step=%.1f "
-                                + "total_ms=%.0f rss_mib=%d%n", model.getFileName(), steps, batch, guidance, perStep,
+                System.out.printf(Locale.ROOT, "bench sample: model=%s steps=%d batch=%d guidance=%.1f precision=%s "
+                                + "ms_per_step=%.1f total_ms=%.0f rss_mib=%d%n", model.getFileName(), steps, batch,
+                        guidance, req.precision().id(), perStep,
                         (end - start) / 1e6, ProcessMemory.rssMiB());
             }
             return 0;

@@ -3,6 +3,7 @@ package dev.cdiff.diffusion.tools;
 import dev.cdiff.diffusion.backend.ComputeDevice;
 import ai.djl.ndarray.NDManager;
 import dev.cdiff.diffusion.pipelines.SampleRequest;
+import dev.cdiff.diffusion.pipelines.SamplingPrecision;
 import dev.cdiff.diffusion.pipelines.SampleResult;
 import dev.cdiff.diffusion.pipelines.SamplingPreset;
 import dev.cdiff.diffusion.pipelines.StableDiffusion;
@@ -49,6 +50,13 @@ public final class SampleCommand implements Callable<Integer> {
     @Option(names = "--images-per-prompt", defaultValue = "1", description = "Images per prompt (default ${DEFAULT-VALUE}).")
     int imagesPerPrompt;
 
+    @Option(names = "--precision", defaultValue = "fp32", description = "UNet precision while denoising: fp32 or "
+            + "fp16 (half the weight memory; bf16 is unavailable in this engine build) (default ${DEFAULT-VALUE}).")
+    String precision;
+
+    @Option(names = "--half", description = "Same as --precision fp16.")
+    boolean half;
+
     @Option(names = "--out", defaultValue = "samples", description = "Output folder (default ${DEFAULT-VALUE}).")
     Path out;
 
@@ -70,6 +78,7 @@ public final class SampleCommand implements Callable<Integer> {
 
     SampleRequest request() {
         SampleRequest base = new SampleRequest(prompts).seed(seed).negativePrompt(negative).imagesPerPrompt(imagesPerPrompt);
+        base.precision(half ? SamplingPrecision.FP16 : SamplingPrecision.parse(precision));
         return SamplingPreset.parse(preset).applyTo(base, scheduler, steps, guidance, eta);
     }
 

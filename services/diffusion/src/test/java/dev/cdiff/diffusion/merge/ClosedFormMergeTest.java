@@ -53,6 +53,37 @@ class ClosedFormMergeTest {
     }
 
     @Test
+    void captionFeaturesWithoutTheTrailingPaddingEqualTheFullLengthEncoding() {
+        try (NDManager m = NDManager.newBaseManager();
+             TrainingModels models = TrainingModels.load(GoldenFolder.tinySd(), m)) {
+            List<String> captions = List.of("a dog", "a photo of a red circle on a blue square", "cat");
+            float[] shortened = ClosedFormMerge.features(models.tokenizer(), models.textEncoder(), captions, null);
+            int len = models.tokenizer().maxLength();
+            int d = models.textEncoder().hiddenSize();
+            long[] ids = new long[captions.size() * len];
+            for (int i = 0; i < captions.size(); i++) {
+                int[] row = models.tokenizer().encode(captions.get(i));
+                for (int j = 0; j < len; j++) {
+                    ids[i * len + j] = row[j];
+                }
+            }
+            float[] full = models.textEncoder().encode(m.create(ids, new ai.djl.ndarray.types.Shape(captions.size(), len)))
+                    .toFloatArray();
+            int p = 0;
+            for (int i = 0; i < captions.size(); i++) {
+                int eos = models.tokenizer().tokenize(captions.get(i)).size() + 1;
+                for (int pos = 1; pos <= eos; pos++) {
+                    for (int k = 0; k < d; k++) {
+                        assertEquals(full[(i * len + pos) * d + k], shortened[p++], 1e-5f,
+                                "caption " + i + " position " + pos);
+                    }
+                }
+            }
+            assertEquals(shortened.length, p, "rows BOS+1..EOS of every caption, nothing else");
+        }
+    }
+
+    @Test
     void mergesTwoConceptsRenumberingTokensAndKeepingBothConstraints() {
         try (NDManager m = NDManager.newBaseManager();
              TrainingModels models = TrainingModels.load(GoldenFolder.tinySd(), m)) {

@@ -1,6 +1,7 @@
 package dev.cdiff.diffusion.tools;
 
 import dev.cdiff.diffusion.pipelines.SampleRequest;
+import dev.cdiff.diffusion.pipelines.SamplingPrecision;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
@@ -36,6 +37,16 @@ class SamplePresetOptionsTest {
         assertEquals(12, tuned.steps());
         assertEquals(7.5f, tuned.guidance());
         assertEquals(0.5f, tuned.eta());
+    }
+
+    @Test
+    void precisionIsFp32UnlessAskedAndBf16IsRefused() {
+        assertEquals(SamplingPrecision.FP32, parse("--model", "m", "a dog").precision());
+        assertEquals(SamplingPrecision.FP16, parse("--model", "m", "--precision", "fp16", "a dog").precision());
+        assertEquals(SamplingPrecision.FP16, parse("--model", "m", "--half", "a dog").precision());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> parse("--model", "m", "--precision", "bf16", "a dog"));
+        assertTrue(e.getMessage().contains("bf16"), e.getMessage());
     }
 
     @Test

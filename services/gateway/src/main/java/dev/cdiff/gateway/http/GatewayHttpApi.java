@@ -1,212 +1,185 @@
 package dev.cdiff.gateway.http;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
 import dev.cdiff.gateway.GatewaySettings;
 import dev.cdiff.gateway.TenantActions;
 import dev.cdiff.gateway.TenantIds;
+import dev.cdiff.gateway.jobs.JobViews;
 import dev.cdiff.gateway.jobs.OrchestratorJobs;
 import dev.cdiff.gateway.keys.ApiKeyStore;
 import dev.cdiff.gateway.links.DownloadLinks;
+import dev.cdiff.platform.health.HealthCheck;
+import dev.cdiff.platform.health.HealthServer;
 import dev.cdiff.platform.store.ArtifactStore;
 import dev.cdiff.platform.store.ObjectSummary;
+import io.javalin.Javalin;
+import io.javalin.config.JavalinConfig;
+import io.javalin.config.RoutesConfig;
+import io.javalin.config.SizeUnit;
+import io.javalin.http.Context;
+import io.javalin.http.HttpResponseException;
+import io.javalin.router.ParsedEndpoint;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.InetSocketAddress;
-import java.net.URLDecoder;
-import java.nio.charset.StandardCharsets;
+import java.io.UncheckedIOException;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 
 /**
- * The public API (JDK HTTP server, JSON). Every {@code /v1} endpoint but downloads needs an API key
+ * The public API on Javalin (Jetty underneath). Every {@code /v1} endpoint but downloads needs an API key
  * ({@code Authorization: Bearer cdk_...} or {@code X-Api-Key: cdk_...}); the tenant is the key's, and a request that
- * names a tenant itself is refused. Endpoints:
- * <ul>
- * <li>{@code GET /v1/whoami}: the key's tenant</li>
- * <li>{@code POST /v1/concepts} (multipart: images, conceptName, classWord, optional initializerWord and caption per
- * image): stores the images under the tenant's prefix and starts a concept job</li>
- * <li>{@code POST /v1/concepts/from-storage} (JSON: conceptName, classWord, initializerWord?, captions?,
- * sourceKeys): a concept job from images already under {@code tenants/<tenant>/}</li>
- * <li>{@code POST /v1/merges} (JSON: jobs, name?, regularizationCaptions?) and {@code POST /v1/samples} (JSON: job?,
- * prompts, negativePrompt?, steps?, guidanceScale?, scheduler?, seed?, imagesPerPrompt?): new jobs over the deltas of
- * the tenant's own finished jobs</li>
- * <li>{@code GET /v1/jobs}, {@code GET /v1/jobs/{id}}, {@code .../events}, {@code .../loss}, {@code .../artifacts}
- * (each artifact with a short-lived download link)</li>
- * <li>{@code GET /v1/downloads?...}: an artifact, for a valid unexpired link (the link is the credential)</li>
- * <li>{@code GET /healthz}</li>
- * </ul>
- * Another tenant's job answers exactly like an unknown one (404), so job ids cannot be probed.
+ * names a tenant itself is refused. The endpoints are described in {@code openapi.yaml}, served at
+ * {@value #OPENAPI_PATH}. Another tenant's job answers exactly like an unknown one (404), so job ids cannot be
+ * probed. Limits come from the server's configuration: JSON bodies from {@code http.maxRequestSize}, uploads from
+ * the multipart config, a stalled body from Jetty's idle timeout; {@link BodyDeadline} bounds a trickled one.
  */
 public final class GatewayHttpApi implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(GatewayHttpApi.class);
-    private static final long MAX_JSON_BYTES = 64 * 1024;
+    public static final String OPENAPI_PATH = "/openapi.yaml";
+    static final long MAX_JSON_BYTES = 64 * 1024;
+    private static final String TENANT = "cdiff.tenant";
 
-    private final HttpServer server;
-    private final ExecutorService executor;
-    private final ScheduledExecutorService watchdog;
+    private final Javalin app;
     private final GatewaySettings settings;
     private final ApiKeyStore keys;
     private final OrchestratorJobs jobs;
     private final DownloadLinks links;
     private final ArtifactStore store;
     private final TenantActions actions;
+    private final BodyDeadline bodyDeadline;
+    private final Map<String, HealthCheck> readiness;
 
+    /**
+     * @param readiness the dependencies that must answer for {@code /health/ready}
+     * @param moreRoutes further routes on the same server (the console)
+     */
     public GatewayHttpApi(GatewaySettings settings, ApiKeyStore keys, OrchestratorJobs jobs, DownloadLinks links,
-                          ArtifactStore store, TenantActions actions) throws IOException {
+                          ArtifactStore store, TenantActions actions, BodyDeadline bodyDeadline,
+                          Map<String, HealthCheck> readiness, Consumer<RoutesConfig> moreRoutes) {
         this.settings = settings;
         this.keys = keys;
         this.jobs = jobs;
         this.links = links;
         this.store = store;
         this.actions = actions;
-        this.server = HttpServer.create(new InetSocketAddress(settings.httpHost(), settings.httpPort()), 64);
-        AtomicInteger threads = new AtomicInteger();
-        // slow clients hold a worker each until their deadline: enough workers that a few cannot starve the rest
-        this.executor = Executors.newFixedThreadPool(16, r -> {
-            Thread t = new Thread(r, "gateway-http-" + threads.incrementAndGet());
-            t.setDaemon(true);
-            return t;
+        this.bodyDeadline = bodyDeadline;
+        this.readiness = Map.copyOf(readiness);
+        this.app = Javalin.create(config -> {
+            configure(config);
+            routes(config.routes);
+            moreRoutes.accept(config.routes);
         });
-        this.watchdog = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "gateway-body-deadline");
-            t.setDaemon(true);
-            return t;
+    }
+
+    private void configure(JavalinConfig config) {
+        config.startup.showJavalinBanner = false;
+        config.http.maxRequestSize = MAX_JSON_BYTES;
+        config.http.prefer405over404 = true;
+        long maxUpload = settings.maxUploadBytes();
+        config.jetty.multipartConfig.maxTotalRequestSize(maxUpload, SizeUnit.BYTES);
+        config.jetty.multipartConfig.maxFileSize(maxUpload, SizeUnit.BYTES);
+        config.jetty.multipartConfig.maxInMemoryFileSize((int) Math.min(maxUpload, 1 << 20), SizeUnit.BYTES);
+        config.jetty.timeoutStatus = 408;
+        // a request whose body stops arriving is ended by the stream's idle timeout
+        config.jetty.modifyHttpConfiguration(http -> {
+            http.setIdleTimeout(settings.bodyTimeout().toMillis());
+            http.setSendServerVersion(false);
         });
-        server.setExecutor(executor);
-        server.createContext("/", this::handle);
+        config.jetty.modifyServer(server -> server.setStopTimeout(1000));
+    }
+
+    private void routes(RoutesConfig r) {
+        r.get("/healthz", ctx -> HttpIo.send(ctx, 200, HttpIo.JSON.createObjectNode().put("status", "ok")));
+        r.get("/health/live", ctx -> health(ctx, Map.of("http", () -> HealthCheck.Result.ok("serving"))));
+        r.get("/health/ready", ctx -> health(ctx, readiness));
+        r.get(OPENAPI_PATH, this::openApi);
+        r.get(DownloadLinks.PATH, this::download);
+        r.before("/v1/*", ctx -> {
+            if (!ctx.path().equals(DownloadLinks.PATH)) {
+                String tenant = authenticate(ctx);
+                refuseTenantField(HttpIo.query(ctx.queryString()).keySet());
+                ctx.attribute(TENANT, tenant);
+            }
+        });
+        r.get("/v1/whoami", ctx -> HttpIo.send(ctx, 200, HttpIo.JSON.createObjectNode().put("tenant", tenant(ctx))));
+        r.post("/v1/concepts", ctx -> HttpIo.send(ctx, 202, actions.uploadConcept(tenant(ctx),
+                MultipartForm.parts(ctx, bodyDeadline, settings.maxUploadBytes()))));
+        r.post("/v1/concepts/from-storage", ctx ->
+                HttpIo.send(ctx, 202, actions.conceptFromStorage(tenant(ctx), jsonBody(ctx))));
+        r.post("/v1/merges", ctx -> HttpIo.send(ctx, 202, actions.merge(tenant(ctx), jsonBody(ctx))));
+        r.post("/v1/samples", ctx -> HttpIo.send(ctx, 202, actions.sample(tenant(ctx), jsonBody(ctx))));
+        r.get("/v1/jobs", ctx -> HttpIo.send(ctx, 200, HttpIo.JSON.createObjectNode().put("tenant", tenant(ctx))
+                .set("jobs", jobs.jobsOf(tenant(ctx)))));
+        r.get("/v1/jobs/{jobId}", ctx -> HttpIo.send(ctx, 200, job(ctx)));
+        r.get("/v1/jobs/{jobId}/events", ctx -> HttpIo.send(ctx, 200, events(job(ctx))));
+        r.get("/v1/jobs/{jobId}/loss", ctx -> HttpIo.send(ctx, 200,
+                JobViews.lossCurve(ctx.pathParam("jobId"), job(ctx))));
+        r.get("/v1/jobs/{jobId}/artifacts", ctx -> HttpIo.send(ctx, 200, JobViews.artifacts(baseUrl(ctx),
+                tenant(ctx), ctx.pathParam("jobId"), job(ctx), links)));
+
+        r.exception(HttpIo.Refusal.class, (e, ctx) -> HttpIo.send(ctx, e));
+        r.exception(OrchestratorJobs.Unavailable.class, (e, ctx) -> {
+            LOG.warn("job query failed: {}", e.getMessage());
+            HttpIo.send(ctx, 503, HttpIo.error("UNAVAILABLE", "job status cannot be read right now; retry later"));
+        });
+        r.exception(HttpResponseException.class, (e, ctx) -> HttpIo.send(ctx, e.getStatus(),
+                HttpIo.error(reasonCode(e.getStatus()), e.getStatus() == 404 ? "no such endpoint: "
+                        + printable(ctx.path()) : printable(e.getMessage()))));
+        r.exception(Exception.class, (e, ctx) -> {
+            LOG.error("request {} {} failed", ctx.method(), ctx.path(), e);
+            HttpIo.send(ctx, 500, HttpIo.error("INTERNAL", "the request failed inside the service; nothing was"
+                    + " started"));
+        });
     }
 
     public void start() {
-        server.start();
-        LOG.info("gateway listening on {}", server.getAddress());
+        app.start(settings.httpHost(), settings.httpPort());
+        LOG.info("gateway listening on {}:{}", settings.httpHost(), port());
     }
 
     public int port() {
-        return server.getAddress().getPort();
+        return app.port();
+    }
+
+    /** Method and path of every HTTP route the server serves (before-handlers excluded). */
+    public List<String> routes() {
+        return app.unsafe.internalRouter.allHttpHandlers().stream().map(p -> p.endpoint)
+                .filter(e -> e.method.isHttpMethod())
+                .map(e -> e.method.name() + " " + e.path).toList();
     }
 
     @Override
     public void close() {
-        server.stop(0);
-        executor.shutdownNow();
-        watchdog.shutdownNow();
+        app.stop();
     }
 
-    private void handle(HttpExchange ex) {
-        // not try-with-resources: that would close the exchange before a catch block could answer on it
-        try {
-            route(ex);
-        } catch (HttpIo.Refusal r) {
-            try {
-                HttpIo.send(ex, r);
-            } catch (IOException e) {
-                LOG.debug("could not send refusal {}: {}", r.reasonCode, e.toString());
-            }
-        } catch (OrchestratorJobs.Unavailable e) {
-            LOG.warn("job query failed: {}", e.getMessage());
-            trySend(ex, 503, HttpIo.error("UNAVAILABLE", "job status cannot be read right now; retry later"));
-        } catch (IOException e) {
-            LOG.debug("request {} {} failed: {}", ex.getRequestMethod(), ex.getRequestURI().getRawPath(), e.toString());
-        } catch (RuntimeException e) {
-            LOG.error("request {} {} failed", ex.getRequestMethod(), ex.getRequestURI().getRawPath(), e);
-            trySend(ex, 500, HttpIo.error("INTERNAL", "the request failed inside the service; nothing was started"));
-        } finally {
-            ex.close();
-        }
+    private static String tenant(Context ctx) {
+        return ctx.attribute(TENANT);
     }
 
-    private static void trySend(HttpExchange ex, int status, JsonNode body) {
-        try {
-            HttpIo.send(ex, status, body);
-        } catch (IOException | RuntimeException e) {
-            LOG.debug("could not answer {}: {}", status, e.toString());
-        }
-    }
-
-    private void route(HttpExchange ex) throws IOException, HttpIo.Refusal, OrchestratorJobs.Unavailable {
-        String path = ex.getRequestURI().getRawPath();
-        String method = ex.getRequestMethod();
-        if (path.equals("/healthz")) {
-            HttpIo.send(ex, 200, HttpIo.JSON.createObjectNode().put("status", "ok"));
-            return;
-        }
-        if (path.equals(DownloadLinks.PATH)) {
-            requireMethod(ex, "GET");
-            download(ex);
-            return;
-        }
-        if (!path.startsWith("/v1/")) {
-            throw new HttpIo.Refusal(404, "NOT_FOUND", "no such endpoint: " + path);
-        }
-        String tenant = authenticate(ex);
-        Map<String, String> query = HttpIo.query(ex.getRequestURI());
-        refuseTenantField(query.keySet());
-        switch (path) {
-            case "/v1/whoami" -> {
-                requireMethod(ex, "GET");
-                HttpIo.send(ex, 200, HttpIo.JSON.createObjectNode().put("tenant", tenant));
-            }
-            case "/v1/concepts" -> {
-                requireMethod(ex, "POST");
-                HttpIo.send(ex, 202, actions.uploadConcept(tenant, multipart(ex)));
-            }
-            case "/v1/concepts/from-storage" -> {
-                requireMethod(ex, "POST");
-                HttpIo.send(ex, 202, actions.conceptFromStorage(tenant, jsonBody(ex)));
-            }
-            case "/v1/merges" -> {
-                requireMethod(ex, "POST");
-                HttpIo.send(ex, 202, actions.merge(tenant, jsonBody(ex)));
-            }
-            case "/v1/samples" -> {
-                requireMethod(ex, "POST");
-                HttpIo.send(ex, 202, actions.sample(tenant, jsonBody(ex)));
-            }
-            case "/v1/jobs", "/v1/jobs/" -> {
-                requireMethod(ex, "GET");
-                HttpIo.send(ex, 200, HttpIo.JSON.createObjectNode().put("tenant", tenant)
-                        .set("jobs", jobs.jobsOf(tenant)));
-            }
-            default -> {
-                if (!path.startsWith("/v1/jobs/")) {
-                    throw new HttpIo.Refusal(404, "NOT_FOUND", "no such endpoint: " + path);
-                }
-                requireMethod(ex, "GET");
-                jobView(ex, tenant, path.substring("/v1/jobs/".length()));
-            }
-        }
-    }
-
-    private String authenticate(HttpExchange ex) throws HttpIo.Refusal {
-        String header = ex.getRequestHeaders().getFirst("Authorization");
+    private String authenticate(Context ctx) throws HttpIo.Refusal {
+        String header = ctx.header("Authorization");
         String presented = null;
         if (header != null && header.regionMatches(true, 0, "Bearer ", 0, 7)) {
             presented = header.substring(7).strip();
-        } else if (ex.getRequestHeaders().getFirst("X-Api-Key") != null) {
-            presented = ex.getRequestHeaders().getFirst("X-Api-Key");
+        } else if (ctx.header("X-Api-Key") != null) {
+            presented = ctx.header("X-Api-Key");
         }
         if (presented == null || presented.isEmpty()) {
-            ex.getResponseHeaders().set("WWW-Authenticate", "Bearer realm=\"cdiff\"");
+            ctx.header("WWW-Authenticate", "Bearer realm=\"cdiff\"");
             throw new HttpIo.Refusal(401, "UNAUTHENTICATED", "an API key is required: send 'Authorization: Bearer"
                     + " cdk_...' (or X-Api-Key)");
         }
         Optional<String> tenant = keys.authenticate(presented);
         if (tenant.isEmpty()) {
-            ex.getResponseHeaders().set("WWW-Authenticate", "Bearer realm=\"cdiff\", error=\"invalid_token\"");
+            ctx.header("WWW-Authenticate", "Bearer realm=\"cdiff\", error=\"invalid_token\"");
             throw new HttpIo.Refusal(401, "UNAUTHENTICATED", "the API key is unknown or revoked");
         }
         return tenant.get();
@@ -223,34 +196,36 @@ public final class GatewayHttpApi implements AutoCloseable {
         }
     }
 
-    private static void requireMethod(HttpExchange ex, String method) throws HttpIo.Refusal {
-        if (!method.equals(ex.getRequestMethod())) {
-            ex.getResponseHeaders().set("Allow", method);
-            throw new HttpIo.Refusal(405, "METHOD_NOT_ALLOWED", "use " + method);
+    /** A declared length over the limit is refused before a byte of the body is read. */
+    static void refuseDeclaredLength(Context ctx, long maxBytes) throws HttpIo.Refusal {
+        String declared = ctx.header("Content-Length");
+        if (declared == null) {
+            return;
+        }
+        try {
+            if (Long.parseLong(declared.strip()) > maxBytes) {
+                throw new HttpIo.Refusal(413, "REQUEST_TOO_LARGE", "the request body exceeds " + maxBytes
+                        + " bytes; send fewer or smaller images", true);
+            }
+        } catch (NumberFormatException e) {
+            throw new HttpIo.Refusal(400, "MALFORMED_REQUEST", "Content-Length is not a number", true);
         }
     }
 
-    private List<MultipartPart> multipart(HttpExchange ex) throws HttpIo.Refusal, IOException {
-        String boundary;
-        try {
-            boundary = MultipartParser.boundary(ex.getRequestHeaders().getFirst("Content-Type"));
-        } catch (MalformedMultipartException e) {
-            throw new HttpIo.Refusal(415, "UNSUPPORTED_MEDIA_TYPE", e.getMessage(), true);
-        }
-        byte[] body = HttpIo.readBody(ex, settings.maxUploadBytes(), settings.bodyTimeout(), watchdog);
-        try {
-            return MultipartParser.parse(body, boundary);
-        } catch (MalformedMultipartException e) {
-            throw new HttpIo.Refusal(400, "MALFORMED_REQUEST", e.getMessage());
-        }
-    }
-
-    private JsonNode jsonBody(HttpExchange ex) throws HttpIo.Refusal, IOException {
-        String type = ex.getRequestHeaders().getFirst("Content-Type");
+    private JsonNode jsonBody(Context ctx) throws Exception {
+        String type = ctx.header("Content-Type");
         if (type == null || !type.toLowerCase(Locale.ROOT).startsWith("application/json")) {
             throw new HttpIo.Refusal(415, "UNSUPPORTED_MEDIA_TYPE", "send application/json", true);
         }
-        byte[] body = HttpIo.readBody(ex, MAX_JSON_BYTES, settings.bodyTimeout(), watchdog);
+        refuseDeclaredLength(ctx, MAX_JSON_BYTES);
+        byte[] body = bodyDeadline.read(ctx, () -> {
+            try {
+                return ctx.bodyAsBytes();
+            } catch (HttpResponseException e) {
+                throw new HttpIo.Refusal(413, "REQUEST_TOO_LARGE", "the request body exceeds " + MAX_JSON_BYTES
+                        + " bytes", true);
+            }
+        });
         JsonNode node;
         try {
             node = HttpIo.JSON.readTree(body);
@@ -264,95 +239,53 @@ public final class GatewayHttpApi implements AutoCloseable {
         return node;
     }
 
-    private void jobView(HttpExchange ex, String tenant, String rest)
-            throws IOException, HttpIo.Refusal, OrchestratorJobs.Unavailable {
-        int slash = rest.indexOf('/');
-        String jobId = URLDecoder.decode(slash < 0 ? rest : rest.substring(0, slash), StandardCharsets.UTF_8);
-        String view = slash < 0 ? "" : rest.substring(slash + 1);
+    private JsonNode job(Context ctx) throws HttpIo.Refusal, OrchestratorJobs.Unavailable {
+        String jobId = ctx.pathParam("jobId");
         if (!TenantIds.isJobId(jobId)) {
             throw new HttpIo.Refusal(404, "NOT_FOUND", "no job " + printable(jobId));
         }
-        JsonNode job = jobs.jobOf(tenant, jobId).orElseThrow(() ->
+        return jobs.jobOf(tenant(ctx), jobId).orElseThrow(() ->
                 new HttpIo.Refusal(404, "NOT_FOUND", "no job " + jobId));
-        switch (view) {
-            case "" -> HttpIo.send(ex, 200, job);
-            case "events" -> {
-                ObjectNode body = HttpIo.JSON.createObjectNode().put("jobId", jobId);
-                body.set("events", job.path("history"));
-                if (job.has("historyDropped")) {
-                    body.set("dropped", job.get("historyDropped"));
-                }
-                if (job.has("eventCounts")) {
-                    body.set("counts", job.get("eventCounts"));
-                }
-                HttpIo.send(ex, 200, body);
-            }
-            case "loss" -> HttpIo.send(ex, 200, lossCurve(jobId, job));
-            case "artifacts" -> HttpIo.send(ex, 200, artifacts(ex, tenant, jobId, job));
-            default -> throw new HttpIo.Refusal(404, "NOT_FOUND", "no such view of a job: " + printable(view));
-        }
     }
 
-    /** The orchestrator's downsampled curve when it keeps one, else the latest report as a one-point curve. */
-    static ObjectNode lossCurve(String jobId, JsonNode job) {
-        ObjectNode body = HttpIo.JSON.createObjectNode().put("jobId", jobId);
-        ArrayNode points = body.putArray("points");
-        JsonNode curve = job.path("lossCurve");
-        if (curve.path("steps").isArray()) {
-            for (int i = 0; i < curve.path("steps").size() && i < curve.path("losses").size(); i++) {
-                points.addObject().put("step", curve.path("steps").get(i).asInt())
-                        .put("loss", curve.path("losses").get(i).asDouble());
-            }
-        } else if (job.path("progress").has("step")) {
-            points.addObject().put("step", job.path("progress").path("step").asInt())
-                    .put("loss", job.path("progress").path("loss").asDouble());
+    private static ObjectNode events(JsonNode job) {
+        ObjectNode body = HttpIo.JSON.createObjectNode().put("jobId", job.path("jobId").asText());
+        body.set("events", job.path("history"));
+        if (job.has("historyDropped")) {
+            body.set("dropped", job.get("historyDropped"));
         }
-        if (job.path("progress").has("totalSteps")) {
-            body.put("totalSteps", job.path("progress").path("totalSteps").asInt());
-        }
-        if (job.path("delta").has("finalLoss")) {
-            body.put("finalLoss", job.path("delta").path("finalLoss").asDouble());
+        if (job.has("eventCounts")) {
+            body.set("counts", job.get("eventCounts"));
         }
         return body;
     }
 
-    private ObjectNode artifacts(HttpExchange ex, String tenant, String jobId, JsonNode job) {
-        ObjectNode body = HttpIo.JSON.createObjectNode().put("jobId", jobId);
-        ArrayNode list = body.putArray("artifacts");
-        job.path("concept").path("images").forEach(a -> addArtifact(ex, tenant, list, "concept-image", a));
-        addArtifact(ex, tenant, list, "delta", job.path("delta").path("artifact"));
-        addArtifact(ex, tenant, list, "merged-delta", job.path("merge").path("merged"));
-        addArtifact(ex, tenant, list, "merge-captions", job.path("merge").path("captionSet"));
-        addArtifact(ex, tenant, list, "merge-diagnostics", job.path("merge").path("diagnostics"));
-        job.path("samples").path("images").forEach(a -> addArtifact(ex, tenant, list, "sample-image", a));
-        return body;
-    }
-
-    private void addArtifact(HttpExchange ex, String tenant, ArrayNode list, String role, JsonNode artifact) {
-        String key = artifact.path("key").asText(null);
-        if (key == null) {
-            return;
-        }
-        // a status that names a key outside the tenant's prefix gets no link: the link would be refused anyway
-        links.issue(tenant, key).ifPresent(link -> {
-            ObjectNode entry = list.addObject().put("role", role).put("key", key);
-            entry.set("sha256", artifact.path("sha256"));
-            entry.set("sizeBytes", artifact.path("sizeBytes"));
-            entry.set("mediaType", artifact.path("mediaType"));
-            entry.put("url", baseUrl(ex) + link.pathAndQuery()).put("expiresAt", link.expires().toString());
-        });
-    }
-
-    private static String baseUrl(HttpExchange ex) {
-        String host = ex.getRequestHeaders().getFirst("Host");
+    private static String baseUrl(Context ctx) {
+        String host = ctx.header("Host");
         if (host == null || !host.matches("[A-Za-z0-9.:\\[\\]-]{1,255}")) {
-            host = ex.getLocalAddress().getHostString() + ":" + ex.getLocalAddress().getPort();
+            host = ctx.req().getLocalAddr() + ":" + ctx.req().getLocalPort();
         }
         return "http://" + host;
     }
 
-    private void download(HttpExchange ex) throws IOException, HttpIo.Refusal {
-        DownloadLinks.Verdict verdict = links.verify(HttpIo.query(ex.getRequestURI()));
+    private void health(Context ctx, Map<String, HealthCheck> checks) {
+        Map.Entry<Boolean, ObjectNode> verdict = HealthServer.evaluate(checks);
+        HttpIo.send(ctx, verdict.getKey() ? 200 : 503, verdict.getValue());
+    }
+
+    private void openApi(Context ctx) {
+        try (InputStream in = GatewayHttpApi.class.getResourceAsStream("/openapi.yaml")) {
+            if (in == null) {
+                throw new IllegalStateException("openapi.yaml is missing from the gateway's jar");
+            }
+            ctx.contentType("application/yaml; charset=utf-8").result(in.readAllBytes());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private void download(Context ctx) throws HttpIo.Refusal {
+        DownloadLinks.Verdict verdict = links.verify(HttpIo.query(ctx.queryString()));
         if (verdict instanceof DownloadLinks.Verdict.Refused refused) {
             throw new HttpIo.Refusal(refused.status(), refused.reasonCode(), refused.reason());
         }
@@ -360,13 +293,12 @@ public final class GatewayHttpApi implements AutoCloseable {
         ObjectSummary stat = store.stat(key).orElseThrow(() ->
                 new HttpIo.Refusal(404, "NOT_FOUND", "the artifact no longer exists"));
         String fileName = key.substring(key.lastIndexOf('/') + 1);
-        ex.getResponseHeaders().set("Content-Type", mediaType(fileName));
-        ex.getResponseHeaders().set("Content-Disposition", "attachment; filename=\"" + fileName + "\"");
-        ex.getResponseHeaders().set("Cache-Control", "private, no-store");
-        ex.sendResponseHeaders(200, stat.sizeBytes() == 0 ? -1 : stat.sizeBytes());
-        try (InputStream in = store.open(key); OutputStream out = ex.getResponseBody()) {
-            in.transferTo(out);
-        }
+        ctx.contentType(mediaType(fileName))
+                .header("Content-Disposition", "attachment; filename=\"" + fileName + "\"")
+                .header("Cache-Control", "private, no-store")
+                .header("X-Content-Type-Options", "nosniff");
+        ctx.res().setContentLengthLong(stat.sizeBytes());
+        ctx.result(store.open(key));
     }
 
     private static String mediaType(String fileName) {
@@ -383,7 +315,21 @@ public final class GatewayHttpApi implements AutoCloseable {
         return "application/octet-stream";
     }
 
-    private static String printable(String value) {
+    private static String reasonCode(int status) {
+        return switch (status) {
+            case 400 -> "MALFORMED_REQUEST";
+            case 404 -> "NOT_FOUND";
+            case 405 -> "METHOD_NOT_ALLOWED";
+            case 408 -> "REQUEST_TIMEOUT";
+            case 413 -> "REQUEST_TOO_LARGE";
+            default -> "HTTP_" + status;
+        };
+    }
+
+    public static String printable(String value) {
+        if (value == null) {
+            return "";
+        }
         StringBuilder sb = new StringBuilder();
         for (int i = 0; i < value.length() && i < 80; i++) {
             char c = value.charAt(i);

@@ -80,8 +80,8 @@ public final class Ops {
         java.util.Arrays.fill(channelShape, 1);
         channelShape[1] = c;
         try (NDArray grouped = x.reshape(n, groups, perGroup);
-             NDArray unitScale = m.ones(new Shape(perGroup));
-             NDArray zeroShift = m.zeros(new Shape(perGroup));
+             NDArray unitScale = m.ones(new Shape(perGroup), x.getDataType());
+             NDArray zeroShift = m.zeros(new Shape(perGroup), x.getDataType());
              NDArray normed = grouped.getNDArrayInternal()
                      .layerNorm(grouped, new Shape(perGroup), unitScale, zeroShift, eps).singletonOrThrow();
              NDArray restored = normed.reshape(s);

@@ -28,8 +28,11 @@ public final class TimestepEmbedding {
 
     /** @param timesteps [B] */
     public NDArray forward(NDArray timesteps) {
-        try (NDArray features = sinusoidal(timesteps, featureDim, flipSinToCos, freqShift);
-             NDArray h = linear1.forward(features);
+        // the features are float32 whatever the weights' type (the sinusoid of t ~ 1000 needs it); cast after
+        ai.djl.ndarray.types.DataType type = linear1.weight().get().getDataType();
+        try (NDArray wide = sinusoidal(timesteps, featureDim, flipSinToCos, freqShift);
+             NDArray features = wide.getDataType() == type ? null : wide.toType(type, false);
+             NDArray h = linear1.forward(features == null ? wide : features);
              NDArray a = Ops.silu(h)) {
             return linear2.forward(a);
         }
