@@ -176,45 +176,80 @@ public final class RegularizationGram {
      * positive ridge the inverse exists; a non-finite result is refused.
      */
     public synchronized DMatrixRMaj regularizedInverse(double ridgeFraction) {
+        try (NDManager m = ComputeDevice.newManager()) {
+            inverseOnEngine(ridgeFraction, m);
+        }
+        return inverse.copy();
+    }
+
+    /**
+     * (G + lambda I)^-1 C^T [d, m] for target features C [m, d], as {@link #regularizedInverse} times C^T but with
+     * the product on the engine: the inverse crosses to the JVM once (to be cached), never to be copied or
+     * multiplied there.
+     */
+    public synchronized DMatrixRMaj solveRegularized(double ridgeFraction, DMatrixRMaj targets) {
+        if (targets.numCols != width) {
+            throw new IllegalArgumentException("target features have width " + targets.numCols
+                    + " but the Gram matrix has width " + width);
+        }
+        try (NDManager m = ComputeDevice.newManager()) {
+            NDArray inv = inverseOnEngine(ridgeFraction, m);
+            NDArray c = m.create(targets.data, new Shape(targets.numRows, width));
+            // (G^-1 C^T) = (C G^-1)^T with G^-1 symmetric: C G^-1 is [m, d] row-major, transposed in the copy below
+            double[] cg = c.matMul(inv).toDoubleArray();
+            DMatrixRMaj result = new DMatrixRMaj(width, targets.numRows);
+            for (int i = 0; i < targets.numRows; i++) {
+                for (int j = 0; j < width; j++) {
+                    result.data[j * targets.numRows + i] = cg[i * width + j];
+                }
+            }
+            return result;
+        }
+    }
+
+    /** The regularised inverse in {@code m}, from the kept copy or computed (and kept) here. */
+    private NDArray inverseOnEngine(double ridgeFraction, NDManager m) {
         if (!(ridgeFraction > 0)) {
             throw new IllegalArgumentException("the cached inverse needs a positive ridge fraction, got " + ridgeFraction);
         }
         if (inverse != null && inverseRidgeFraction == ridgeFraction) {
-            return inverse.copy();
+            return m.create(inverse.data, new Shape(width, width));
         }
-        DMatrixRMaj g = gram();
-        double meanDiag = CommonOps_DDRM.trace(g) / width;
+        if (rows == 0) {
+            throw new IllegalStateException("no regularization features were added");
+        }
+        double meanDiag = trace() / width;
         if (!(meanDiag > 0)) {
             throw new IllegalArgumentException("regularization features are all zero (trace of Gram matrix is "
                     + meanDiag + ")");
         }
         double ridge = ridgeFraction * meanDiag;
-        for (int i = 0; i < width; i++) {
-            g.add(i, i, ridge);
-        }
-        double[] inv;
-        try (NDManager m = ComputeDevice.newManager()) {
-            inv = m.create(g.data, new Shape(width, width)).inverse().toDoubleArray();
-        }
-        for (double v : inv) {
+        NDArray g = m.create(gram.data, new Shape(width, width));
+        g.addi(m.eye(width, width, 0, DataType.FLOAT64).muli(ridge));
+        NDArray inv = g.inverse();
+        // the exact inverse of a symmetric matrix is symmetric; LU leaves round-off asymmetry, averaged away
+        inv = inv.add(inv.transpose()).muli(0.5);
+        double[] values = inv.toDoubleArray();
+        for (double v : values) {
             if (!Double.isFinite(v)) {
                 throw new IllegalStateException("regularization Gram matrix is not invertible even with ridge " + ridge
                         + "; increase ridgeFraction (now " + ridgeFraction + ")");
             }
         }
         DMatrixRMaj result = new DMatrixRMaj(width, width);
-        result.setData(inv);
-        // the exact inverse of a symmetric matrix is symmetric; LU leaves round-off asymmetry, averaged away
-        for (int i = 0; i < width; i++) {
-            for (int j = i + 1; j < width; j++) {
-                double avg = 0.5 * (result.get(i, j) + result.get(j, i));
-                result.set(i, j, avg);
-                result.set(j, i, avg);
-            }
-        }
+        result.setData(values);
         inverse = result;
         inverseRidgeFraction = ridgeFraction;
-        return result.copy();
+        return inv;
+    }
+
+    /** trace(G), without copying G. */
+    public double trace() {
+        double t = 0;
+        for (int i = 0; i < width; i++) {
+            t += gram.data[i * width + i];
+        }
+        return t;
     }
 
     /** Writes G (float64, exact) and its row count as safetensors: tensor {@code gram}, metadata {@code rows}. */
