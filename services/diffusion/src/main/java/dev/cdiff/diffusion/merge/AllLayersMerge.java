@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.nn.core.Linear;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -107,6 +108,10 @@ public final class AllLayersMerge {
             m.attach(tmp);
             NDArray ct = c.transpose();
             ct.attach(tmp);
+            NDArray negC = c.neg();
+            negC.attach(tmp);
+            NDArray mt = m.transpose();
+            mt.attach(tmp);
             List<NDArray> blockCt = new ArrayList<>();
             for (int[] b : blocks) {
                 NDArray cs = ct.get(new NDIndex(":, {}:{}", b[1], b[2]));
@@ -126,17 +131,17 @@ public final class AllLayersMerge {
                     }
                     NDArray vt = parts.size() == 1 ? parts.get(0) : NDArrays.concat(new NDList(parts), 1);
                     vt.attach(layer);
-                    NDArray e = w0.matMul(ct);
+                    // E = V^T - W0 C^T and W = W0 + E M as fused multiply-adds (libtorch's linear is addmm
+                    // for 2-D operands): no separate subtraction or addition pass over the layer
+                    NDArray e = Linear.linear(w0, negC, vt).singletonOrThrow();
                     e.attach(layer);
-                    e = vt.sub(e);
-                    e.attach(layer);
-                    NDArray w = e.matMul(m);
+                    NDArray w = Linear.linear(e, mt, w0).singletonOrThrow();
                     w.attach(layer);
-                    w.addi(w0);
                     if (checkConstraints) {
-                        NDArray residual = w.matMul(ct);
+                        // W C^T - V^T on the stored (rounded) weight itself
+                        NDArray residual = Linear.linear(w, c, vt.neg()).singletonOrThrow();
                         residual.attach(layer);
-                        NDArray max = residual.subi(vt).abs().max();
+                        NDArray max = residual.abs().max();
                         max.attach(tmp);
                         errors.add(max);
                     }

@@ -183,13 +183,6 @@ public final class ClosedFormMerge {
                 float[] rows = features(tokenizer, textEncoder, chunk, null);
                 gram.add(rows, rows.length / d);
             }
-            if (options.ridgeFraction() > 0) {
-                // factorised before storing, so the cache entry carries the inverse and a warm merge skips it too
-                gram.regularizedInverse(options.ridgeFraction());
-            }
-            if (!baseModelDigest.isEmpty()) {
-                options.gramCache().store(gramKey, gram);
-            }
         }
         // target features per token (rows of the concept's phrases)
         List<float[]> targetChunks = new ArrayList<>();
@@ -224,6 +217,10 @@ public final class ClosedFormMerge {
         DMatrixRMaj c = Matrices.fromFloats(cFlat, m, d);
         long t1 = System.currentTimeMillis();
         MergeProjector projector = MergeProjector.build(gram, c, options.ridgeFraction());
+        if (cached.isEmpty() && !baseModelDigest.isEmpty()) {
+            // stored after the solve, so the entry carries the inverse the solve computed and a warm merge skips it
+            options.gramCache().store(gramKey, gram);
+        }
 
         Map<String, LayerWeight> merged = new TreeMap<>();
         double maxErr = 0;

@@ -118,11 +118,8 @@ public final class MergeProjector {
         }
         int[] kept = distinctRows(targetFeatures);
         DMatrixRMaj c = selectRows(targetFeatures, kept);
-        DMatrixRMaj inv = gram.regularizedInverse(ridgeFraction);
-        double ridge = ridgeFraction * CommonOps_DDRM.trace(gram.gram()) / d;
-        DMatrixRMaj ct = CommonOps_DDRM.transpose(c, null);
-        DMatrixRMaj dt = new DMatrixRMaj(d, c.numRows);
-        CommonOps_DDRM.mult(inv, ct, dt);
+        DMatrixRMaj dt = gram.solveRegularized(ridgeFraction, c);
+        double ridge = ridgeFraction * gram.trace() / d;
         return fromSolved(c, kept, dt, ridge);
     }
 

@@ -11,6 +11,8 @@ import org.ejml.dense.row.CommonOps_DDRM;
 import dev.cdiff.diffusion.io.SafeTensors;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -111,8 +113,8 @@ public final class RegularizationGram {
 
     /**
      * Adds chunk^T chunk; every temporary goes to {@code scratch}, the chunk itself is left as it is. G is symmetric,
-     * so only its upper block triangle is multiplied (with the columns split in two halves: three products of a
-     * quarter of the work each instead of four) and the lower block is mirrored in Java.
+     * so only its upper block triangle is multiplied (the columns split in up to four blocks: 10 block products
+     * instead of 16) and the lower blocks are mirrored in Java.
      */
     private void addProduct(NDArray chunk, NDManager scratch) {
         DataType type = backend == Backend.FLOAT64 ? DataType.FLOAT64 : DataType.FLOAT32;
@@ -121,20 +123,32 @@ public final class RegularizationGram {
             c = chunk.toType(type, false);
             c.attach(scratch);
         }
-        int h = width / 2;
-        if (h < 64) {
+        // column blocks of at least 128 (narrower ones lose matmul efficiency): 4 blocks at d = 768, 10 of 16
+        // block products
+        int blocks = Math.max(1, Math.min(4, width / 128));
+        if (blocks == 1) {
             addBlock(c, c, 0, 0, scratch);
         } else {
-            NDArray left = c.get(new NDIndex(":, :{}", h));
-            left.attach(scratch);
-            NDArray right = c.get(new NDIndex(":, {}:", h));
-            right.attach(scratch);
-            addBlock(left, left, 0, 0, scratch);
-            addBlock(left, right, 0, h, scratch);
-            addBlock(right, right, h, h, scratch);
-            for (int i = h; i < width; i++) {
-                for (int j = 0; j < h; j++) {
-                    gram.data[i * width + j] = gram.data[j * width + i];
+            int[] start = new int[blocks + 1];
+            for (int b = 0; b <= blocks; b++) {
+                start[b] = (int) ((long) width * b / blocks);
+            }
+            List<NDArray> cols = new ArrayList<>();
+            for (int b = 0; b < blocks; b++) {
+                NDArray col = c.get(new NDIndex(":, {}:{}", start[b], start[b + 1]));
+                col.attach(scratch);
+                cols.add(col);
+            }
+            for (int bi = 0; bi < blocks; bi++) {
+                for (int bj = bi; bj < blocks; bj++) {
+                    addBlock(cols.get(bi), cols.get(bj), start[bi], start[bj], scratch);
+                }
+            }
+            for (int bi = 1; bi < blocks; bi++) {
+                for (int i = start[bi]; i < start[bi + 1]; i++) {
+                    for (int j = 0; j < start[bi]; j++) {
+                        gram.data[i * width + j] = gram.data[j * width + i];
+                    }
                 }
             }
         }
@@ -176,45 +190,80 @@ public final class RegularizationGram {
      * positive ridge the inverse exists; a non-finite result is refused.
      */
     public synchronized DMatrixRMaj regularizedInverse(double ridgeFraction) {
+        try (NDManager m = ComputeDevice.newManager()) {
+            inverseOnEngine(ridgeFraction, m);
+        }
+        return inverse.copy();
+    }
+
+    /**
+     * (G + lambda I)^-1 C^T [d, m] for target features C [m, d], as {@link #regularizedInverse} times C^T but with
+     * the product on the engine: the inverse crosses to the JVM once (to be cached), never to be copied or
+     * multiplied there.
+     */
+    public synchronized DMatrixRMaj solveRegularized(double ridgeFraction, DMatrixRMaj targets) {
+        if (targets.numCols != width) {
+            throw new IllegalArgumentException("target features have width " + targets.numCols
+                    + " but the Gram matrix has width " + width);
+        }
+        try (NDManager m = ComputeDevice.newManager()) {
+            NDArray inv = inverseOnEngine(ridgeFraction, m);
+            NDArray c = m.create(targets.data, new Shape(targets.numRows, width));
+            // (G^-1 C^T) = (C G^-1)^T with G^-1 symmetric: C G^-1 is [m, d] row-major, transposed in the copy below
+            double[] cg = c.matMul(inv).toDoubleArray();
+            DMatrixRMaj result = new DMatrixRMaj(width, targets.numRows);
+            for (int i = 0; i < targets.numRows; i++) {
+                for (int j = 0; j < width; j++) {
+                    result.data[j * targets.numRows + i] = cg[i * width + j];
+                }
+            }
+            return result;
+        }
+    }
+
+    /** The regularised inverse in {@code m}, from the kept copy or computed (and kept) here. */
+    private NDArray inverseOnEngine(double ridgeFraction, NDManager m) {
         if (!(ridgeFraction > 0)) {
             throw new IllegalArgumentException("the cached inverse needs a positive ridge fraction, got " + ridgeFraction);
         }
         if (inverse != null && inverseRidgeFraction == ridgeFraction) {
-            return inverse.copy();
+            return m.create(inverse.data, new Shape(width, width));
         }
-        DMatrixRMaj g = gram();
-        double meanDiag = CommonOps_DDRM.trace(g) / width;
+        if (rows == 0) {
+            throw new IllegalStateException("no regularization features were added");
+        }
+        double meanDiag = trace() / width;
         if (!(meanDiag > 0)) {
             throw new IllegalArgumentException("regularization features are all zero (trace of Gram matrix is "
                     + meanDiag + ")");
         }
         double ridge = ridgeFraction * meanDiag;
-        for (int i = 0; i < width; i++) {
-            g.add(i, i, ridge);
-        }
-        double[] inv;
-        try (NDManager m = ComputeDevice.newManager()) {
-            inv = m.create(g.data, new Shape(width, width)).inverse().toDoubleArray();
-        }
-        for (double v : inv) {
+        NDArray g = m.create(gram.data, new Shape(width, width));
+        g.addi(m.eye(width, width, 0, DataType.FLOAT64).muli(ridge));
+        NDArray inv = g.inverse();
+        // the exact inverse of a symmetric matrix is symmetric; LU leaves round-off asymmetry, averaged away
+        inv = inv.add(inv.transpose()).muli(0.5);
+        double[] values = inv.toDoubleArray();
+        for (double v : values) {
             if (!Double.isFinite(v)) {
                 throw new IllegalStateException("regularization Gram matrix is not invertible even with ridge " + ridge
                         + "; increase ridgeFraction (now " + ridgeFraction + ")");
             }
         }
         DMatrixRMaj result = new DMatrixRMaj(width, width);
-        result.setData(inv);
-        // the exact inverse of a symmetric matrix is symmetric; LU leaves round-off asymmetry, averaged away
-        for (int i = 0; i < width; i++) {
-            for (int j = i + 1; j < width; j++) {
-                double avg = 0.5 * (result.get(i, j) + result.get(j, i));
-                result.set(i, j, avg);
-                result.set(j, i, avg);
-            }
-        }
+        result.setData(values);
         inverse = result;
         inverseRidgeFraction = ridgeFraction;
-        return result.copy();
+        return inv;
+    }
+
+    /** trace(G), without copying G. */
+    public double trace() {
+        double t = 0;
+        for (int i = 0; i < width; i++) {
+            t += gram.data[i * width + i];
+        }
+        return t;
     }
 
     /** Writes G (float64, exact) and its row count as safetensors: tensor {@code gram}, metadata {@code rows}. */

@@ -69,6 +69,25 @@ class AllLayersMergeTest {
     }
 
     @Test
+    void blockTriangleGramEqualsTheFullProductAcrossChunks() {
+        // wide enough for four column blocks, and not a multiple of four, so the blocks have unequal widths
+        int width = 522;
+        Random rnd = new Random(17);
+        DMatrixRMaj first = MergeProjectorTest.gaussian(rnd, 200, width, 1.0);
+        DMatrixRMaj second = MergeProjectorTest.gaussian(rnd, 150, width, 1.0);
+        RegularizationGram ejml = new RegularizationGram(width, RegularizationGram.Backend.EJML);
+        RegularizationGram blocked = new RegularizationGram(width, RegularizationGram.Backend.FLOAT64);
+        for (DMatrixRMaj chunk : List.of(first, second)) {
+            ejml.add(Matrices.toFloats(chunk), chunk.numRows);
+            blocked.add(Matrices.toFloats(chunk), chunk.numRows);
+        }
+        DMatrixRMaj expected = ejml.gram();
+        assertTrue(CommonOps_DDRM.elementMaxAbs(diff(expected, blocked.gram())) < 1e-9 * 350);
+        assertTrue(CommonOps_DDRM.elementMaxAbs(expected) > 100, "the Gram matrix is not trivially zero");
+        assertEquals(350, blocked.rows());
+    }
+
+    @Test
     void cachedInverseGivesTheCholeskyProjectorAndSurvivesTheCacheFile() throws Exception {
         Random rnd = new Random(13);
         DMatrixRMaj cReg = MergeProjectorTest.gaussian(rnd, 900, D, 1.0);
