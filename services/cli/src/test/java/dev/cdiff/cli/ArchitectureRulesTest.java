@@ -38,6 +38,14 @@ class ArchitectureRulesTest {
     }
 
     @Test
+    void everyHttpServerIsTheOneLibrarysNotTheJdksHandWrittenOne() {
+        // one HTTP layer: limits and timeouts are framework settings, never re-implemented per server
+        noClasses().that().resideInAPackage("dev.cdiff..")
+                .should().dependOnClassesThat().resideInAPackage("com.sun.net.httpserver..")
+                .check(classes);
+    }
+
+    @Test
     void infrastructureKnowsNoMl() {
         noClasses().that().resideInAPackage("dev.cdiff.platform..")
                 .should().dependOnClassesThat().resideInAnyPackage("dev.cdiff.diffusion..", "ai.djl..")

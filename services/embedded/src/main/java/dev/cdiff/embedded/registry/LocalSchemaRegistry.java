@@ -1,23 +1,18 @@
 package dev.cdiff.embedded.registry;
 
-import com.sun.net.httpserver.HttpServer;
 import dev.cdiff.platform.Topics;
+import io.javalin.Javalin;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.util.Map;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A Confluent-compatible Schema Registry (REST API v1, Avro) on 127.0.0.1, storing everything in the compacted
  * {@code _schemas} topic as Confluent does, so it restarts with the same ids and any Confluent client can use it.
- * BACKWARD compatibility by default, overridable per subject.
+ * BACKWARD compatibility by default, overridable per subject. Served by Javalin like the services' own endpoints, so
+ * request size and idle timeouts are the framework's settings.
  *
  * <pre>{@code
  * try (LocalSchemaRegistry registry = LocalSchemaRegistry.start(kafka.bootstrapServers(), 0)) {
@@ -28,14 +23,16 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class LocalSchemaRegistry implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(LocalSchemaRegistry.class);
 
-    private final RegistryLog log;
-    private final HttpServer server;
-    private final ExecutorService workers;
+    /** A schema larger than this could not be stored anyway: it must fit one record of the {@code _schemas} log. */
+    static final long MAX_REQUEST_BYTES = 1024 * 1024;
+    static final long IDLE_TIMEOUT_MILLIS = 30_000;
 
-    private LocalSchemaRegistry(RegistryLog log, HttpServer server, ExecutorService workers) {
+    private final RegistryLog log;
+    private final Javalin server;
+
+    private LocalSchemaRegistry(RegistryLog log, Javalin server) {
         this.log = log;
         this.server = server;
-        this.workers = workers;
     }
 
     /**
@@ -88,37 +85,45 @@ public final class LocalSchemaRegistry implements AutoCloseable {
             throw new IllegalArgumentException("registry port must be 0..65535, got " + port);
         }
         RegistryState state = new RegistryState();
-        HttpServer server = null;
-        ExecutorService workers = null;
+        Javalin server = null;
         try {
             log.start(state::apply);
-            server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 50);
-            AtomicInteger n = new AtomicInteger();
-            workers = Executors.newFixedThreadPool(4, r -> {
-                Thread t = new Thread(r, "local-schema-registry-http-" + n.incrementAndGet());
-                t.setDaemon(true);
-                return t;
-            });
-            server.setExecutor(workers);
             RegistryHttpApi api = new RegistryHttpApi(new RegistryService(log, state));
-            server.createContext("/", writer == null ? api : new WriterAuthentication(api, writer.headerValue()));
-            server.start();
-            LocalSchemaRegistry registry = new LocalSchemaRegistry(log, server, workers);
+            server = Javalin.create(config -> {
+                config.startup.showJavalinBanner = false;
+                config.http.prefer405over404 = true;
+                config.http.maxRequestSize = MAX_REQUEST_BYTES;
+                config.jetty.threadPool = threads();
+                config.jetty.modifyHttpConfiguration(http -> {
+                    http.setSendServerVersion(false);
+                    http.setIdleTimeout(IDLE_TIMEOUT_MILLIS);
+                });
+                // tests stop and restart the registry on the same port: close at once, as the JDK server's stop(0)
+                config.jetty.modifyServer(s -> s.setStopTimeout(0));
+                if (writer != null) {
+                    config.routes.before(new WriterAuthentication(writer.headerValue()));
+                }
+                api.routes(config.routes);
+            });
+            server.start("127.0.0.1", port);
+            LocalSchemaRegistry registry = new LocalSchemaRegistry(log, server);
             LOG.info("local schema registry at {} on {}", registry.url(), log.describe());
             return registry;
-        } catch (IOException | RuntimeException e) {
+        } catch (RuntimeException e) {
             if (server != null) {
-                server.stop(0);
-            }
-            if (workers != null) {
-                workers.shutdownNow();
+                server.stop();
             }
             log.close();
-            if (e instanceof IOException io) {
-                throw new UncheckedIOException("cannot open registry HTTP port " + port + " on 127.0.0.1", io);
-            }
-            throw (RuntimeException) e;
+            throw e;
         }
+    }
+
+    /** A few daemon threads: dev/test infrastructure must never keep a finishing JVM alive. */
+    private static QueuedThreadPool threads() {
+        QueuedThreadPool pool = new QueuedThreadPool(16, 2);
+        pool.setName("local-schema-registry-http");
+        pool.setDaemon(true);
+        return pool;
     }
 
     /** Base URL, e.g. {@code http://127.0.0.1:43211}. */
@@ -127,13 +132,12 @@ public final class LocalSchemaRegistry implements AutoCloseable {
     }
 
     public int port() {
-        return server.getAddress().getPort();
+        return server.port();
     }
 
     @Override
     public void close() {
-        server.stop(0);
-        workers.shutdownNow();
+        server.stop();
         log.close();
     }
 }

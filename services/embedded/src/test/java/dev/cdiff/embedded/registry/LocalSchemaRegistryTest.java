@@ -174,6 +174,21 @@ class LocalSchemaRegistryTest {
     }
 
     @Test
+    void theFrameworksRefusalsAnswerInConfluentsErrorShape() throws Exception {
+        HttpResponse<String> wrongMethod = http("PATCH", "/subjects", null);
+        assertEquals(405, wrongMethod.statusCode());
+        assertEquals(405, JSON.readTree(wrongMethod.body()).get("error_code").asInt());
+        assertEquals(SchemaRegistryClient.CONTENT_TYPE, wrongMethod.headers().firstValue("Content-Type").orElseThrow());
+
+        // the body limit is the server's configuration, checked before the registry parses anything
+        String huge = "{\"schema\": \"" + "x".repeat((int) LocalSchemaRegistry.MAX_REQUEST_BYTES) + "\"}";
+        HttpResponse<String> tooLarge = http("POST", "/subjects/huge-value/versions", huge);
+        assertEquals(413, tooLarge.statusCode());
+        assertEquals(413, JSON.readTree(tooLarge.body()).get("error_code").asInt());
+        assertFalse(client.subjects().contains("huge-value"));
+    }
+
+    @Test
     void softThenPermanentDeleteOfASubject() {
         int id = client.register("gone-value", TrainingProgress.getClassSchema());
         assertError(404, 40405, () -> client.deleteSubject("gone-value", true));
