@@ -108,8 +108,8 @@ final class GatewayAttackStack implements AutoCloseable {
                 .setOutputName("m").setClassSetDigests(List.of(classSetOf(tenant))).build());
         StoredArtifact captions = store.put(tenant, "merge-captions", "a dog\n".getBytes(StandardCharsets.UTF_8),
                 "txt", "text/plain");
-        StoredArtifact diagnostics = store.put(tenant, "merge-diagnostics",
-                ("{\"job\":\"" + jobId + "\"}").getBytes(StandardCharsets.UTF_8), "json", "application/json");
+        StoredArtifact diagnostics = store.put(tenant, "merge-diagnostics", ConsoleScenes.MERGE_DIAGNOSTICS.toJson(),
+                "json", "application/json");
         send(jobId, MergeCompleted.newBuilder().setEventId(UUID.randomUUID().toString()).setTenantId(tenant)
                 .setJobId(jobId).setOccurredAt(Instant.now()).setCausationId(requestId).setMerged(merged.toRef())
                 .setTokens(List.of("<new1>", "<new2>")).setClassWords(List.of("dog", "cat"))
