@@ -415,7 +415,8 @@ public final class ConsolePages {
         StringBuilder rows = new StringBuilder();
         for (JsonNode a : artifacts) {
             String role = a.path("role").asText();
-            if (role.equals("delta") || role.equals("merged-delta") || role.equals("merge-diagnostics")) {
+            if (role.equals("delta") || role.equals("merged-delta") || role.equals("merge-captions")
+                    || role.equals("merge-diagnostics")) {
                 rows.append("<li><a href=\"").append(Html.esc(a.path("url").asText())).append("\">")
                         .append(Html.esc(role)).append("</a> <span class=\"muted\">")
                         .append(Html.esc(a.path("sizeBytes").asText())).append(" bytes, link valid until ")
