@@ -126,6 +126,17 @@ class ConsoleBrowserTest {
         browser.get(s.base + "/console/jobs/" + merge);
         String mergeSection = browser.findElement(By.id("merge")).getText();
         assertTrue(mergeSection.contains("<new1>, <new2>") && mergeSection.contains("dog, cat"), mergeSection);
+        assertTrue(mergeSection.contains("retrieval-corpus"), "where the captions came from: " + mergeSection);
+        List<String> layers = browser.findElements(By.cssSelector("#merge-diagnostics tr.diagnostics-layer")).stream()
+                .map(WebElement::getText).toList();
+        assertEquals(List.of("down0.a0.t0.k 0.813 0.0213 0.00412 2.10e-07 3.40e-07",
+                "down0.a0.t0.v 0.973 0.0248 0.00517 1.90e-07 4.10e-07",
+                "mid.a0.t0.k 1.60 0.0302 0.00733 5.50e-07 2.20e-06",
+                "up1.a2.t0.v 2.38 0.0415 0.0196 8.00e-07 1.37e-01"), layers, "one row per layer of the artifact");
+        assertEquals(List.of("c1 <new1> dog: worst residual 8.00e-07 at up1.a2.t0.v",
+                "c2 <new2> cat: worst residual 1.37e-01 at up1.a2.t0.v"), browser.findElements(
+                By.cssSelector("#merge-concepts li")).stream().map(WebElement::getText).toList());
+        assertEquals("Max regularization drift 0.0196 at up1.a2.t0.v", browser.findElement(By.id("max-drift")).getText());
         shot("5-merge");
 
         browser.findElement(By.linkText("New concept")).click();
@@ -141,7 +152,7 @@ class ConsoleBrowserTest {
         shot("6-upload");
         browser.findElement(By.id("upload-button")).click();
         assertTrue(browser.getCurrentUrl().contains("/console/jobs/"), browser.getCurrentUrl());
-        assertEquals("INGESTING", browser.findElement(By.id("stage")).getText());
+        assertEquals("INGESTING", stageOfNewJob());
         assertTrue(browser.findElement(By.id("job-facts")).getText().contains("luna"));
 
         browser.get(s.base + "/console/jobs/" + finished);
@@ -151,11 +162,25 @@ class ConsoleBrowserTest {
         browser.findElement(By.id("sample-button")).click();
         assertTrue(browser.getCurrentUrl().contains("/console/jobs/"), browser.getCurrentUrl());
         assertFalse(browser.getCurrentUrl().endsWith(finished), "a new sample job");
-        assertEquals("SAMPLING", browser.findElement(By.id("stage")).getText());
+        assertEquals("SAMPLING", stageOfNewJob());
         shot("7-sample-requested");
 
         browser.get(s.base + "/console/jobs");
         assertEquals(5, browser.findElements(By.cssSelector("#jobs tr.job")).size(), "upload and sample added");
+    }
+
+    /**
+     * The stage on the page a form redirected to. The gateway answers once its event is sent; the job page reads the
+     * orchestrator's status, which knows the job when it has consumed that event, so a loaded machine can show
+     * "not found" first: reload until the job is known.
+     */
+    private static String stageOfNewJob() throws InterruptedException {
+        long deadline = System.nanoTime() + java.time.Duration.ofSeconds(60).toNanos();
+        while (browser.findElements(By.id("stage")).isEmpty() && System.nanoTime() < deadline) {
+            Thread.sleep(200);
+            browser.navigate().refresh();
+        }
+        return browser.findElement(By.id("stage")).getText();
     }
 
     private static int polylinePoints() {

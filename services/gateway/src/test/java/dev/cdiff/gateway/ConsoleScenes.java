@@ -1,5 +1,6 @@
 package dev.cdiff.gateway;
 
+import dev.cdiff.diffusion.merge.MergeDiagnostics;
 import dev.cdiff.platform.store.StoredArtifact;
 import dev.cdiff.schemas.events.ArtifactRef;
 import dev.cdiff.schemas.events.ConceptSubmitted;
@@ -26,6 +27,20 @@ import java.util.UUID;
  * retrieval, training and sampling services would send, and with real PNG images in S3: what the console shows.
  */
 final class ConsoleScenes {
+    /**
+     * What the merging service stores for a two-concept merge (the core's class writes the JSON): {@code <new1> dog}
+     * kept on every layer, {@code <new2> cat} partly lost on one up-block layer, which also drifted most.
+     */
+    static final MergeDiagnostics MERGE_DIAGNOSTICS = new MergeDiagnostics(MergeDiagnostics.VERSION,
+            List.of("<new1> dog", "<new2> cat"), 1344, List.of(
+            new MergeDiagnostics.Layer("down_blocks.0.attentions.0.transformer_blocks.0.attn2.to_k.weight", 320, 768,
+                    0.8125, 0.0213, 0.00412, List.of(2.1e-7, 3.4e-7)),
+            new MergeDiagnostics.Layer("down_blocks.0.attentions.0.transformer_blocks.0.attn2.to_v.weight", 320, 768,
+                    0.9731, 0.0248, 0.00517, List.of(1.9e-7, 4.1e-7)),
+            new MergeDiagnostics.Layer("mid_block.attentions.0.transformer_blocks.0.attn2.to_k.weight", 1280, 768,
+                    1.604, 0.0302, 0.00733, List.of(5.5e-7, 2.2e-6)),
+            new MergeDiagnostics.Layer("up_blocks.1.attentions.2.transformer_blocks.0.attn2.to_v.weight", 1280, 768,
+                    2.377, 0.0415, 0.0196, List.of(8.0e-7, 0.137))));
     private final GatewayAttackStack s;
 
     ConsoleScenes(GatewayAttackStack s) {

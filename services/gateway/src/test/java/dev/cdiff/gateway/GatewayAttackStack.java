@@ -108,8 +108,8 @@ final class GatewayAttackStack implements AutoCloseable {
                 .setOutputName("m").setClassSetDigests(List.of(classSetOf(tenant))).build());
         StoredArtifact captions = store.put(tenant, "merge-captions", "a dog\n".getBytes(StandardCharsets.UTF_8),
                 "txt", "text/plain");
-        StoredArtifact diagnostics = store.put(tenant, "merge-diagnostics",
-                ("{\"job\":\"" + jobId + "\"}").getBytes(StandardCharsets.UTF_8), "json", "application/json");
+        StoredArtifact diagnostics = store.put(tenant, "merge-diagnostics", ConsoleScenes.MERGE_DIAGNOSTICS.toJson(),
+                "json", "application/json");
         send(jobId, MergeCompleted.newBuilder().setEventId(UUID.randomUUID().toString()).setTenantId(tenant)
                 .setJobId(jobId).setOccurredAt(Instant.now()).setCausationId(requestId).setMerged(merged.toRef())
                 .setTokens(List.of("<new1>", "<new2>")).setClassWords(List.of("dog", "cat"))
@@ -257,11 +257,26 @@ final class GatewayAttackStack implements AutoCloseable {
     }
 
     @Override
+    /**
+     * Closes every part even when one fails: a gateway whose stop times out on a loaded machine must not leave the
+     * broker running on a temporary directory JUnit then deletes (the broker halts the next test's JVM for it).
+     */
     public void close() {
-        offsets.close();
-        producer.close();
-        gateway.close();
-        orchestrator.close();
-        stack.close();
+        RuntimeException first = null;
+        for (Runnable part : List.<Runnable>of(offsets::close, producer::close, gateway::close, orchestrator::close,
+                stack::close)) {
+            try {
+                part.run();
+            } catch (RuntimeException e) {
+                if (first == null) {
+                    first = e;
+                } else {
+                    first.addSuppressed(e);
+                }
+            }
+        }
+        if (first != null) {
+            throw first;
+        }
     }
 }

@@ -1,22 +1,14 @@
 package dev.cdiff.cli.chaos;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.cdiff.cli.audit.AuditReport;
 import dev.cdiff.cli.audit.JobAuditor;
 import dev.cdiff.cli.client.GatewayClient;
 import dev.cdiff.cli.demo.DemoConcept;
 import dev.cdiff.cli.events.EventWatcher;
-import dev.cdiff.cli.events.ObservedEvent;
 import dev.cdiff.cli.model.DemoBaseModel;
-import dev.cdiff.cli.stack.AllInOne;
 import dev.cdiff.cli.stack.PipelineService;
 import dev.cdiff.cli.stack.StackProfile;
 import dev.cdiff.embedded.StackComponent;
-import dev.cdiff.platform.audit.EventLog;
-import dev.cdiff.platform.config.ServiceConfig;
-import dev.cdiff.platform.scratch.ScratchFolders;
-import dev.cdiff.platform.store.ArtifactStore;
-import org.apache.avro.generic.GenericRecord;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -124,14 +116,12 @@ public final class ChaosRun {
 
     private static final Duration READY_TIMEOUT = Duration.ofMinutes(4);
     private static final int FIRST_CHECKPOINT_STEP = 3;
-    private static final Set<String> FAILURE_EVENTS = Set.of("JobFailed", "TrainingFailed", "ConceptRejected");
 
     private final Options options;
     private final PrintStream out;
     private final List<String> problems = new CopyOnWriteArrayList<>();
     private final List<String> outages = new CopyOnWriteArrayList<>();
     private final AtomicInteger kills = new AtomicInteger();
-    private final AtomicInteger resumedTrainings = new AtomicInteger();
     private final AtomicLong lastTrainingProgressNanos = new AtomicLong();
 
     private ChaosRun(Options options, PrintStream out) {
@@ -216,16 +206,16 @@ public final class ChaosRun {
                 }
             }
             lost += options.jobs() - jobs.size();
-            int[] redelivered = new int[1];
-            Set<String> duplicatedJobs = new HashSet<>(checkEvents(stack, jobs, redelivered));
-            duplicatedJobs.addAll(checkTenantLists(stack, jobs, tenants));
-            awaitArchived(stack, jobs, finals, deadline);
+            ExactlyOnceCheck.Result once = new ExactlyOnceCheck(problems).check(stack, jobs, tenants);
+            FaultFreeReplay replay = new FaultFreeReplay(options, out, problems);
+            replay.awaitArchived(stack, jobs, finals, deadline);
             int unexpected = stack.all().stream().mapToInt(SupervisedProcess::unexpectedExits).sum();
             stack.stopServices();
-            int digestsEqual = compareWithFaultFree(stack, model, jobs, finals);
+            int digestsEqual = replay.compare(stack, model, jobs, finals);
             ChaosFigures figures = new ChaosFigures(options.jobs(), options.tenants(), kills.get(), List.copyOf(outages),
                     unexpected, Duration.ofNanos(System.nanoTime() - start), completed, failed, lost,
-                    duplicatedJobs.size(), digestsEqual, redelivered[0], resumedTrainings.get(), List.copyOf(problems));
+                    once.duplicatedJobs().size(), digestsEqual, once.redelivered(), once.resumedTrainings(),
+                    List.copyOf(problems));
             return figures;
         } finally {
             try {
@@ -442,164 +432,5 @@ public final class ChaosRun {
             Thread.sleep(1000);
         }
         return latest;
-    }
-
-    /**
-     * Reads the whole bus as an operator: each job must have exactly one TrainingCompleted and one SamplesGenerated
-     * (by event id; a record written twice with the same id is a redelivery the consumers deduplicate), one delta,
-     * and no failure event. Returns the jobs that were duplicated.
-     */
-    private Set<String> checkEvents(ChaosStack stack, List<SubmittedJob> jobs, int[] redelivered) throws Exception {
-        Set<String> duplicated = new HashSet<>();
-        try (EventWatcher all = EventWatcher.start(stack.operatorEndpoints(), true)) {
-            all.awaitCaughtUp(Duration.ofMinutes(2));
-            for (SubmittedJob j : jobs) {
-                List<ObservedEvent> events = all.eventsOf(j.jobId());
-                Map<String, Set<String>> idsByType = new HashMap<>();
-                Map<String, Integer> recordsByType = new HashMap<>();
-                Set<String> deltaKeys = new HashSet<>();
-                Map<Object, Integer> progressSteps = new HashMap<>();
-                for (ObservedEvent e : events) {
-                    if (e.value() == null) {
-                        problems.add("job " + j.jobId() + ": undecodable record at " + e.topic() + "/"
-                                + e.partition() + "@" + e.offset() + ": " + e.error());
-                        continue;
-                    }
-                    idsByType.computeIfAbsent(e.type(), k -> new HashSet<>()).add(e.eventId());
-                    recordsByType.merge(e.type(), 1, Integer::sum);
-                    if ("TrainingProgress".equals(e.type())) {
-                        progressSteps.merge(e.field("step"), 1, Integer::sum);
-                    }
-                    if ("TrainingCompleted".equals(e.type()) && e.field("delta") instanceof GenericRecord d) {
-                        deltaKeys.add(String.valueOf(d.get("key")));
-                    }
-                    if (FAILURE_EVENTS.contains(e.type())) {
-                        problems.add("job " + j.jobId() + ": " + e.type() + " " + e.value());
-                    }
-                }
-                for (String type : List.of("ConceptSubmitted", "TrainingCompleted", "SamplesGenerated")) {
-                    int ids = idsByType.getOrDefault(type, Set.of()).size();
-                    if (ids != 1) {
-                        problems.add("job " + j.jobId() + ": " + ids + " " + type + " events (distinct ids), want 1");
-                        if (ids > 1) {
-                            duplicated.add(j.jobId());
-                        }
-                    }
-                    redelivered[0] += recordsByType.getOrDefault(type, 0) - ids;
-                }
-                if (progressSteps.values().stream().anyMatch(n -> n > 1)) {
-                    // a step reported twice: a run stopped (killed or revoked) and another resumed it
-                    resumedTrainings.incrementAndGet();
-                }
-                if (deltaKeys.size() > 1) {
-                    problems.add("job " + j.jobId() + ": " + deltaKeys.size() + " different deltas " + deltaKeys);
-                    duplicated.add(j.jobId());
-                }
-            }
-        }
-        return duplicated;
-    }
-
-    /** Each tenant sees each of its submissions exactly once, and none of another tenant's. */
-    private Set<String> checkTenantLists(ChaosStack stack, List<SubmittedJob> jobs, List<String> tenants)
-            throws Exception {
-        Set<String> duplicated = new HashSet<>();
-        for (String tenant : tenants) {
-            JsonNode list = stack.client(tenant).jobs().path("jobs");
-            Map<String, List<String>> byName = new HashMap<>();
-            for (JsonNode job : list) {
-                byName.computeIfAbsent(job.path("concept").path("conceptName").asText(), k -> new ArrayList<>())
-                        .add(job.path("jobId").asText());
-            }
-            for (SubmittedJob j : jobs) {
-                List<String> ids = byName.getOrDefault(j.conceptName(), List.of());
-                if (!j.tenant().equals(tenant)) {
-                    if (!ids.isEmpty()) {
-                        problems.add("tenant " + tenant + " sees " + j.conceptName() + " of tenant " + j.tenant());
-                    }
-                    continue;
-                }
-                if (ids.size() != 1 || !ids.contains(j.jobId())) {
-                    problems.add("tenant " + tenant + " has jobs " + ids + " for " + j.conceptName()
-                            + ", want exactly [" + j.jobId() + "]");
-                    if (ids.size() > 1) {
-                        duplicated.add(j.jobId());
-                    }
-                }
-            }
-        }
-        return duplicated;
-    }
-
-    /** The audit reads the archiver's log in S3: give the (restarted) archiver time to catch up first. */
-    private void awaitArchived(ChaosStack stack, List<SubmittedJob> jobs, Map<String, JsonNode> finals,
-                               long deadline) throws InterruptedException {
-        ArtifactStore store = ArtifactStore.fromConfig(ServiceConfig.of(stack.sharedEndpoints())
-                .with(ServiceConfig.SERVICE_NAME, "chaos-check"));
-        EventLog log = new EventLog(store);
-        for (SubmittedJob j : jobs) {
-            if (finals.get(j.jobId()) == null || !"DONE".equals(finals.get(j.jobId()).path("stage").asText())) {
-                continue;
-            }
-            boolean archived = false;
-            while (!archived && System.nanoTime() < deadline) {
-                try {
-                    archived = log.tenantOf(j.jobId()).map(t -> log.read(t, j.jobId()).events().stream()
-                            .anyMatch(e -> e.type().equals("SamplesGenerated"))).orElse(false);
-                } catch (RuntimeException e) {
-                    archived = false;
-                }
-                if (!archived) {
-                    Thread.sleep(500);
-                }
-            }
-            if (!archived) {
-                problems.add("job " + j.jobId() + ": the archiver never archived its SamplesGenerated");
-            }
-        }
-    }
-
-    /**
-     * The same jobs without faults: each finished job re-derived from its recorded inputs in this process (class
-     * set, training, samples) by the audit's replay, and compared digest for digest with what the faulted run
-     * stored. Returns how many jobs matched bit for bit.
-     */
-    private int compareWithFaultFree(ChaosStack stack, Path model, List<SubmittedJob> jobs,
-                                     Map<String, JsonNode> finals) throws IOException {
-        AllInOne.Options allInOne = AllInOne.Options.defaults(options.workspace().toAbsolutePath())
-                .withSettings(options.settings());
-        ServiceConfig retrieval = AllInOne.serviceConfig(allInOne, stack.sharedEndpoints(), PipelineService.RETRIEVAL,
-                model);
-        ArtifactStore store = ArtifactStore.fromConfig(retrieval);
-        Path scratch = Files.createDirectories(options.workspace().toAbsolutePath().resolve("audit"));
-        Path work = Files.createTempDirectory(scratch, "chaos-");
-        int equal = 0;
-        try {
-            JobAuditor auditor = new JobAuditor(store, model, retrieval, work);
-            for (SubmittedJob j : jobs) {
-                JsonNode status = finals.get(j.jobId());
-                if (status == null || !"DONE".equals(status.path("stage").asText())) {
-                    continue;
-                }
-                AuditReport report = auditor.audit(j.jobId());
-                boolean deltaChecked = report.artifacts().stream().anyMatch(c -> c.stage().equals("training"));
-                if (report.passed() && report.sameBackend() && deltaChecked) {
-                    equal++;
-                } else {
-                    List<String> differing = report.artifacts().stream().filter(c -> !c.matches())
-                            .map(c -> c.stage() + " " + c.artifact() + " (" + (c.rederived() == null ? c.note()
-                                    : "max abs diff " + c.maxAbsDiff()) + ")").toList();
-                    problems.add("job " + j.jobId() + " differs from its fault-free run: " + differing
-                            + (report.chainProblems().isEmpty() ? "" : " chain: " + report.chainProblems())
-                            + (report.sameBackend() ? "" : " (backend " + report.recordedBackend() + " vs "
-                            + report.currentBackend() + ")"));
-                }
-                out.println("  fault-free re-run of " + j.jobId() + ": " + (report.passed() ? "bit-identical"
-                        : "DIFFERS"));
-            }
-        } finally {
-            ScratchFolders.delete(work);
-        }
-        return equal;
     }
 }

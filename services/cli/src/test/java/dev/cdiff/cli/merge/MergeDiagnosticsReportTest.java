@@ -1,6 +1,7 @@
 package dev.cdiff.cli.merge;
 
 import dev.cdiff.diffusion.merge.MergeDiagnostics;
+import dev.cdiff.platform.diagnostics.MergeDiagnosticsTable;
 import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayOutputStream;
@@ -13,6 +14,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class MergeDiagnosticsReportTest {
 
+    /** The core writes the JSON, the shared table reads it: the two agree on its fields. */
     @Test
     void printsOneRowPerLayerAndTheWorstLayerOfEachConcept() {
         MergeDiagnostics d = new MergeDiagnostics(1, List.of("<new1> circle", "<new2> square"), 300, List.of(
@@ -21,7 +23,7 @@ class MergeDiagnosticsReportTest {
                 new MergeDiagnostics.Layer("mid_block.attentions.0.transformer_blocks.0.attn2.to_v.weight", 4, 8,
                         0.7, 0.2, 0.04, List.of(3e-8, 0.01))));
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        MergeDiagnosticsReport.print(d, new PrintStream(bytes, true, StandardCharsets.UTF_8));
+        MergeDiagnosticsReport.print(MergeDiagnosticsTable.parse(d.toJson()), new PrintStream(bytes, true, StandardCharsets.UTF_8));
         String text = bytes.toString(StandardCharsets.UTF_8);
         assertTrue(text.contains("down0.a0.t0.k") && text.contains("mid.a0.t0.v"), text);
         assertTrue(text.contains("c1 <new1> circle: worst residual 3.00e-08 at mid.a0.t0.v"), text);
@@ -32,6 +34,6 @@ class MergeDiagnosticsReportTest {
     @Test
     void shortensDiffusersLayerNames() {
         assertEquals("up1.a2.t0.v",
-                MergeDiagnosticsReport.shortName("up_blocks.1.attentions.2.transformer_blocks.0.attn2.to_v.weight"));
+                MergeDiagnosticsTable.shortName("up_blocks.1.attentions.2.transformer_blocks.0.attn2.to_v.weight"));
     }
 }

@@ -13,6 +13,7 @@ import dev.cdiff.gateway.jobs.JobViews;
 import dev.cdiff.gateway.jobs.OrchestratorJobs;
 import dev.cdiff.gateway.keys.ApiKeyStore;
 import dev.cdiff.gateway.links.DownloadLinks;
+import dev.cdiff.platform.diagnostics.MergeDiagnosticsTable;
 import dev.cdiff.platform.store.ArtifactStore;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
@@ -42,7 +43,6 @@ public final class ConsolePages {
     static final String CSP = "default-src 'self'; img-src 'self'; style-src 'self'; form-action 'self';"
             + " frame-ancestors 'none'; base-uri 'none'";
     private static final long MAX_FORM_BYTES = 8192;
-    private static final long MAX_DIAGNOSTICS_BYTES = 256 * 1024;
 
     private final ApiKeyStore keys;
     private final OrchestratorJobs jobs;
@@ -329,84 +329,94 @@ public final class ConsolePages {
         }
     }
 
-    /** The merge's inputs and outputs; its diagnostics artifact (per-layer residuals) when the merge wrote one. */
+    /**
+     * The merge's inputs, its regularization caption set and its diagnostics artifact: one row per cross-attention
+     * layer (change, drift, constraint residual per concept), the worst residual of each concept and the largest drift.
+     */
     private void merge(StringBuilder b, Session s, JsonNode job, JsonNode artifacts) {
         JsonNode merge = job.path("merge");
         if (merge.isMissingNode()) {
             return;
         }
-        b.append("<section id=\"merge\"><h2>Merge</h2><dl class=\"facts\">");
+        b.append("<section id=\"merge\"><h2>Merge</h2><dl class=\"facts\" id=\"merge-facts\">");
         fact(b, "Output name", merge.path("outputName").asText(null));
         fact(b, "Tokens", join(merge.path("tokens")));
         fact(b, "Class words", join(merge.path("classWords")));
-        fact(b, "Regularization captions", merge.path("regularizationCaptions").asText(null));
+        fact(b, "Regularization captions requested", merge.path("regularizationCaptions").asText(null));
+        fact(b, "Caption source", merge.path("captionSource").asText(null));
+        fact(b, "Captions used", merge.path("captionCount").asText(null));
+        fact(b, "Caption set (sha256)", merge.path("captionSet").path("sha256").asText(null));
+        fact(b, "Class sets (sha256)", join(merge.path("classSetDigests")));
         fact(b, "Source deltas (sha256)", join(merge.path("sourceDigests")));
         fact(b, "Duration (ms)", merge.path("durationMillis").asText(null));
         b.append("</dl>");
-        JsonNode diagnostics = merge.path("diagnostics");
-        String key = diagnostics.path("key").asText(null);
+        String key = merge.path("diagnostics").path("key").asText(null);
         if (key != null && TenantIds.isKeyOf(s.tenant(), key)) {
-            b.append("<h3>Diagnostics</h3>").append(diagnosticsTable(key));
-        } else if (diagnostics.isObject()) {
-            b.append("<h3>Diagnostics</h3>").append(jsonTable(diagnostics, 0));
+            b.append("<h3>Diagnostics</h3>").append(diagnostics(key));
         } else {
-            b.append("<p class=\"muted\" id=\"no-diagnostics\">This merge reported no diagnostics; the constraint")
-                    .append(" kept the outputs of the listed tokens and class words.</p>");
+            b.append("<p class=\"muted\" id=\"no-diagnostics\">This merge reported no diagnostics.</p>");
         }
         b.append("</section>");
     }
 
-    private String diagnosticsTable(String key) {
+    private String diagnostics(String key) {
+        MergeDiagnosticsTable table;
         try {
             var stat = store.stat(key).orElse(null);
-            if (stat == null || stat.sizeBytes() > MAX_DIAGNOSTICS_BYTES) {
-                return "<p class=\"muted\">The diagnostics are too large to show; download them below.</p>";
+            if (stat == null) {
+                return "<p class=\"muted\" id=\"no-diagnostics\">The diagnostics are no longer stored.</p>";
+            }
+            if (stat.sizeBytes() > MergeDiagnosticsTable.MAX_BYTES) {
+                return "<p class=\"muted\" id=\"no-diagnostics\">The diagnostics are too large to show; download"
+                        + " them below.</p>";
             }
             try (InputStream in = store.open(key)) {
-                return jsonTable(HttpIo.JSON.readTree(in.readAllBytes()), 0);
+                table = MergeDiagnosticsTable.parse(in.readNBytes((int) MergeDiagnosticsTable.MAX_BYTES + 1));
             }
         } catch (IOException | RuntimeException e) {
             LOG.warn("console: merge diagnostics {} unreadable: {}", key, e.toString());
-            return "<p class=\"muted\">The diagnostics could not be read.</p>";
+            return "<p class=\"muted\" id=\"no-diagnostics\">The diagnostics could not be read.</p>";
         }
+        return diagnosticsHtml(table);
     }
 
-    /** Any JSON as nested tables, bounded in depth and rows; every value escaped. */
-    static String jsonTable(JsonNode node, int depth) {
-        if (node == null || node.isNull() || node.isMissingNode()) {
-            return "";
+    static String diagnosticsHtml(MergeDiagnosticsTable t) {
+        StringBuilder h = new StringBuilder("<p class=\"muted\">Residual: relative error of the merged layer on a")
+                .append(" concept's own target tokens (near 0: the merge kept the concept). Drift: how far the layer")
+                .append(" moved on the ").append(t.regularizationRows()).append(" regularization caption token rows,")
+                .append(" relative to the base model.</p><ol class=\"concepts\" id=\"merge-concepts\">");
+        for (MergeDiagnosticsTable.Worst w : t.worstPerConcept()) {
+            h.append("<li class=\"concept-worst\">").append(Html.esc(w.column())).append(" <b>")
+                    .append(Html.esc(w.concept())).append("</b>: worst residual <span class=\"num\">")
+                    .append(Html.esc(MergeDiagnosticsTable.residual(w.residual()))).append("</span>")
+                    .append(w.layer().isEmpty() ? "" : " at " + Html.esc(MergeDiagnosticsTable.shortName(w.layer())))
+                    .append("</li>");
         }
-        if (!node.isContainerNode()) {
-            return Html.esc(node.asText());
+        h.append("</ol>");
+        t.maxDrift().ifPresent(r -> h.append("<p id=\"max-drift\">Max regularization drift <b>")
+                .append(Html.esc(MergeDiagnosticsTable.number(r.drift()))).append("</b> at ")
+                .append(Html.esc(r.shortLayer())).append("</p>"));
+        h.append("<table class=\"diagnostics\" id=\"merge-diagnostics\"><thead><tr>");
+        t.header().forEach(c -> h.append("<th>").append(Html.esc(c)).append("</th>"));
+        h.append("</tr></thead><tbody>");
+        for (MergeDiagnosticsTable.Row r : t.rows()) {
+            List<String> cells = r.cells();
+            h.append("<tr class=\"diagnostics-layer\"><td title=\"").append(Html.esc(r.layer())).append("\">")
+                    .append(Html.esc(cells.get(0))).append("</td>");
+            cells.subList(1, cells.size()).forEach(c -> h.append("<td class=\"num\">").append(Html.esc(c))
+                    .append("</td>"));
+            h.append("</tr>");
         }
-        if (depth > 3) {
-            return "…";
-        }
-        StringBuilder t = new StringBuilder("<table class=\"json\">");
-        int rows = 0;
-        if (node.isObject()) {
-            var fields = node.fields();
-            while (fields.hasNext() && rows++ < 200) {
-                var f = fields.next();
-                t.append("<tr><th>").append(Html.esc(f.getKey())).append("</th><td>")
-                        .append(jsonTable(f.getValue(), depth + 1)).append("</td></tr>");
-            }
-        } else {
-            for (JsonNode e : node) {
-                if (rows++ >= 200) {
-                    break;
-                }
-                t.append("<tr><td>").append(jsonTable(e, depth + 1)).append("</td></tr>");
-            }
-        }
-        return t.append("</table>").toString();
+        return h.append("</tbody></table><p class=\"muted\" id=\"presence\">Per-concept presence in samples is not")
+                .append(" measured by the merge; sample the merged model to compare.</p>").toString();
     }
 
     private static void downloads(StringBuilder b, JsonNode artifacts) {
         StringBuilder rows = new StringBuilder();
         for (JsonNode a : artifacts) {
             String role = a.path("role").asText();
-            if (role.equals("delta") || role.equals("merged-delta") || role.equals("merge-diagnostics")) {
+            if (role.equals("delta") || role.equals("merged-delta") || role.equals("merge-captions")
+                    || role.equals("merge-diagnostics")) {
                 rows.append("<li><a href=\"").append(Html.esc(a.path("url").asText())).append("\">")
                         .append(Html.esc(role)).append("</a> <span class=\"muted\">")
                         .append(Html.esc(a.path("sizeBytes").asText())).append(" bytes, link valid until ")
