@@ -131,6 +131,12 @@ public final class AllInOne implements AutoCloseable {
             // the orchestrator's job endpoint is internal: only the gateway gets this run's token
             Map<String, String> internal = new LinkedHashMap<>();
             internal.put("ORCHESTRATOR_HTTP_TOKEN", randomToken());
+            if (options.baseModel() == null && options.services().contains(PipelineService.RETRIEVAL)) {
+                // the demo model's own world as the regularization corpus: class sets are retrieved, not generated
+                progress.accept("toy corpus");
+                ToyCorpusSeed.ensure(ws, serviceConfig(options, stack, PipelineService.RETRIEVAL, model),
+                        toyCorpusImages(options));
+            }
             // the gateway last: a request is accepted only once every service downstream of it is in its group
             for (PipelineService service : startOrder()) {
                 if (!options.services().contains(service)) {
@@ -157,6 +163,16 @@ public final class AllInOne implements AutoCloseable {
             stack.close();
             lock.close();
             throw e;
+        }
+    }
+
+    private static int toyCorpusImages(Options options) {
+        String value = options.settings().get(ToyCorpusSeed.IMAGES_SETTING);
+        try {
+            return value == null ? ToyCorpusSeed.DEFAULT_IMAGES : Integer.parseInt(value.strip());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(ToyCorpusSeed.IMAGES_SETTING + " must be a whole number, got '"
+                    + value + "'", e);
         }
     }
 

@@ -24,6 +24,11 @@ public final class StackProfile {
         s.put("RETRIEVAL_GENERATION_STEPS", "4");
         s.put("RETRIEVAL_GENERATION_SIDE", Integer.toString(imageSize));
         s.put("ORCHESTRATOR_REGULARIZATION_MAX_IMAGES", "8");
+        // the toy text encoder was trained as diffusion conditioning, not contrastively: its caption space is
+        // compressed and "photo of a square" is above 0.85 to no toy caption at all (0.76 at best, ten at 0.7 among
+        // the seeded thousand), so the paper's LAION threshold would leave the class sets generated
+        s.put("ORCHESTRATOR_REGULARIZATION_MIN_SIMILARITY", "0.7");
+        s.put(ToyCorpusSeed.IMAGES_SETTING, Integer.toString(ToyCorpusSeed.DEFAULT_IMAGES));
         s.put("ORCHESTRATOR_TRAINING_STEPS", "30");
         // twice the single-concept steps, as the paper's 500 to 250: each concept gets half of every batch
         s.put("ORCHESTRATOR_TRAINING_JOINT_STEPS", "60");
@@ -55,6 +60,8 @@ public final class StackProfile {
         s.put("RETRIEVAL_MIN_IMAGES", "2");
         s.put("RETRIEVAL_GENERATION_STEPS", "1");
         s.put("ORCHESTRATOR_REGULARIZATION_MAX_IMAGES", "2");
+        // enough captions near each class prompt for two-image class sets, at a fifth of the seeding time
+        s.put(ToyCorpusSeed.IMAGES_SETTING, "200");
         s.put("ORCHESTRATOR_TRAINING_STEPS", "3");
         s.put("ORCHESTRATOR_TRAINING_JOINT_STEPS", "4");
         s.put("ORCHESTRATOR_TRAINING_PROGRESS_EVERY_STEPS", "1");

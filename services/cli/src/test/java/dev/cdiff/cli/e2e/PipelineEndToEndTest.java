@@ -13,6 +13,7 @@ import dev.cdiff.cli.stack.Endpoints;
 import dev.cdiff.cli.stack.PipelineService;
 import dev.cdiff.cli.stack.StackProfile;
 import dev.cdiff.platform.Topics;
+import dev.cdiff.platform.corpus.SharedCorpus;
 import dev.cdiff.platform.store.ArtifactStore;
 import dev.cdiff.platform.store.Sha256;
 import dev.cdiff.schemas.events.ArtifactRef;
@@ -131,6 +132,11 @@ class PipelineEndToEndTest {
         assertEquals(dev.cdiff.cli.model.DemoBaseModel.imageSize(),
                 ((GenericRecord) trainRequested.field("options")).get("resolution"), "training at the model's own side");
         assertFalse(((List<?>) regReady.field("images")).isEmpty(), "regularization images were found or made");
+        // the stack seeded the toy world's captioned corpus: the class set is real images, none generated
+        assertEquals("RETRIEVED", String.valueOf(regReady.field("origin")), "the class set comes from the corpus");
+        for (ArtifactRef image : dev.cdiff.cli.events.ArtifactRefs.listFromRecord(regReady.field("images"))) {
+            assertTrue(image.getKey().startsWith(SharedCorpus.IMAGES), image.getKey() + " is a corpus image");
+        }
 
         ArtifactStore store = ArtifactStore.fromConfig(endpoints.serviceConfig("e2e-test"));
         ArtifactRef delta = dev.cdiff.cli.events.ArtifactRefs.fromRecord(trained.field("delta"));
@@ -172,6 +178,8 @@ class PipelineEndToEndTest {
         ObservedEvent mergeCompleted = r.events().stream().filter(e -> "MergeCompleted".equals(e.type()))
                 .findFirst().orElseThrow();
         assertEquals(mergeCompleted.eventId(), mergedSample.causationId());
+        assertEquals("retrieval-corpus", String.valueOf(mergeCompleted.field("regularizationCaptionSource")),
+                "the merge is constrained by the seeded corpus's captions, not the template fallback");
     }
 
     @Test
@@ -229,10 +237,15 @@ class PipelineEndToEndTest {
     void restartOnTheSameWorkspaceKeepsEventsJobsAndTheBaseModel() throws Exception {
         Path marker = DemoBaseModel.folder(workspace).resolve("model_index.json");
         FileTime modelTime = Files.getLastModifiedTime(marker);
+        SharedCorpus corpus = new SharedCorpus(ArtifactStore.fromConfig(stack.endpoints().serviceConfig("e2e-test")));
+        List<String> seeded = corpus.entryIds();
+        assertEquals(200, seeded.size(), "the test profile's toy corpus");
         stack.close();
         stack = null;
         stack = AllInOne.start(options());
         assertEquals(modelTime, Files.getLastModifiedTime(marker), "the base model is made once per workspace");
+        assertEquals(seeded, new SharedCorpus(ArtifactStore.fromConfig(stack.endpoints().serviceConfig("e2e-test")))
+                .entryIds(), "a corpus already present is left as it is");
         Endpoints endpoints = stack.endpoints();
         try (EventWatcher watcher = EventWatcher.start(endpoints, true)) {
             watcher.awaitCaughtUp(Duration.ofSeconds(60));
