@@ -1,18 +1,14 @@
 package dev.cdiff.cli.model;
 
+import dev.cdiff.cli.stack.CompletedFolder;
 import dev.cdiff.diffusion.backend.ComputeDevice;
 import ai.djl.ndarray.NDManager;
 import dev.cdiff.toyworld.pretrain.ToyModelFolder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.util.Comparator;
-import java.util.stream.Stream;
 
 /**
  * The base model of the demo and of a fresh {@code up}: a small, randomly initialised Stable-Diffusion-shaped model
@@ -25,8 +21,6 @@ import java.util.stream.Stream;
 public final class DemoBaseModel {
     private static final Logger LOG = LoggerFactory.getLogger(DemoBaseModel.class);
     public static final long SEED = 20231;
-    /** Written last, so a folder without it is an interrupted creation and is made again. */
-    static final String COMPLETE_MARKER = ".complete";
 
     private DemoBaseModel() {
     }
@@ -63,35 +57,16 @@ public final class DemoBaseModel {
             return toy.get();
         }
         Path dir = folder(workspace);
-        if (Files.exists(dir.resolve(COMPLETE_MARKER))) {
+        if (CompletedFolder.isComplete(dir)) {
             return dir;
         }
         long start = System.nanoTime();
-        Path staging = dir.resolveSibling(dir.getFileName() + ".creating");
-        try {
-            deleteTree(staging);
-            deleteTree(dir);
-            Files.createDirectories(staging);
+        CompletedFolder.ensure(dir, "seed " + SEED, staging -> {
             try (NDManager manager = ComputeDevice.newManager()) {
                 ToyModelFolder.createRandom(staging, ToyModelFolder.defaultSpec(), SEED, manager);
             }
-            Files.writeString(staging.resolve(COMPLETE_MARKER), "seed " + SEED + "\n");
-            Files.move(staging, dir, StandardCopyOption.ATOMIC_MOVE);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot create the demo base model in " + dir, e);
-        }
+        });
         LOG.info("created the demo base model in {} ({} ms)", dir, (System.nanoTime() - start) / 1_000_000);
         return dir;
-    }
-
-    private static void deleteTree(Path root) throws IOException {
-        if (!Files.exists(root)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(root)) {
-            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(p);
-            }
-        }
     }
 }

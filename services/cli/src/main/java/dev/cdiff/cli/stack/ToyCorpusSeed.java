@@ -10,13 +10,7 @@ import dev.cdiff.toyworld.world.ToyWorld;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.util.Comparator;
-import java.util.stream.Stream;
 
 /**
  * The regularization corpus of the demo model's world: captioned toy-world images put into an empty shared corpus
@@ -32,8 +26,6 @@ public final class ToyCorpusSeed {
     public static final String IMAGES_SETTING = "CDIFF_TOY_CORPUS_IMAGES";
     public static final int DEFAULT_IMAGES = 1_000;
     public static final long SEED = 20_240;
-    /** Written last into the rendered folder, so an interrupted render is made again rather than half-ingested. */
-    static final String COMPLETE_MARKER = ".complete";
 
     private ToyCorpusSeed() {
     }
@@ -67,30 +59,7 @@ public final class ToyCorpusSeed {
     }
 
     private static Path render(Path dir, int images) {
-        if (Files.exists(dir.resolve(COMPLETE_MARKER))) {
-            return dir;
-        }
-        Path staging = dir.resolveSibling(dir.getFileName() + ".rendering");
-        try {
-            deleteTree(staging);
-            deleteTree(dir);
-            CorpusWriter.write(staging, ToyWorld.defaults(), images, SEED, Split.TRAIN);
-            Files.writeString(staging.resolve(COMPLETE_MARKER), "toy world TRAIN split, seed " + SEED + "\n");
-            Files.move(staging, dir, StandardCopyOption.ATOMIC_MOVE);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot render the toy corpus in " + dir, e);
-        }
-        return dir;
-    }
-
-    private static void deleteTree(Path root) throws IOException {
-        if (!Files.exists(root)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(root)) {
-            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(p);
-            }
-        }
+        return CompletedFolder.ensure(dir, "toy world TRAIN split, seed " + SEED,
+                staging -> CorpusWriter.write(staging, ToyWorld.defaults(), images, SEED, Split.TRAIN));
     }
 }
