@@ -86,7 +86,7 @@ class ConsoleBrowserTest {
         assertTrue(browser.getCurrentUrl().endsWith("/console/sign-in"), browser.getCurrentUrl());
         shot("1-sign-in");
         browser.findElement(By.id("apiKey")).sendKeys(s.alphaKey);
-        browser.findElement(By.id("sign-in-button")).click();
+        clickAndAwait(By.id("sign-in-button"), url -> url.endsWith("/console/jobs"));
 
         assertTrue(browser.getCurrentUrl().endsWith("/console/jobs"), browser.getCurrentUrl() + "\n"
                 + browser.getPageSource());
@@ -99,13 +99,15 @@ class ConsoleBrowserTest {
         assertTrue(list.contains("step 140 / 400"), "live progress of the training job: " + list);
         shot("2-jobs");
 
-        browser.findElement(By.cssSelector("a[href='/console/jobs/" + training + "']")).click();
+        clickAndAwait(By.cssSelector("a[href='/console/jobs/" + training + "']"),
+                url -> url.endsWith("/console/jobs/" + training));
         assertEquals("TRAINING", browser.findElement(By.id("stage")).getText());
         assertEquals(14, polylinePoints(), "one point of the curve per progress report");
         shot("3-job-training");
 
         browser.get(s.base + "/console/jobs");
-        browser.findElement(By.cssSelector("a[href='/console/jobs/" + finished + "']")).click();
+        clickAndAwait(By.cssSelector("a[href='/console/jobs/" + finished + "']"),
+                url -> url.endsWith("/console/jobs/" + finished));
         assertEquals("DONE", browser.findElement(By.id("stage")).getText());
         assertEquals(40, polylinePoints());
         assertEquals("0.09120", browser.findElement(By.id("final-loss")).getText());
@@ -139,7 +141,7 @@ class ConsoleBrowserTest {
         assertEquals("Max regularization drift 0.0196 at up1.a2.t0.v", browser.findElement(By.id("max-drift")).getText());
         shot("5-merge");
 
-        browser.findElement(By.linkText("New concept")).click();
+        clickAndAwait(By.linkText("New concept"), url -> url.endsWith("/console/concepts/new"));
         browser.findElement(By.id("conceptName")).sendKeys("luna");
         browser.findElement(By.id("classWord")).sendKeys("cat");
         List<String> files = new ArrayList<>();
@@ -150,7 +152,7 @@ class ConsoleBrowserTest {
         }
         browser.findElement(By.id("images")).sendKeys(String.join("\n", files));
         shot("6-upload");
-        browser.findElement(By.id("upload-button")).click();
+        clickAndAwait(By.id("upload-button"), url -> url.contains("/console/jobs/"));
         assertTrue(browser.getCurrentUrl().contains("/console/jobs/"), browser.getCurrentUrl());
         assertEquals("INGESTING", stageOfNewJob());
         assertTrue(browser.findElement(By.id("job-facts")).getText().contains("luna"));
@@ -159,7 +161,7 @@ class ConsoleBrowserTest {
         browser.findElement(By.id("prompt")).sendKeys("a <new1> dog wearing a hat");
         browser.findElement(By.id("steps")).clear();
         browser.findElement(By.id("steps")).sendKeys("25");
-        browser.findElement(By.id("sample-button")).click();
+        clickAndAwait(By.id("sample-button"), url -> url.contains("/console/jobs/") && !url.endsWith(finished));
         assertTrue(browser.getCurrentUrl().contains("/console/jobs/"), browser.getCurrentUrl());
         assertFalse(browser.getCurrentUrl().endsWith(finished), "a new sample job");
         assertEquals("SAMPLING", stageOfNewJob());
@@ -167,6 +169,17 @@ class ConsoleBrowserTest {
 
         browser.get(s.base + "/console/jobs");
         assertEquals(5, browser.findElements(By.cssSelector("#jobs tr.job")).size(), "upload and sample added");
+    }
+
+    /**
+     * Clicks and waits until the browser is at the page the click leads to: WebDriver's click returns once the
+     * event is dispatched, so the URL read right after it can still be the page the click was on (seen on a loaded
+     * CI machine after the sign-in form).
+     */
+    private static void clickAndAwait(By target, java.util.function.Predicate<String> destination) {
+        browser.findElement(target).click();
+        new org.openqa.selenium.support.ui.WebDriverWait(browser, java.time.Duration.ofSeconds(60))
+                .until(driver -> destination.test(driver.getCurrentUrl()));
     }
 
     /**
