@@ -74,6 +74,46 @@ class CaptionIndexTest {
         }
     }
 
+    /**
+     * Duplicate captions (a toy world has many) whose features differ only in their last bits, as the same caption
+     * embedded in another batch does, indexed in two orders: the selection is the same, and among equal captions the
+     * lowest entry ids win. An audit re-derives class sets on an index it built itself, so this is what makes the
+     * re-derived set bit-identical.
+     */
+    @Test
+    void theSelectionDoesNotDependOnIndexOrderOrOnTheLastBitsOfEqualCaptions(@TempDir Path dir) {
+        List<float[]> distinct = vectors(6, 5);
+        float[] query = distinct.get(0).clone();
+        List<Integer> ids = new ArrayList<>();
+        List<float[]> features = new ArrayList<>();
+        Random noise = new Random(6);
+        for (int i = 0; i < 120; i++) {
+            float[] v = distinct.get(i % 6).clone();
+            for (int d = 0; d < DIM; d++) {
+                v[d] *= 1f + (float) (noise.nextGaussian() * 1e-7);
+            }
+            ids.add(i);
+            features.add(v);
+        }
+        List<Integer> reversed = new ArrayList<>(ids);
+        java.util.Collections.reverse(reversed);
+        List<String> first = selected(dir.resolve("a"), ids, features, query);
+        List<String> second = selected(dir.resolve("b"), reversed, features, query);
+        assertEquals(first, second);
+        assertEquals(List.of("e0", "e102", "e108", "e114", "e12", "e18", "e24", "e30"), first,
+                "the caption equal to the query, its lowest ids (ordered as strings) first");
+    }
+
+    private static List<String> selected(Path dir, List<Integer> order, List<float[]> features, float[] query) {
+        try (CaptionIndex index = new CaptionIndex(dir, DIM)) {
+            for (int i : order) {
+                index.upsert(entry(i), features.get(i));
+            }
+            index.commit();
+            return index.search(query, 8, 0.5).stream().map(m -> m.entry().entryId()).toList();
+        }
+    }
+
     @Test
     void upsertIsIdempotentAndSurvivesReopening(@TempDir Path dir) {
         List<float[]> vs = vectors(5, 3);

@@ -121,8 +121,14 @@ public final class CaptionIndex implements AutoCloseable {
 
     /**
      * Up to {@code limit} entries whose caption cosine to {@code query} exceeds {@code minCosine}, most similar first.
-     * HNSW search is approximate; it is asked for the full limit and the threshold is applied to exact cosines
-     * recomputed from Lucene's score (for COSINE, score = (1 + cos) / 2).
+     *
+     * <p>The selection must be the same wherever it is made again (an audit re-derives a class set on an index it
+     * built itself, in another order and with caption features computed in other batches). So ties are broken by
+     * entry id on cosines rounded to {@value #COSINE_DIGITS} decimals, below the batch-dependent last bits of the
+     * features and above any real difference of two captions; and an index of up to {@value #EXACT_LIMIT} entries
+     * is searched exhaustively (HNSW asked for every entry), because HNSW's approximate answer depends on the order
+     * the graph was built in. A corpus of duplicate captions (a toy world has many) is where both matter. Larger
+     * indexes take the best {@code 8 x limit} of the approximate search.
      */
     public List<CaptionMatch> search(float[] query, int limit, double minCosine) {
         if (limit <= 0) {
@@ -132,8 +138,10 @@ public final class CaptionIndex implements AutoCloseable {
             if (reader.numDocs() == 0) {
                 return List.of();
             }
+            int candidates = reader.numDocs() <= EXACT_LIMIT ? reader.numDocs()
+                    : (int) Math.min(reader.numDocs(), 8L * limit);
             IndexSearcher searcher = new IndexSearcher(reader);
-            TopDocs top = searcher.search(new KnnFloatVectorQuery(VECTOR, query, limit), limit);
+            TopDocs top = searcher.search(new KnnFloatVectorQuery(VECTOR, query, candidates), candidates);
             List<CaptionMatch> out = new ArrayList<>();
             for (ScoreDoc hit : top.scoreDocs) {
                 double cosine = 2.0 * hit.score - 1.0;
@@ -144,11 +152,20 @@ public final class CaptionIndex implements AutoCloseable {
                 out.add(new CaptionMatch(new CorpusEntry(d.get(ID), d.get(IMAGE_KEY), d.get(IMAGE_SHA),
                         d.getField(IMAGE_SIZE).numericValue().longValue(), d.get(MEDIA_TYPE), d.get(CAPTION)), cosine));
             }
-            return out;
+            out.sort(RANKING);
+            return List.copyOf(out.subList(0, Math.min(limit, out.size())));
         } catch (IOException e) {
             throw new UncheckedIOException("caption index search failed", e);
         }
     }
+
+    static final int EXACT_LIMIT = 20_000;
+    static final int COSINE_DIGITS = 5;
+    private static final double COSINE_SCALE = Math.pow(10, COSINE_DIGITS);
+    /** Most similar first on rounded cosines, then by entry id. */
+    static final java.util.Comparator<CaptionMatch> RANKING = java.util.Comparator
+            .comparingLong((CaptionMatch m) -> -Math.round(m.cosine() * COSINE_SCALE))
+            .thenComparing(m -> m.entry().entryId());
 
     @Override
     public void close() {
