@@ -89,7 +89,9 @@ public final class ToyWorldCommand implements Runnable {
         @Option(names = "--out", required = true, description = "model folder (created, or resumed from its VAE stage)") Path out;
         @Option(names = "--vae-steps", defaultValue = "4000",
             description = "0 = keep the folder's trained VAE and continue the diffusion stage") int vaeSteps;
-        @Option(names = "--steps", defaultValue = "15000", description = "UNet + text embedding steps") int steps;
+        @Option(names = "--steps", defaultValue = "15000",
+            description = "UNet + text embedding steps; 0 = stop after the VAE stage") int steps;
+        @Option(names = "--latent-channels", defaultValue = "16", description = "VAE latent channels of a new folder") int latentChannels;
         @Option(names = "--batch", defaultValue = "32") int batch;
         @Option(names = "--checkpoint-every", defaultValue = "1000") int checkpointEvery;
         @Option(names = "--seed", defaultValue = "1") long seed;
@@ -105,15 +107,16 @@ public final class ToyWorldCommand implements Runnable {
             PretrainConfig diffusion = PretrainConfig.diffusionDefaults();
             vae = vaeSteps == 0 ? null
                 : new PretrainConfig(vaeSteps, batch, vaeLr, vaeWarmup, vae.weightDecay(), vae.gradClip(), 0, seed);
-            diffusion = new PretrainConfig(steps, batch, lr, warmup, diffusion.weightDecay(),
+            diffusion = steps == 0 ? null : new PretrainConfig(steps, batch, lr, warmup, diffusion.weightDecay(),
                 diffusion.gradClip(), diffusion.captionDropout(), seed + 1);
             try (ai.djl.ndarray.NDManager root = dev.cdiff.diffusion.backend.ComputeDevice.newManager()) {
-                ToyBasePretraining.Result r = ToyBasePretraining.run(out, ToyWorld.defaults(), ToyModelFolder.defaultSpec(),
+                ToyBasePretraining.Result r = ToyBasePretraining.run(out, ToyWorld.defaults(), ToyModelFolder.defaultSpec(latentChannels),
                     vae, diffusion, checkpointEvery, root, (step, total, loss, ms) -> {
                         if (step % 50 == 0 || step == total) {
                             System.out.printf(Locale.ROOT, "step %d/%d loss %.5f %.1f s%n", step, total, loss, ms / 1000.0);
                         }
                     });
+                if (r.vaeAcceptance() != null) System.out.println("VAE round trip: " + r.vaeAcceptance().describe());
                 System.out.printf(Locale.ROOT, "done: vae loss %.5f, diffusion loss %.5f, scaling factor %.5f%n",
                     r.vaeLoss(), r.diffusionLoss(), r.scalingFactor());
             }

@@ -17,10 +17,20 @@ import java.util.Objects;
  * @param classPrompt     caption of the regularization images (used when {@code classCaptions} is empty)
  * @param classImages     regularization images (empty: no prior-preservation loss for this concept)
  * @param classCaptions   optional per-image captions of the regularization images (e.g. retrieved captions)
+ * @param modifierToken   false only for the paper's "without modifier token" ablation: the instance prompt is the
+ *                        plain class caption, so the K/V update is learned on the class word itself (the token is
+ *                        still added, receives no gradient and stays at its initializer's embedding)
  */
 public record Concept(String name, String token, String initializerWord, String classWord, String instancePrompt,
                       List<RgbImage> instanceImages, String classPrompt, List<RgbImage> classImages,
-                      List<String> classCaptions) {
+                      List<String> classCaptions, boolean modifierToken) {
+    public Concept(String name, String token, String initializerWord, String classWord, String instancePrompt,
+                   List<RgbImage> instanceImages, String classPrompt, List<RgbImage> classImages,
+                   List<String> classCaptions) {
+        this(name, token, initializerWord, classWord, instancePrompt, instanceImages, classPrompt, classImages,
+            classCaptions, true);
+    }
+
     public Concept {
         Objects.requireNonNull(token, "token");
         Objects.requireNonNull(instancePrompt, "instancePrompt");
@@ -33,7 +43,7 @@ public record Concept(String name, String token, String initializerWord, String 
         if (instanceImages.isEmpty()) {
             throw new IllegalArgumentException("concept " + token + " has no instance images");
         }
-        if (!instancePrompt.contains(token)) {
+        if (modifierToken && !instancePrompt.contains(token)) {
             throw new IllegalArgumentException("instance prompt \"" + instancePrompt + "\" does not contain the token " + token);
         }
         if (!classCaptions.isEmpty() && classCaptions.size() != classImages.size()) {

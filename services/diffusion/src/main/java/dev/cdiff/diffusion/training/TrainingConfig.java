@@ -105,6 +105,7 @@ public record TrainingConfig(TrainingMode mode, List<Concept> concepts, int reso
             n.put("initializer_word", c.initializerWord());
             n.put("class_word", c.classWord());
             n.put("instance_prompt", c.instancePrompt());
+            if (!c.modifierToken()) n.put("modifier_token", false);
             n.put("class_prompt", c.classPrompt());
             n.put("instance_images", c.instanceImages().size());
             n.put("class_images", c.classImages().size());

@@ -1,13 +1,14 @@
 package dev.cdiff.toyworld.eval;
 
+import dev.cdiff.diffusion.merge.MergeDiagnostics;
 import dev.cdiff.toyworld.metrics.PromptedImage;
 import java.util.List;
 
 /** Everything one evaluation run measured; every number comes from generated images scored by the detectors. */
 public record EvalResult(EvalSettings settings, String modelDir, List<BaseAlignment> baseAlignment,
                          VaeCeiling vaeCeiling, VaeCeiling secondVaeCeiling,
-                         List<SingleConcept> single, List<MultiConcept> multi, List<Compression> compression,
-                         double totalSeconds) {
+                         List<SingleConcept> single, List<SingleConcept> ablations, List<MultiConcept> multi,
+                         List<Compression> compression, double totalSeconds) {
 
     /**
      * Image alignment of the concept's target images after a VAE encode/decode round trip: no method that keeps
@@ -28,9 +29,13 @@ public record EvalResult(EvalSettings settings, String modelDir, List<BaseAlignm
                                 long deltaBytes, double trainSeconds, double finalLoss, List<PromptedImage> conceptImages,
                                 List<PromptedImage> classImages) {}
 
-    /** One way of getting two concepts into one model, scored on composition prompts. */
+    /**
+     * One way of getting two concepts into one model, scored on composition prompts; diagnostics = the closed-form
+     * merge's per-layer constraint residuals and drift (null for the rows that are not a merge).
+     */
     public record MultiConcept(String method, double bothPresent, double firstPresent, double secondPresent,
-                               double bothExact, double textAlignment, double seconds, List<PromptedImage> images) {}
+                               double bothExact, double textAlignment, double seconds, List<PromptedImage> images,
+                               MergeDiagnostics diagnostics) {}
 
     /** The Custom Diffusion delta (with regularization) compressed to a rank; rank 0 = the full delta. */
     public record Compression(int rank, double parameterFraction, long deltaBytes, double imageSimilarity,

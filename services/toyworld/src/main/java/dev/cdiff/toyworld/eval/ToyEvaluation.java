@@ -18,7 +18,9 @@ import dev.cdiff.toyworld.corpus.CorpusWriter;
 import dev.cdiff.toyworld.detect.DetectedObject;
 import dev.cdiff.toyworld.detect.SceneDetector;
 import dev.cdiff.toyworld.image.ToyImage;
+import dev.cdiff.diffusion.merge.MergeDiagnostics;
 import dev.cdiff.toyworld.metrics.ConceptReference;
+import dev.cdiff.toyworld.pretrain.VaeRoundTrip;
 import dev.cdiff.toyworld.metrics.Forgetting;
 import dev.cdiff.toyworld.metrics.ImageAlignmentSummary;
 import dev.cdiff.toyworld.metrics.PromptedImage;
@@ -101,11 +103,13 @@ public final class ToyEvaluation {
             }
         }
 
+        List<EvalResult.SingleConcept> ablations = ablations(first, baseRow, root);
+
         progress.log("multi-concept: training Custom Diffusion (+reg) on " + second.token() + " alone");
         Delta secondDelta = trainDeltaOnly(second, root);
         List<EvalResult.MultiConcept> multi = multiConcept(first, second, customDelta, secondDelta, corpus, root);
         List<EvalResult.Compression> compression = compression(first, customDelta, root);
-        return new EvalResult(settings, modelDir.toString(), base, ceiling, secondCeiling, single, multi, compression,
+        return new EvalResult(settings, modelDir.toString(), base, ceiling, secondCeiling, single, ablations, multi, compression,
             (System.currentTimeMillis() - start) / 1000.0);
     }
 
@@ -131,26 +135,8 @@ public final class ToyEvaluation {
     private EvalResult.VaeCeiling vaeCeiling(ConceptData concept, NDManager root) {
         try (NDManager m = root.newSubManager(); TrainingModels models = TrainingModels.load(modelDir, m)) {
             List<PromptedImage> out = new ArrayList<>();
-            int size = concept.targets().get(0).width();
-            int per = 3 * size * size;
-            float[] pixels = new float[concept.targets().size() * per];
-            for (int i = 0; i < concept.targets().size(); i++) {
-                float[] chw = concept.targets().get(i).toChw();
-                for (int k = 0; k < per; k++) pixels[i * per + k] = chw[k] * 2f - 1f;
-            }
-            float[] decoded;
-            try (NDManager sm = m.newSubManager()) {
-                NDArray x = sm.create(pixels, new ai.djl.ndarray.types.Shape(concept.targets().size(), 3, size, size));
-                NDArray mean = models.vae().encode(x).mean();
-                mean.attach(sm);
-                NDArray rec = models.vae().decode(mean);
-                rec.attach(sm);
-                decoded = rec.add(1f).div(2f).toFloatArray();
-            }
-            for (int i = 0; i < concept.targets().size(); i++) {
-                float[] chw = new float[per];
-                System.arraycopy(decoded, i * per, chw, 0, per);
-                out.add(new PromptedImage(concept.instancePrompt(), ToyImage.fromChw(chw, size, size)));
+            for (ToyImage decoded : VaeRoundTrip.of(models.vae(), concept.targets(), m)) {
+                out.add(new PromptedImage(concept.instancePrompt(), decoded));
             }
             ImageAlignmentSummary ia = reference(concept).summarize(images(out));
             double threshold = new ConceptPresence(reference(concept), images(out), detector).threshold();
@@ -175,7 +161,8 @@ public final class ToyEvaluation {
             float[] row = models.textEncoder().tokenRow(init);
             models.tokenizer().addToken(concept.token());
             models.textEncoder().addTokenRows(new float[][] {row});
-            return measureSingle("base (no training)", false, concept, models, null, 0, 0, 0, Float.NaN, null, m);
+            return measureSingle("base (no training)", false, concept, concept.conceptPrompts(), models, null, 0, 0, 0,
+                Float.NaN, m);
         }
     }
 
@@ -197,17 +184,16 @@ public final class ToyEvaluation {
             double seconds = (System.currentTimeMillis() - t0) / 1000.0;
             Path file = workDir.resolve("delta-" + slug(label) + (reg ? "-reg" : "") + ".safetensors");
             delta.write(file);
-            EvalResult.SingleConcept row = measureSingle(label, reg, concept, models, base, parameters(delta),
-                Files.size(file), seconds, loss, delta, m);
+            EvalResult.SingleConcept row = measureSingle(label, reg, concept, concept.conceptPrompts(), models, base,
+                parameters(delta), Files.size(file), seconds, loss, m);
             return new Trained(row, delta);
         }
     }
 
-    private EvalResult.SingleConcept measureSingle(String label, boolean reg, ConceptData concept, TrainingModels models,
-                                                   EvalResult.SingleConcept base, long params, long bytes,
-                                                   double seconds, float loss, Delta delta, NDManager m) {
-        List<PromptedImage> conceptImages = sampler.sample(models, concept.conceptPrompts(), settings.imagesPerPrompt(),
-            settings.seed(), m);
+    private EvalResult.SingleConcept measureSingle(String label, boolean reg, ConceptData concept, List<String> prompts,
+                                                   TrainingModels models, EvalResult.SingleConcept base, long params,
+                                                   long bytes, double seconds, float loss, NDManager m) {
+        List<PromptedImage> conceptImages = sampler.sample(models, prompts, settings.imagesPerPrompt(), settings.seed(), m);
         List<PromptedImage> classImages = sampler.sample(models, concept.classPrompts(), settings.imagesPerPrompt(),
             settings.seed() + 100, m);
         ImageAlignmentSummary ia = reference(concept).summarize(images(conceptImages));
@@ -221,6 +207,57 @@ public final class ToyEvaluation {
             label, reg ? " +reg" : "", ta, ia.meanSimilarity(), ia.exactMatchRate(), present, classTa, forgetting, params, seconds));
         return new EvalResult.SingleConcept(label, reg, ta, ia.meanSimilarity(), ia.exactMatchRate(), present, classTa,
             forgetting, params, bytes, seconds, loss, conceptImages, classImages);
+    }
+
+    /**
+     * The paper's ablations of Custom Diffusion + reg, each changing one thing: no modifier token (targets captioned
+     * "a circle", sampled with the concept prompts minus the token), regularization images generated by the base
+     * model from the same captions instead of real ones, and augmentation switched to the other setting.
+     */
+    private List<EvalResult.SingleConcept> ablations(ConceptData concept, EvalResult.SingleConcept base, NDManager root)
+            throws IOException {
+        List<EvalResult.SingleConcept> out = new ArrayList<>();
+        TrainingMode mode = TrainingMode.CUSTOM_DIFFUSION;
+        String cd = methodName(mode);
+        out.add(trainAblation(cd + ", no modifier token", concept.conceptPromptsWithoutToken(), concept, base,
+            config(List.of(concept.forTrainingWithoutModifierToken(true)), mode, true, settings.steps(), settings.augment()),
+            root));
+        ConceptData generated = concept.withRegImages(generatedRegImages(concept, root));
+        out.add(trainAblation(cd + ", generated reg images", concept.conceptPrompts(), generated, base,
+            config(List.of(generated.forTraining(true)), mode, true, settings.steps(), settings.augment()), root));
+        boolean other = !settings.augment();
+        out.add(trainAblation(cd + (other ? ", with augmentation" : ", without augmentation"), concept.conceptPrompts(),
+            concept, base, config(List.of(concept.forTraining(true)), mode, true, settings.steps(), other), root));
+        return out;
+    }
+
+    /** The base model's own images for the concept's regularization captions (the paper's "generated" variant). */
+    private List<ToyImage> generatedRegImages(ConceptData concept, NDManager root) {
+        progress.log("ablation: sampling " + concept.regCaptions().size() + " regularization images from the base model");
+        try (NDManager m = root.newSubManager(); TrainingModels models = TrainingModels.load(modelDir, m)) {
+            return images(sampler.sampleEach(models, concept.regCaptions(), 16, settings.seed() + 300, m));
+        }
+    }
+
+    private EvalResult.SingleConcept trainAblation(String label, List<String> prompts, ConceptData concept,
+                                                   EvalResult.SingleConcept base, TrainingConfig config, NDManager root)
+            throws IOException {
+        progress.log("ablation: training " + label + " with regularization, " + settings.steps() + " steps");
+        try (NDManager m = root.newSubManager(); TrainingModels models = TrainingModels.load(modelDir, m)) {
+            long t0 = System.currentTimeMillis();
+            Delta delta;
+            float loss;
+            try (CustomDiffusionTrainer trainer = new CustomDiffusionTrainer(models, config, m)) {
+                trainer.train(this::trainingStep);
+                delta = trainer.toDelta();
+                loss = trainer.lastLoss();
+            }
+            double seconds = (System.currentTimeMillis() - t0) / 1000.0;
+            Path file = workDir.resolve("delta-" + slug(label) + ".safetensors");
+            delta.write(file);
+            return measureSingle(label, true, concept, prompts, models, base, parameters(delta), Files.size(file),
+                seconds, loss, m);
+        }
     }
 
     private Delta trainDeltaOnly(ConceptData concept, NDManager root) {
@@ -246,7 +283,7 @@ public final class ToyEvaluation {
                 trainer.train(this::trainingStep);
             }
             out.add(measureMulti("joint training", first, second, prompts, models,
-                (System.currentTimeMillis() - t0) / 1000.0, m));
+                (System.currentTimeMillis() - t0) / 1000.0, null, m));
         }
 
         List<String> corpusCaptions = new ArrayList<>();
@@ -270,7 +307,7 @@ public final class ToyEvaluation {
                     merged.report().maxConstraintError(), merged.diagnostics().worstResidual(0).residual(),
                     merged.diagnostics().worstResidual(1).residual(), merged.diagnostics().maxRegularizationDrift(),
                     seconds));
-                out.add(measureMulti(set.getKey(), first, second, prompts, models, seconds, m));
+                out.add(measureMulti(set.getKey(), first, second, prompts, models, seconds, merged.diagnostics(), m));
             }
         }
 
@@ -279,7 +316,8 @@ public final class ToyEvaluation {
         for (int i = 0; i < 2; i++) {
             try (NDManager m = root.newSubManager(); TrainingModels models = TrainingModels.load(modelDir, m)) {
                 DeltaApplier.apply(singles[i], models);
-                out.add(measureMulti("single model " + concepts[i].token() + " only", first, second, prompts, models, 0, m));
+                out.add(measureMulti("single model " + concepts[i].token() + " only", first, second, prompts, models, 0,
+                    null, m));
             }
         }
         return out;
@@ -294,7 +332,8 @@ public final class ToyEvaluation {
     }
 
     private EvalResult.MultiConcept measureMulti(String label, ConceptData first, ConceptData second, List<String> prompts,
-                                                 TrainingModels models, double seconds, NDManager m) {
+                                                 TrainingModels models, double seconds,
+                                                 MergeDiagnostics diagnostics, NDManager m) {
         List<PromptedImage> images = sampler.sample(models, prompts, settings.imagesPerPrompt(), settings.seed() + 200, m);
         int both = 0;
         int bothExact = 0;
@@ -315,7 +354,7 @@ public final class ToyEvaluation {
         double ta = textAlignment.mean(images);
         progress.log(String.format(java.util.Locale.ROOT, "  %s: both present %.2f (%s %.2f, %s %.2f; both exact %.2f), "
             + "text %.3f", label, both / n, first.token(), a / n, second.token(), b / n, bothExact / n, ta));
-        return new EvalResult.MultiConcept(label, both / n, a / n, b / n, bothExact / n, ta, seconds, images);
+        return new EvalResult.MultiConcept(label, both / n, a / n, b / n, bothExact / n, ta, seconds, images, diagnostics);
     }
 
     private List<EvalResult.Compression> compression(ConceptData concept, Delta delta, NDManager root) throws IOException {
@@ -358,10 +397,15 @@ public final class ToyEvaluation {
     private TrainingConfig config(List<ConceptData> concepts, TrainingMode mode, boolean reg, int steps) {
         List<dev.cdiff.diffusion.training.Concept> cs = new ArrayList<>();
         for (ConceptData c : concepts) cs.add(c.forTraining(reg));
-        return TrainingConfig.builder(cs).mode(mode)
+        return config(cs, mode, reg, steps, settings.augment());
+    }
+
+    private TrainingConfig config(List<dev.cdiff.diffusion.training.Concept> concepts, TrainingMode mode, boolean reg,
+                                  int steps, boolean augment) {
+        return TrainingConfig.builder(concepts).mode(mode)
             .batchSize(reg ? 2 * settings.instancesPerStep() : settings.instancesPerStep())
             .steps(steps).learningRate(settings.learningRate(mode)).scaleLearningRate(false)
-            .augment(settings.augment()).hflip(false).seed(settings.seed()).build();
+            .augment(augment).hflip(false).seed(settings.seed()).build();
     }
 
     private void trainingStep(int step, float loss, long elapsedMillis) {

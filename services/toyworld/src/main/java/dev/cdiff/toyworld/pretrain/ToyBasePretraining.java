@@ -28,12 +28,14 @@ import java.util.List;
  * The whole toy base-model recipe of PRETRAIN.md: random diffusers folder, VAE stage, latent scaling factor,
  * then UNet + text encoder stage, saving the folder after each stage and every checkpointEvery diffusion steps.
  * A null VAE config continues the diffusion stage of an existing folder (saved UNet and token embeddings, fresh
- * optimizer moments and learning-rate schedule) without touching the VAE.
+ * optimizer moments and learning-rate schedule) without touching the VAE; a null diffusion config stops after the
+ * VAE stage, so the VAE can be trained and gated on its round trip before hours go into the UNet.
  */
 public final class ToyBasePretraining {
     private ToyBasePretraining() {}
 
-    public record Result(double vaeLoss, double diffusionLoss, float scalingFactor) {}
+    /** vaeAcceptance is null when the VAE stage was skipped; diffusionLoss is NaN when the diffusion stage was. */
+    public record Result(double vaeLoss, VaeRoundTrip.Acceptance vaeAcceptance, double diffusionLoss, float scalingFactor) {}
 
     public static Result run(Path modelDir, ToyWorld world, ToyModelSpec spec, PretrainConfig vaeConfig,
                              PretrainConfig diffusionConfig, int checkpointEvery, NDManager manager,
@@ -50,12 +52,14 @@ public final class ToyBasePretraining {
             ToyModelFolder.createRandom(modelDir, spec, vaeConfig.seed(), manager);
         }
         double vaeLoss = Double.NaN;
+        VaeRoundTrip.Acceptance acceptance = null;
         float scaling;
         if (vaeConfig != null) {
             try (NDManager m = manager.newSubManager();
                  AutoencoderKL vae = AutoencoderKL.load(modelDir.resolve("vae"), m)) {
                 vaeLoss = new VaePretrainer(world, vaeConfig).train(vae, m, listener);
                 scaling = latentScalingFactor(vae, world, m);
+                acceptance = VaeRoundTrip.acceptance(vae, world, m);
                 vae.save(modelDir.resolve("vae"));
             }
             setScalingFactor(modelDir.resolve("vae/config.json"), scaling);
@@ -66,6 +70,7 @@ public final class ToyBasePretraining {
                 scaling = vae.scalingFactor();
             }
         }
+        if (diffusionConfig == null) return new Result(vaeLoss, acceptance, Double.NaN, scaling);
         double diffusionLoss;
         try (NDManager m = manager.newSubManager();
              AutoencoderKL vae = AutoencoderKL.load(modelDir.resolve("vae"), m);
@@ -82,7 +87,7 @@ public final class ToyBasePretraining {
             unet.save(modelDir.resolve("unet"));
             text.save(modelDir.resolve("text_encoder"));
         }
-        return new Result(vaeLoss, diffusionLoss, scaling);
+        return new Result(vaeLoss, acceptance, diffusionLoss, scaling);
     }
 
     /** 1 / standard deviation of posterior means over 128 training images, as SD's 0.18215 was derived. */

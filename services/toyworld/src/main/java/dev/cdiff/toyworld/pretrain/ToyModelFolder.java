@@ -24,6 +24,10 @@ public final class ToyModelFolder {
         return ToyModelSpec.proposed(TokenizerFolderWriter.vocabSize(ToyVocabulary.words()));
     }
 
+    public static ToyModelSpec defaultSpec(int latentChannels) {
+        return ToyModelSpec.proposed(TokenizerFolderWriter.vocabSize(ToyVocabulary.words()), latentChannels);
+    }
+
     public static void createRandom(Path dir, ToyModelSpec spec, long seed, NDManager manager) throws IOException {
         ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
         Files.createDirectories(dir);

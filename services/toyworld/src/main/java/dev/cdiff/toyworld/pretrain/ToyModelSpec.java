@@ -31,9 +31,18 @@ public record ToyModelSpec(int imageSize, int[] vaeChannels, int latentChannels,
         unetChannels = unetChannels.clone();
     }
 
-    /** The configuration proposed in PRETRAIN.md: 32 px images, 8x8x4 latents, about 3.5M parameters. */
+    /**
+     * The configuration of PRETRAIN.md: 32 px images, 8x8 latents with 16 channels, about 3.5M parameters.
+     * 16 latent channels rather than SD 1.x's 4 for the reason SD3 and FLUX moved to 16: a 4x4 pixel patch holds a
+     * 2-px two-colour pattern (6 colour values and a phase), which 4 numbers cannot encode; the UNet's cost
+     * changes only in its first and last convolution.
+     */
     public static ToyModelSpec proposed(int vocabSize) {
-        return new ToyModelSpec(32, new int[] {32, 64, 64}, 4, new int[] {48, 96}, 1, 8, 16, 64, 2, 4, vocabSize);
+        return proposed(vocabSize, 16);
+    }
+
+    public static ToyModelSpec proposed(int vocabSize, int latentChannels) {
+        return new ToyModelSpec(32, new int[] {32, 64, 64}, latentChannels, new int[] {48, 96}, 1, 8, 16, 64, 2, 4, vocabSize);
     }
 
     public int latentSize() {

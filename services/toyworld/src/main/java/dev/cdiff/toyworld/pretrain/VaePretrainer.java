@@ -9,6 +9,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import dev.cdiff.diffusion.models.AutoencoderKL;
 import dev.cdiff.diffusion.models.DiagonalGaussian;
+import dev.cdiff.toyworld.image.PatternedScenes;
 import dev.cdiff.toyworld.image.TextureImages;
 import dev.cdiff.toyworld.image.ToyImage;
 import dev.cdiff.toyworld.world.Split;
@@ -19,11 +20,13 @@ import java.util.SplittableRandom;
 
 /**
  * Trains the toy VAE from scratch: L1 reconstruction of sampled latents plus a small KL term, on base-world
- * images mixed with random textures. Deterministic given the config seed (all randomness from SplittableRandom).
+ * images mixed with random full-frame textures and with scenes whose objects wear random patterns (never a
+ * concept's own). Deterministic given the config seed (all randomness from SplittableRandom).
  */
 public final class VaePretrainer {
     private static final double KL_WEIGHT = 1e-6;
     private static final double TEXTURE_SHARE = 0.3;
+    private static final double PATTERNED_SCENE_SHARE = 0.3;
 
     private final ToyWorld world;
     private final PretrainConfig config;
@@ -84,8 +87,11 @@ public final class VaePretrainer {
     private List<ToyImage> batch(SplittableRandom random, int size) {
         List<ToyImage> out = new ArrayList<>(config.batchSize());
         for (int i = 0; i < config.batchSize(); i++) {
-            if (random.nextDouble() < TEXTURE_SHARE) {
+            double pick = random.nextDouble();
+            if (pick < TEXTURE_SHARE) {
                 out.add(TextureImages.generate(size, random));
+            } else if (pick < TEXTURE_SHARE + PATTERNED_SCENE_SHARE) {
+                out.add(PatternedScenes.generate(world, random));
             } else {
                 out.add(world.sample(random.nextLong(), 0, Split.TRAIN).image());
             }

@@ -34,8 +34,9 @@ class EvalReportWriterTest {
                 new EvalResult.SingleConcept("Custom Diffusion (K/V + token)", false, 0.85, cdImage, 0.5, 0.7, 0.88, 0.02, 67648, 273456, 30, 0.1, imgs, imgs),
                 new EvalResult.SingleConcept("Custom Diffusion (K/V + token)", true, 0.86, cdImage, 0.5, 0.75, 0.89, 0.01, 67648, 273456, 40, 0.1, imgs, imgs),
                 new EvalResult.SingleConcept("full UNet + token", false, 0.8, 0.9, 0.7, 0.9, 0.6, 0.3, 2380580, 9556344, 60, 0.1, imgs, imgs)),
-            List.of(new EvalResult.MultiConcept("joint training", 0.7, 0.8, 0.8, 0.1, 0.8, 50, imgs),
-                new EvalResult.MultiConcept("closed-form merge", mergeBoth, 0.8, 0.7, 0.05, 0.8, 1, imgs)),
+            List.of(),
+            List.of(new EvalResult.MultiConcept("joint training", 0.7, 0.8, 0.8, 0.1, 0.8, 50, imgs, null),
+                new EvalResult.MultiConcept("closed-form merge", mergeBoth, 0.8, 0.7, 0.05, 0.8, 1, imgs, null)),
             List.of(new EvalResult.Compression(4, 0.1, 30000, 0.8, 0.4, 0.85, imgs)), 600);
     }
 
