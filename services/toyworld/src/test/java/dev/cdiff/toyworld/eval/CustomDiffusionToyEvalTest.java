@@ -25,13 +25,15 @@ import org.junit.jupiter.api.Test;
 
 /**
  * A short version of {@code cdiff eval} on the committed toy base model (models/toy-base): Custom Diffusion on the
- * checkerboard circle must raise image alignment over the untrained base (token at its initializer word) by a
- * clear margin, measured by the toy world's detectors on samples from both models with the same seeds.
+ * checkerboard circle must raise image alignment over the untrained base (token at its initializer word) and over
+ * textual inversion (the token alone, same steps and learning rate) by clear margins, measured by the toy world's
+ * detectors on samples from all three with the same seeds.
  */
 class CustomDiffusionToyEvalTest {
     private static final int STEPS = Integer.getInteger("toyeval.steps", 300);
     private static final int IMAGES_PER_PROMPT = 4;
-    private static final double MARGIN = 0.15;
+    private static final double MARGIN_OVER_BASE = 0.15;
+    private static final double MARGIN_OVER_INVERSION = 0.05;
 
     static Path toyBase() {
         String configured = System.getProperty("toy.base.dir");
@@ -41,7 +43,7 @@ class CustomDiffusionToyEvalTest {
     }
 
     @Test
-    void customDiffusionBeatsTheUntrainedBaseOnImageAlignment() throws Exception {
+    void customDiffusionBeatsTheUntrainedBaseAndTextualInversionOnImageAlignment() throws Exception {
         Path model = toyBase();
         assumeTrue(Files.exists(model.resolve("model_index.json")), "toy base model not found at " + model);
         ToyWorld world = ToyWorld.defaults();
@@ -59,23 +61,35 @@ class CustomDiffusionToyEvalTest {
                 models.textEncoder().addTokenRows(new float[][] {row});
                 before = reference.summarize(ToyEvaluation.images(sampler.sample(models, prompts, IMAGES_PER_PROMPT, 7, m)));
             }
-            ImageAlignmentSummary after;
-            try (NDManager m = root.newSubManager(); TrainingModels models = TrainingModels.load(model, m)) {
-                TrainingConfig config = TrainingConfig.builder(List.of(concept.forTraining(false)))
-                    .mode(TrainingMode.CUSTOM_DIFFUSION).batchSize(4).steps(STEPS)
-                    .learningRate(EvalSettings.defaults().learningRate()).scaleLearningRate(false)
-                    .augment(false).hflip(false).seed(7).build();
-                try (CustomDiffusionTrainer trainer = new CustomDiffusionTrainer(models, config, m)) {
-                    trainer.train((step, loss, ms) -> { });
-                }
-                List<PromptedImage> images = sampler.sample(models, prompts, IMAGES_PER_PROMPT, 7, m);
-                after = reference.summarize(ToyEvaluation.images(images));
+            ImageAlignmentSummary inversion = trainAndMeasure(model, concept, TrainingMode.TEXTUAL_INVERSION, sampler,
+                reference, root);
+            ImageAlignmentSummary custom = trainAndMeasure(model, concept, TrainingMode.CUSTOM_DIFFUSION, sampler,
+                reference, root);
+            System.out.printf(Locale.ROOT, "image alignment base %.3f (exact %.2f), textual inversion %.3f (exact %.2f),"
+                    + " Custom Diffusion %.3f (exact %.2f)%n", before.meanSimilarity(), before.exactMatchRate(),
+                inversion.meanSimilarity(), inversion.exactMatchRate(), custom.meanSimilarity(), custom.exactMatchRate());
+            assertTrue(custom.meanSimilarity() >= before.meanSimilarity() + MARGIN_OVER_BASE,
+                "Custom Diffusion image alignment " + custom.meanSimilarity() + " is not " + MARGIN_OVER_BASE
+                    + " above the base's " + before.meanSimilarity());
+            assertTrue(custom.meanSimilarity() >= inversion.meanSimilarity() + MARGIN_OVER_INVERSION,
+                "Custom Diffusion image alignment " + custom.meanSimilarity() + " is not " + MARGIN_OVER_INVERSION
+                    + " above textual inversion's " + inversion.meanSimilarity());
+        }
+    }
+
+    private static ImageAlignmentSummary trainAndMeasure(Path model, ConceptData concept, TrainingMode mode,
+                                                         ModelSampler sampler, ConceptReference reference,
+                                                         NDManager root) {
+        try (NDManager m = root.newSubManager(); TrainingModels models = TrainingModels.load(model, m)) {
+            TrainingConfig config = TrainingConfig.builder(List.of(concept.forTraining(false)))
+                .mode(mode).batchSize(4).steps(STEPS)
+                .learningRate(EvalSettings.defaults().learningRate(mode)).scaleLearningRate(false)
+                .augment(false).hflip(false).seed(7).build();
+            try (CustomDiffusionTrainer trainer = new CustomDiffusionTrainer(models, config, m)) {
+                trainer.train((step, loss, ms) -> { });
             }
-            System.out.printf(Locale.ROOT, "image alignment base %.3f (exact %.2f) -> Custom Diffusion %.3f (exact %.2f)%n",
-                before.meanSimilarity(), before.exactMatchRate(), after.meanSimilarity(), after.exactMatchRate());
-            assertTrue(after.meanSimilarity() >= before.meanSimilarity() + MARGIN,
-                "Custom Diffusion image alignment " + after.meanSimilarity() + " is not " + MARGIN + " above the base's "
-                    + before.meanSimilarity());
+            return reference.summarize(ToyEvaluation.images(sampler.sample(models, concept.conceptPrompts(),
+                IMAGES_PER_PROMPT, 7, m)));
         }
     }
 }
