@@ -28,7 +28,7 @@ public final class ReadmeEvidence {
         EvalResult.SingleConcept cd = Headlines.find(r, Headlines.CD_PREFIX, true);
         if (cd != null) rows.add(new Row(cd.method() + " + reg", firstPerPrompt(cd.conceptImages())));
         EvalResult.MultiConcept merge = Headlines.mergeRow(r);
-        if (merge != null) rows.add(new Row(merge.method() + " of `<new1>` and `<new2>`", firstPerPrompt(merge.images())));
+        if (merge != null) rows.add(new Row(merge.method() + " of <new1> and <new2>", firstPerPrompt(merge.images())));
         rows.removeIf(row -> row.images().isEmpty());
         return rows;
     }
@@ -53,7 +53,7 @@ public final class ReadmeEvidence {
         List<Row> rows = rows(r);
         if (!rows.isEmpty()) {
             List<String> labels = rows.stream().map(Row::label).toList();
-            sb.append("![Toy world, one sample per prompt; rows: ").append(String.join(" / ", labels).replace("`", ""))
+            sb.append("![Toy world, one sample per prompt; rows: ").append(String.join(" / ", labels).replaceAll("[<>`]", ""))
                 .append("](").append(base).append('/').append(GRID_FILE).append(")\n\n");
             sb.append("One sample per prompt, left to right; rows:\n\n");
             for (Row row : rows) {
