@@ -41,12 +41,12 @@ public final class EvalCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        // a README without the markers would only fail after the whole run
+        if (readme != null) ReadmeMarkers.check(readme);
         if (!Files.exists(model.resolve("model_index.json"))) {
             throw new IllegalArgumentException("no toy base model at " + model + " (model_index.json missing); "
                 + "train one with `toyworld pretrain --out " + model + "`");
         }
-        // a README without the markers would only fail after the whole run
-        if (readme != null) ReadmeMarkers.check(readme);
         dev.cdiff.diffusion.tools.DjlSetup.offline();
         EvalSettings d = EvalSettings.defaults();
         EvalSettings s = new EvalSettings(or(steps, d.steps()), or(jointSteps, d.jointSteps()),

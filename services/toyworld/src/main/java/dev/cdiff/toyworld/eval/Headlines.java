@@ -48,7 +48,7 @@ public final class Headlines {
         EvalResult.MultiConcept merge = mergeRow(r);
         out.add(new Headline("joint_both_present", "multi-concept both present, joint training",
             joint == null ? Double.NaN : joint.bothPresent(), 0.6, Direction.AT_LEAST, ""));
-        out.add(new Headline("merge_joint_both_present_gap", "|closed-form merge − joint training| both present",
+        out.add(new Headline("merge_joint_both_present_gap", "closed-form merge vs joint training, absolute difference in both present",
             joint == null || merge == null ? Double.NaN : Math.abs(merge.bothPresent() - joint.bothPresent()), 0.1,
             Direction.AT_MOST, joint == null || merge == null ? ""
                 : "merge " + fmt2(merge.bothPresent()) + " vs joint " + fmt2(joint.bothPresent())));

@@ -53,6 +53,27 @@ class EvalReportWriterTest {
     }
 
     @Test
+    void everyTableRowHasAsManyCellsAsItsHeader() throws Exception {
+        String text = Files.readString(EvalReportWriter.write(result(0.65, 0.82), dir.resolve("toy-eval.md"), "cdiff eval"));
+        long header = -1;
+        int tables = 0;
+        for (String line : text.split("\n")) {
+            if (!line.startsWith("|")) {
+                header = -1;
+                continue;
+            }
+            long cells = line.chars().filter(c -> c == '|').count();
+            if (header < 0) {
+                header = cells;
+                tables++;
+            }
+            assertEquals(header, cells, line);
+        }
+        // base, single, ablations, multi, 2 merge diagnostics, merge vs joint, compression, targets
+        assertEquals(9, tables);
+    }
+
+    @Test
     void noAblationsNoSection() throws Exception {
         String text = Files.readString(EvalReportWriter.write(result(0.65, 0.82, List.of()), dir.resolve("toy-eval.md"), "cdiff eval"));
         assertFalse(text.contains("Ablations"), text);
@@ -85,8 +106,8 @@ class EvalReportWriterTest {
         assertEquals(Headlines.all(result(0.65, 0.82)).size(), met.size());
         assertEquals("yes", find(met, "closed-form merge both present").get(2));
         assertEquals("**no**", find(missed, "closed-form merge both present").get(2));
-        assertEquals("**no**", find(missed, "|closed-form merge − joint training|").get(2));
-        assertEquals("0.200 (merge 0.50 vs joint 0.70)", find(missed, "|closed-form merge − joint training|").get(1));
+        assertEquals("**no**", find(missed, "vs joint training, absolute difference").get(2));
+        assertEquals("0.200 (merge 0.50 vs joint 0.70)", find(missed, "vs joint training, absolute difference").get(1));
         assertEquals("yes", find(met, "Custom Diffusion + reg image alignment, single concept").get(2));
         assertEquals("**no**", find(missed, "Custom Diffusion + reg image alignment, single concept").get(2));
         assertEquals("**no**", find(met, "HELD_OUT captions").get(2));

@@ -40,7 +40,7 @@ class ReadmeEvidenceTest {
         assertTrue(md.contains("[docs/toy-eval.json](docs/toy-eval.json)"), md);
         assertTrue(md.contains("- base model text alignment on unseen HELD_OUT captions: [0.700](docs/toy-eval.md) "
             + "(target >= 0.8) — **missed**; 4 prompts\n"), md);
-        assertTrue(md.contains("- |closed-form merge − joint training| both present: [0.050](docs/toy-eval.md) "
+        assertTrue(md.contains("- closed-form merge vs joint training, absolute difference in both present: [0.050](docs/toy-eval.md) "
             + "(target <= 0.1) — met; merge 0.65 vs joint 0.70\n"), md);
         assertEquals(Headlines.of(result(0.65, 0.82)).size(), md.lines().filter(l -> l.contains("(target ")).count());
     }
@@ -73,6 +73,18 @@ class ReadmeEvidenceTest {
             assertEquals(text, Files.readString(readme));
         }
         assertThrows(IllegalArgumentException.class, () -> ReadmeMarkers.check(dir.resolve("absent.md")));
+    }
+
+    @Test
+    void evalRefusesAReadmeWithoutMarkersBeforeRunning() throws Exception {
+        Path readme = dir.resolve("README.md");
+        Files.writeString(readme, "# no markers\n");
+        EvalCommand eval = new EvalCommand();
+        new picocli.CommandLine(eval).parseArgs("--model", dir.resolve("no-model").toString(), "--readme", readme.toString(),
+            "--out", dir.resolve("toy-eval.md").toString());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, eval::call);
+        assertTrue(e.getMessage().contains(ReadmeMarkers.BEGIN), e.getMessage());
+        assertEquals("# no markers\n", Files.readString(readme));
     }
 
     @Test
