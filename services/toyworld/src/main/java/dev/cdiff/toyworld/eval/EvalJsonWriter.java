@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.cdiff.diffusion.merge.MergeDiagnostics;
 import dev.cdiff.toyworld.metrics.PromptedImage;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -64,7 +65,17 @@ public final class EvalJsonWriter {
             num(n, "textAlignment", m.textAlignment());
             num(n, "seconds", m.seconds());
             n.set("prompts", prompts(m.images()));
-            if (m.diagnostics() != null) n.set("mergeDiagnostics", JSON.valueToTree(m.diagnostics()));
+            if (m.diagnostics() != null) {
+                // MergeDiagnostics' own field names (non-finite numbers null, unlike its toJson), plus the report's summary
+                n.set("mergeDiagnostics", JSON.valueToTree(m.diagnostics()));
+                ObjectNode summary = n.putObject("mergeSummary");
+                ArrayNode worst = summary.putArray("worstConstraintResidual");
+                for (int k = 0; k < m.diagnostics().concepts().size(); k++) {
+                    MergeDiagnostics.Worst w = m.diagnostics().worstResidual(k);
+                    num(worst.addObject().put("concept", w.concept()).put("layer", w.layer()), "residual", w.residual());
+                }
+                num(summary, "maxRegularizationDrift", m.diagnostics().maxRegularizationDrift());
+            }
         }
         ArrayNode presence = root.putArray("mergeVsJoint");
         for (MergeDiagnosticsSection.PresenceRow p : MergeDiagnosticsSection.presence(r)) {

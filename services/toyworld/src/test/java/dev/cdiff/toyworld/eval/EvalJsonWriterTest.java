@@ -80,6 +80,11 @@ class EvalJsonWriterTest {
         assertEquals(0.125, layer.get("constraintResidual").get(0).asDouble());
         assertTrue(layer.get("constraintResidual").get(1).isNull(), "a NaN residual is null");
         assertEquals(64, layer.get("rows").asInt());
+        JsonNode worst = merge.get("mergeSummary").get("worstConstraintResidual");
+        assertEquals("<new1> circle", worst.get(0).get("concept").asText());
+        assertEquals("down.0.attn2.to_v", worst.get(0).get("layer").asText());
+        assertEquals(0.125, worst.get(0).get("residual").asDouble());
+        assertEquals(0.0375, merge.get("mergeSummary").get("maxRegularizationDrift").asDouble());
 
         JsonNode vsJoint = json.get("mergeVsJoint");
         assertEquals(3, vsJoint.size());
