@@ -35,9 +35,14 @@ public final class EvalCommand implements Callable<Integer> {
     @Option(names = "--guidance") Float guidance;
     @Option(names = "--ranks", split = ",", description = "low-rank table ranks, 0 = full") List<Integer> ranks;
     @Option(names = "--seed") Long seed;
+    @Option(names = "--readme", description = "Markdown file whose text between " + ReadmeMarkers.BEGIN + " and "
+        + ReadmeMarkers.END + " is replaced by the evidence (grid, prompts, headline numbers); default: none")
+    Path readme;
 
     @Override
     public Integer call() throws Exception {
+        // a README without the markers would only fail after the whole run
+        if (readme != null) ReadmeMarkers.check(readme);
         if (!Files.exists(model.resolve("model_index.json"))) {
             throw new IllegalArgumentException("no toy base model at " + model + " (model_index.json missing); "
                 + "train one with `toyworld pretrain --out " + model + "`");
@@ -59,6 +64,10 @@ public final class EvalCommand implements Callable<Integer> {
         Path md = EvalReportWriter.write(result, out, commandLine(s));
         System.out.println("report: " + md + " (+ .html, PNGs in " + md.toString().replaceAll("\\.md$", "") + "/)");
         for (List<String> t : EvalReportWriter.targets(result)) System.out.println("target: " + String.join(" | ", t));
+        if (readme != null) {
+            ReadmeMarkers.replaceIn(readme, ReadmeEvidence.markdown(result, linkFrom(readme, md)));
+            System.out.println("readme: evidence section of " + readme + " updated");
+        }
         return 0;
     }
 
@@ -68,6 +77,12 @@ public final class EvalCommand implements Callable<Integer> {
                 + "--ranks %s --seed %d", model, out, s.steps(), s.jointSteps(), s.instancesPerStep(), s.learningRate(),
             s.fullLearningRate(), s.augment(), s.imagesPerPrompt(), s.heldOutPrompts(), s.samplingSteps(), s.guidance(),
             String.join(",", s.ranks().stream().map(String::valueOf).toList()), s.seed());
+    }
+
+    /** The report's path as a Markdown link written in {@code readme}: relative to its folder, with '/'. */
+    static String linkFrom(Path readme, Path report) {
+        Path from = readme.toAbsolutePath().normalize().getParent();
+        return from.relativize(report.toAbsolutePath().normalize()).toString().replace('\\', '/');
     }
 
     private static <T> T or(T value, T fallback) {

@@ -10,8 +10,9 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * Writes an {@link EvalResult} as {@code <name>.md} and {@code <name>.html} with the image grids in the folder
- * {@code <name>/} next to them, and checks the issue's targets against the measured numbers.
+ * Writes an {@link EvalResult} as {@code <name>.md}, {@code <name>.html} and {@code <name>.json} with the image
+ * grids (and the README's, {@link ReadmeEvidence}) in the folder {@code <name>/} next to them, and checks the
+ * issues' targets ({@link Headlines}) against the measured numbers.
  */
 public final class EvalReportWriter {
     private static final int GRID_SCALE = 2;
@@ -57,11 +58,7 @@ public final class EvalReportWriter {
         List<List<String>> singleRows = new ArrayList<>();
         List<ReportDocument.Figure> singleFigs = new ArrayList<>();
         for (EvalResult.SingleConcept c : r.single()) {
-            singleRows.add(List.of(code(c.method()), c.method().startsWith("base") ? "–" : c.regularized() ? "yes" : "no",
-                fmt3(c.textAlignment()), fmt3(c.imageSimilarity()), fmt2(c.exactMatchRate()), fmt2(c.present()),
-                fmt3(c.classAlignment()),
-                fmt3(c.forgetting()), Long.toString(c.trainedParameters()), Long.toString(c.deltaBytes()),
-                fmt1(c.trainSeconds()), Float.isNaN((float) c.finalLoss()) ? "–" : fmt3(c.finalLoss())));
+            singleRows.add(singleRow(c));
             singleFigs.add(grid(c.conceptImages(), s.imagesPerPrompt(), images, name,
                 "single-" + ToyEvaluation.slug(c.method()) + (c.regularized() ? "-reg" : ""),
                 c.method() + (c.regularized() ? " + reg" : "") + " — rows: " + String.join(" / ", prompts(c.conceptImages()))));
@@ -84,9 +81,9 @@ public final class EvalReportWriter {
                 + "the saved delta file (full fp32). Token-only rows with and without regularization coincide by construction: "
                 + "class captions do not contain the token and the UNet is frozen, so the prior loss has no gradient on the "
                 + "trained row (only the loss scale changes, which AdamW ignores)."),
-            new ReportDocument.Table(List.of("method", "reg", "text alignment", "image alignment", "exact match",
-                "concept present", "class text alignment", "forgetting", "trained params", "delta bytes", "train s", "last loss"), singleRows),
-            singleFigs));
+            new ReportDocument.Table(SINGLE_HEADER, singleRows), singleFigs));
+        ReportDocument.Section ablations = AblationSection.section(r, images, name);
+        if (ablations != null) doc.add(ablations);
 
         List<List<String>> multiRows = new ArrayList<>();
         List<ReportDocument.Figure> multiFigs = new ArrayList<>();
@@ -104,6 +101,7 @@ public final class EvalReportWriter {
                 + "row is the same merge constrained by as many generated template captions (the service's fallback)."),
             new ReportDocument.Table(List.of("method", "both present", "`<new1>` present", "`<new2>` present",
                 "both exact", "text alignment", "seconds"), multiRows), multiFigs));
+        MergeDiagnosticsSection.sections(r).forEach(doc::add);
 
         List<List<String>> compRows = new ArrayList<>();
         List<ReportDocument.Figure> compFigs = new ArrayList<>();
@@ -119,66 +117,43 @@ public final class EvalReportWriter {
             new ReportDocument.Table(List.of("rank", "K/V values stored", "delta bytes", "image alignment", "exact match",
                 "text alignment"), compRows), compFigs));
 
-        doc.add(new ReportDocument.Section("Targets (issue 4)", List.of(),
+        doc.add(new ReportDocument.Section("Targets (issue 10, then issue 4's others)", List.of(
+            "The same list, with stable names, is the `headline` (and `earlierTargets`) of `" + name + ".json`."),
             new ReportDocument.Table(List.of("target", "measured", "met"), targets(r)), List.of()));
 
         Files.writeString(markdownFile, doc.markdown(), StandardCharsets.UTF_8);
         Files.writeString(dir.resolve(name + ".html"), doc.html(), StandardCharsets.UTF_8);
+        EvalJsonWriter.write(r, dir.resolve(name + ".json"), command);
+        ReadmeEvidence.writeGrid(r, images);
         return markdownFile;
     }
 
-    static List<List<String>> targets(EvalResult r) {
-        List<List<String>> rows = new ArrayList<>();
-        for (EvalResult.BaseAlignment b : r.baseAlignment()) {
-            rows.add(row("base text alignment >= 0.8 (" + b.split() + ")", fmt3(b.textAlignment()), b.textAlignment() >= 0.8));
-        }
-        EvalResult.SingleConcept base = find(r, "base", false);
-        EvalResult.SingleConcept cd = find(r, "Custom Diffusion", true);
-        EvalResult.SingleConcept cdNoReg = find(r, "Custom Diffusion", false);
-        EvalResult.SingleConcept full = find(r, "full UNet", false);
-        if (cd != null) {
-            rows.add(row("Custom Diffusion (+reg) image alignment >= 0.8 (VAE round-trip ceiling "
-                + fmt3(r.vaeCeiling().imageSimilarity()) + ")", fmt3(cd.imageSimilarity()), cd.imageSimilarity() >= 0.8));
-            if (base != null) {
-                double gap = base.textAlignment() - cd.textAlignment();
-                rows.add(row("Custom Diffusion (+reg) text alignment within 0.1 of the base model on the same prompts ("
-                        + fmt3(base.textAlignment()) + "; base on plain class prompts " + fmt3(base.classAlignment()) + ")",
-                    fmt3(cd.textAlignment()) + " (gap " + fmt3(gap) + ")", gap <= 0.1));
-            }
-        }
-        if (cd != null && cdNoReg != null && full != null) {
-            rows.add(row("Custom Diffusion (+reg) forgetting <= half of full fine-tune without reg (" + fmt3(full.forgetting())
-                    + ")", fmt3(cd.forgetting()) + " (without reg: " + fmt3(cdNoReg.forgetting()) + ")",
-                cd.forgetting() <= Math.max(0, full.forgetting()) / 2));
-        }
-        EvalResult.MultiConcept joint = null;
-        EvalResult.MultiConcept merge = null;
-        for (EvalResult.MultiConcept m : r.multi()) {
-            if (m.method().startsWith("joint")) joint = m;
-            if (m.method().equals(ToyEvaluation.MERGE_LABEL)) merge = m;
-        }
-        if (merge != null) {
-            rows.add(row("merge both concepts present >= 60%", fmt2(merge.bothPresent()), merge.bothPresent() >= 0.6));
-            if (joint != null) {
-                rows.add(row("merge within 0.1 of joint (both present)", fmt2(merge.bothPresent()) + " vs " + fmt2(joint.bothPresent()),
-                    joint.bothPresent() - merge.bothPresent() <= 0.1));
-            }
-        }
-        return rows;
+    static final List<String> SINGLE_HEADER = List.of("method", "reg", "text alignment", "image alignment",
+        "exact match", "concept present", "class text alignment", "forgetting", "trained params", "delta bytes",
+        "train s", "last loss");
+
+    static List<String> singleRow(EvalResult.SingleConcept c) {
+        return List.of(code(c.method()), c.method().startsWith(Headlines.BASE_PREFIX) ? "–" : c.regularized() ? "yes" : "no",
+            fmt3(c.textAlignment()), fmt3(c.imageSimilarity()), fmt2(c.exactMatchRate()), fmt2(c.present()),
+            fmt3(c.classAlignment()),
+            fmt3(c.forgetting()), Long.toString(c.trainedParameters()), Long.toString(c.deltaBytes()),
+            fmt1(c.trainSeconds()), Float.isNaN((float) c.finalLoss()) ? "–" : fmt3(c.finalLoss()));
     }
 
-    private static EvalResult.SingleConcept find(EvalResult r, String prefix, boolean reg) {
-        for (EvalResult.SingleConcept c : r.single()) {
-            if (c.method().startsWith(prefix) && c.regularized() == reg) return c;
+    /** One row per {@link Headlines#all} entry: what the report's target table and {@code cdiff eval} print. */
+    static List<List<String>> targets(EvalResult r) {
+        List<List<String>> rows = new ArrayList<>();
+        for (Headline h : Headlines.all(r)) {
+            rows.add(row(h.targetText(), h.valueText() + (h.detail().isEmpty() ? "" : " (" + h.detail() + ")"), h.met()));
         }
-        return null;
+        return rows;
     }
 
     private static List<String> row(String target, String measured, boolean met) {
         return List.of(target, measured, met ? "yes" : "**no**");
     }
 
-    private static List<String> prompts(List<PromptedImage> images) {
+    static List<String> prompts(List<PromptedImage> images) {
         List<String> out = new ArrayList<>();
         for (PromptedImage p : images) {
             String q = "\"" + p.prompt().replace("<", "`<").replace(">", ">`") + "\"";
@@ -187,7 +162,7 @@ public final class EvalReportWriter {
         return out;
     }
 
-    private static ReportDocument.Figure grid(List<PromptedImage> images, int perRow, Path dir, String docName, String file,
+    static ReportDocument.Figure grid(List<PromptedImage> images, int perRow, Path dir, String docName, String file,
                                               String caption) throws IOException {
         String png = file + ".png";
         ImageGrid.write(images, perRow, GRID_SCALE, dir.resolve(png));

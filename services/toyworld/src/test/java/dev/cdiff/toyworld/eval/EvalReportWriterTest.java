@@ -1,14 +1,12 @@
 package dev.cdiff.toyworld.eval;
 
+import static dev.cdiff.toyworld.eval.HandBuiltResults.result;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.cdiff.toyworld.metrics.PromptedImage;
-import dev.cdiff.toyworld.world.Split;
-import dev.cdiff.toyworld.world.ToyWorld;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -18,28 +16,6 @@ class EvalReportWriterTest {
     @TempDir
     Path dir;
 
-    private static List<PromptedImage> images(int n) {
-        List<PromptedImage> out = new ArrayList<>();
-        ToyWorld world = ToyWorld.defaults();
-        for (var s : world.samples(n, 1, Split.TRAIN)) out.add(new PromptedImage(s.caption(), s.image()));
-        return out;
-    }
-
-    private static EvalResult result(double mergeBoth, double cdImage) {
-        List<PromptedImage> imgs = images(4);
-        return new EvalResult(EvalSettings.defaults(), "models/toy-base",
-            List.of(new EvalResult.BaseAlignment("TRAIN", 4, 0.85, imgs), new EvalResult.BaseAlignment("HELD_OUT", 4, 0.7, imgs)),
-            new EvalResult.VaeCeiling(0.9, 0.75, 0.6, imgs), new EvalResult.VaeCeiling(0.8, 0.5, 0.55, imgs),
-            List.of(new EvalResult.SingleConcept("base (no training)", false, 0.6, 0.3, 0, 0.1, 0.9, 0, 0, 0, 0, Float.NaN, imgs, imgs),
-                new EvalResult.SingleConcept("Custom Diffusion (K/V + token)", false, 0.85, cdImage, 0.5, 0.7, 0.88, 0.02, 67648, 273456, 30, 0.1, imgs, imgs),
-                new EvalResult.SingleConcept("Custom Diffusion (K/V + token)", true, 0.86, cdImage, 0.5, 0.75, 0.89, 0.01, 67648, 273456, 40, 0.1, imgs, imgs),
-                new EvalResult.SingleConcept("full UNet + token", false, 0.8, 0.9, 0.7, 0.9, 0.6, 0.3, 2380580, 9556344, 60, 0.1, imgs, imgs)),
-            List.of(),
-            List.of(new EvalResult.MultiConcept("joint training", 0.7, 0.8, 0.8, 0.1, 0.8, 50, imgs, null),
-                new EvalResult.MultiConcept("closed-form merge", mergeBoth, 0.8, 0.7, 0.05, 0.8, 1, imgs, null)),
-            List.of(new EvalResult.Compression(4, 0.1, 30000, 0.8, 0.4, 0.85, imgs)), 600);
-    }
-
     @Test
     void writesMarkdownHtmlAndGridsWithTheMeasuredNumbers() throws Exception {
         Path md = EvalReportWriter.write(result(0.65, 0.82), dir.resolve("toy-eval.md"), "cdiff eval");
@@ -48,8 +24,99 @@ class EvalReportWriterTest {
         assertTrue(text.contains("|closed-form merge|0.65|0.80|0.70|0.05|0.800|1.0|"), text);
         assertTrue(text.contains("|4|10.0%|30000|0.800|0.40|0.850|"), text);
         assertTrue(Files.exists(dir.resolve("toy-eval.html")));
+        assertTrue(Files.exists(dir.resolve("toy-eval.json")));
+        assertTrue(Files.size(dir.resolve("toy-eval").resolve(ReadmeEvidence.GRID_FILE)) > 0);
         assertTrue(Files.readString(dir.resolve("toy-eval.html")).contains("&lt;new1&gt;"));
+        assertGridsExist(text);
+    }
+
+    @Test
+    void ablationsAreComparedWithTheMainRunEachWithItsChangeAndGrid() throws Exception {
+        String text = Files.readString(EvalReportWriter.write(result(0.65, 0.82), dir.resolve("toy-eval.md"), "cdiff eval"));
+        String section = section(text, "## Ablations");
+        List<String> rows = section.lines().filter(l -> l.startsWith("|Custom")).toList();
+        assertEquals(List.of(
+            "|Custom Diffusion (K/V + token)|yes|0.860|0.820|0.50|0.75|0.890|0.010|67648|273456|40.0|0.100|",
+            "|Custom Diffusion (K/V + token), no modifier token|yes|0.850|0.310|0.50|0.70|0.880|0.020|67648|273456|30.0|0.100|",
+            "|Custom Diffusion (K/V + token), generated reg images|yes|0.850|0.330|0.50|0.70|0.880|0.030|67648|273456|30.0|0.100|",
+            "|Custom Diffusion (K/V + token), with augmentation|yes|0.850|0.290|0.50|0.70|0.880|0.040|67648|273456|30.0|0.100|"),
+            rows);
+        assertTrue(section.contains("*no modifier token*: the targets are captioned \"a circle\" instead of \"a `<new1>` circle\""), section);
+        assertTrue(section.contains("*generated reg images*: the regularization images are sampled from the base model"), section);
+        // the main runs have augmentation off (defaults), so the ablation switches it on
+        assertTrue(section.contains("*with augmentation*: the paper's random shrink/zoom augmentation of the target images "
+            + "is switched on relative to the main runs"), section);
+        assertTrue(section.contains("](toy-eval/ablation-custom-diffusion-k-v-token-no-modifier-token.png)"), section);
+        assertTrue(section.contains("](toy-eval/ablation-custom-diffusion-k-v-token-generated-reg-images.png)"), section);
+        assertTrue(section.contains("](toy-eval/ablation-custom-diffusion-k-v-token-with-augmentation.png)"), section);
+        assertGridsExist(text);
+    }
+
+    @Test
+    void everyTableRowHasAsManyCellsAsItsHeader() throws Exception {
+        String text = Files.readString(EvalReportWriter.write(result(0.65, 0.82), dir.resolve("toy-eval.md"), "cdiff eval"));
+        long header = -1;
+        int tables = 0;
         for (String line : text.split("\n")) {
+            if (!line.startsWith("|")) {
+                header = -1;
+                continue;
+            }
+            long cells = line.chars().filter(c -> c == '|').count();
+            if (header < 0) {
+                header = cells;
+                tables++;
+            }
+            assertEquals(header, cells, line);
+        }
+        // base, single, ablations, multi, 2 merge diagnostics, merge vs joint, compression, targets
+        assertEquals(9, tables);
+    }
+
+    @Test
+    void noAblationsNoSection() throws Exception {
+        String text = Files.readString(EvalReportWriter.write(result(0.65, 0.82, List.of()), dir.resolve("toy-eval.md"), "cdiff eval"));
+        assertFalse(text.contains("Ablations"), text);
+        assertTrue(text.contains("## Multi-concept"), text);
+    }
+
+    @Test
+    void mergeDiagnosticsPerLayerAndPresenceAgainstJoint() throws Exception {
+        String text = Files.readString(EvalReportWriter.write(result(0.65, 0.82), dir.resolve("toy-eval.md"), "cdiff eval"));
+        String corpus = section(text, "## Merge diagnostics: closed-form merge\n");
+        assertTrue(corpus.contains("|layer|rows×cols|residual `<new1>` circle|residual `<new2>` square|regularization drift|relative change|"), corpus);
+        assertTrue(corpus.contains("|`down.0.attn2.to_k`|64×64|1.50e-04|2.50e-03|0.0125|0.0210|"), corpus);
+        assertTrue(corpus.contains("|`down.0.attn2.to_v`|64×64|1.25e-01|–|0.0375|0.0340|"), corpus);
+        assertTrue(corpus.contains("Worst constraint residual per concept: `<new1>` circle 1.25e-01 (`down.0.attn2.to_v`), "
+            + "`<new2>` square 2.50e-03 (`down.0.attn2.to_k`); max regularization drift 0.0375 over 2 layers"), corpus);
+        String template = section(text, "## Merge diagnostics: closed-form merge, template captions");
+        assertTrue(template.contains("`<new1>` circle 5.00e-01 (`down.0.attn2.to_v`)"), template);
+
+        String presence = section(text, "## Per-concept presence, merge vs joint");
+        assertTrue(presence.contains("|joint training|0.80|0.80|0.70|–|–|–|"), presence);
+        assertTrue(presence.contains("|closed-form merge|0.80|0.70|0.65|+0.00|-0.10|-0.05|"), presence);
+        assertTrue(presence.contains("|closed-form merge, template captions|0.90|0.45|0.40|+0.10|-0.35|-0.30|"), presence);
+        assertFalse(presence.contains("single model"), presence);
+    }
+
+    @Test
+    void targetsAreJudgedFromTheNumbers() {
+        List<List<String>> met = EvalReportWriter.targets(result(0.65, 0.82));
+        List<List<String>> missed = EvalReportWriter.targets(result(0.5, 0.7));
+        assertEquals(Headlines.all(result(0.65, 0.82)).size(), met.size());
+        assertEquals("yes", find(met, "closed-form merge both present").get(2));
+        assertEquals("**no**", find(missed, "closed-form merge both present").get(2));
+        assertEquals("**no**", find(missed, "vs joint training, absolute difference").get(2));
+        assertEquals("0.200 (merge 0.50 vs joint 0.70)", find(missed, "vs joint training, absolute difference").get(1));
+        assertEquals("yes", find(met, "Custom Diffusion + reg image alignment, single concept").get(2));
+        assertEquals("**no**", find(missed, "Custom Diffusion + reg image alignment, single concept").get(2));
+        assertEquals("**no**", find(met, "HELD_OUT captions").get(2));
+        assertEquals("yes", find(met, "TRAIN captions").get(2));
+        assertEquals("yes", find(met, "forgetting").get(2));
+    }
+
+    private void assertGridsExist(String markdown) throws Exception {
+        for (String line : markdown.split("\n")) {
             if (line.startsWith("![")) {
                 String rel = line.substring(line.indexOf("](") + 2, line.length() - 1);
                 assertTrue(Files.size(dir.resolve(rel)) > 0, rel);
@@ -57,17 +124,11 @@ class EvalReportWriterTest {
         }
     }
 
-    @Test
-    void targetsAreJudgedFromTheNumbers() {
-        List<List<String>> met = EvalReportWriter.targets(result(0.65, 0.82));
-        List<List<String>> missed = EvalReportWriter.targets(result(0.5, 0.7));
-        assertEquals("yes", find(met, "merge both").get(2));
-        assertEquals("**no**", find(missed, "merge both").get(2));
-        assertEquals("**no**", find(missed, "merge within").get(2));
-        assertEquals("yes", find(met, "image alignment").get(2));
-        assertEquals("**no**", find(missed, "image alignment").get(2));
-        assertEquals("**no**", find(met, "(HELD_OUT)").get(2));
-        assertEquals("yes", find(met, "forgetting").get(2));
+    private String section(String markdown, String heading) {
+        int start = markdown.indexOf(heading);
+        assertTrue(start >= 0, heading + " missing in\n" + markdown);
+        int end = markdown.indexOf("\n## ", start + 1);
+        return markdown.substring(start, end < 0 ? markdown.length() : end);
     }
 
     private static List<String> find(List<List<String>> rows, String fragment) {

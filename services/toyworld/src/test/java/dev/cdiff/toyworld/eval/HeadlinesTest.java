@@ -1,0 +1,104 @@
+package dev.cdiff.toyworld.eval;
+
+import static dev.cdiff.toyworld.eval.HandBuiltResults.result;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+
+/** Issue 10's headline numbers are computed from the result's rows and judged against their targets. */
+class HeadlinesTest {
+    private static Map<String, Headline> byName(EvalResult r) {
+        return Headlines.of(r).stream().collect(Collectors.toMap(Headline::name, Function.identity()));
+    }
+
+    @Test
+    void oneEntryPerIssueRowInAStableOrder() {
+        assertEquals(List.of("base_text_alignment_held_out", "base_text_alignment_train", "vae_round_trip_image_alignment",
+                "cd_reg_image_alignment", "cd_reg_to_full_ft_image_alignment", "cd_reg_to_full_ft_forgetting",
+                "joint_both_present", "merge_joint_both_present_gap"),
+            Headlines.of(result(0.65, 0.82)).stream().map(Headline::name).toList());
+    }
+
+    @Test
+    void valuesComeFromTheRows() {
+        Map<String, Headline> h = byName(result(0.65, 0.855));
+        assertEquals(0.7, h.get("base_text_alignment_held_out").value());
+        assertFalse(h.get("base_text_alignment_held_out").met());
+        assertEquals(0.85, h.get("base_text_alignment_train").value());
+        assertTrue(h.get("base_text_alignment_train").met());
+        assertEquals(0.9, h.get("vae_round_trip_image_alignment").value());
+        assertTrue(h.get("vae_round_trip_image_alignment").met(), "exactly on the target counts as met");
+        assertEquals(0.855, h.get("cd_reg_image_alignment").value());
+        // full fine-tune without reg: image 0.9, forgetting 0.3; Custom Diffusion + reg: forgetting 0.01
+        assertEquals(0.95, h.get("cd_reg_to_full_ft_image_alignment").value(), 1e-12);
+        assertTrue(h.get("cd_reg_to_full_ft_image_alignment").met());
+        assertEquals(0.01 / 0.3, h.get("cd_reg_to_full_ft_forgetting").value(), 1e-12);
+        assertEquals(Headline.Direction.AT_MOST, h.get("cd_reg_to_full_ft_forgetting").direction());
+        assertTrue(h.get("cd_reg_to_full_ft_forgetting").met());
+        assertEquals(0.7, h.get("joint_both_present").value());
+        assertEquals(0.05, h.get("merge_joint_both_present_gap").value(), 1e-12);
+        assertTrue(h.get("merge_joint_both_present_gap").met());
+    }
+
+    @Test
+    void theGapToJointCountsBothWays() {
+        // merge better than joint by 0.2 misses "within 0.1" just as much as worse by 0.2
+        Headline gap = byName(result(0.9, 0.82)).get("merge_joint_both_present_gap");
+        assertEquals(0.2, gap.value(), 1e-12);
+        assertFalse(gap.met());
+        assertFalse(byName(result(0.5, 0.82)).get("merge_joint_both_present_gap").met());
+    }
+
+    @Test
+    void whatCannotBeMeasuredIsNaNAndMissed() {
+        EvalResult full = result(0.65, 0.82);
+        EvalResult noMulti = new EvalResult(full.settings(), full.modelDir(), full.baseAlignment(), full.vaeCeiling(),
+            full.secondVaeCeiling(), full.single().stream().filter(s -> !s.method().startsWith("full")).toList(),
+            full.ablations(), List.of(), full.compression(), full.totalSeconds());
+        Map<String, Headline> h = byName(noMulti);
+        assertEquals(8, h.size());
+        for (String name : List.of("cd_reg_to_full_ft_image_alignment", "cd_reg_to_full_ft_forgetting",
+                "joint_both_present", "merge_joint_both_present_gap")) {
+            assertTrue(Double.isNaN(h.get(name).value()), name);
+            assertFalse(h.get(name).met(), name);
+            assertEquals("not measured", h.get(name).valueText());
+        }
+    }
+
+    @Test
+    void aFullFineTuneThatForgotNothingLeavesTheForgettingRatioUndefined() {
+        EvalResult r = result(0.65, 0.82);
+        List<EvalResult.SingleConcept> single = r.single().stream().map(s -> !s.method().startsWith("full") ? s
+            : new EvalResult.SingleConcept(s.method(), s.regularized(), s.textAlignment(), s.imageSimilarity(),
+                s.exactMatchRate(), s.present(), s.classAlignment(), -0.02, s.trainedParameters(), s.deltaBytes(),
+                s.trainSeconds(), s.finalLoss(), s.conceptImages(), s.classImages())).toList();
+        Headline h = byName(new EvalResult(r.settings(), r.modelDir(), r.baseAlignment(), r.vaeCeiling(),
+            r.secondVaeCeiling(), single, r.ablations(), r.multi(), r.compression(), r.totalSeconds()))
+            .get("cd_reg_to_full_ft_forgetting");
+        assertTrue(Double.isNaN(h.value()));
+        assertTrue(h.detail().contains("forgot nothing"), h.detail());
+    }
+
+    @Test
+    void namesAreSnakeCase() {
+        assertThrows(IllegalArgumentException.class,
+            () -> new Headline("Base Text", "x", 1, 1, Headline.Direction.AT_LEAST, ""));
+    }
+
+    @Test
+    void issueFoursOtherTargetsStayJudged() {
+        Map<String, Headline> met = Headlines.earlier(result(0.65, 0.82)).stream()
+            .collect(Collectors.toMap(Headline::name, Function.identity()));
+        assertEquals(0.6 - 0.86, met.get("cd_reg_text_alignment_gap_to_base").value(), 1e-12);
+        assertTrue(met.get("cd_reg_text_alignment_gap_to_base").met());
+        assertTrue(met.get("merge_both_present").met());
+        assertFalse(Headlines.earlier(result(0.5, 0.82)).get(1).met());
+    }
+}
