@@ -19,7 +19,7 @@ import java.util.List;
 import java.util.SplittableRandom;
 
 /**
- * Trains the toy VAE from scratch: L1 reconstruction of sampled latents plus a small KL term, on base-world
+ * Trains the toy VAE from scratch: L1 reconstruction of the posterior means plus a small KL term, on base-world
  * images mixed with random full-frame textures and with scenes whose objects wear random patterns (never a
  * concept's own). Deterministic given the config seed (all randomness from SplittableRandom).
  */
@@ -49,12 +49,11 @@ public final class VaePretrainer {
                 try (NDManager sm = run.newSubManager()) {
                     var leaves = weights.installLeaves(sm);
                     NDArray images = sm.create(pixels(batch(random, size)), new Shape(config.batchSize(), 3, size, size));
-                    int latent = size >> (vae.config().blockOutChannels().length - 1);
-                    NDArray noise = sm.create(Gaussian.floats(random, config.batchSize() * vae.config().latentChannels() * latent * latent),
-                        new Shape(config.batchSize(), vae.config().latentChannels(), latent, latent));
                     try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
                         DiagonalGaussian posterior = vae.encode(images);
-                        NDArray z = posterior.sample(noise);
+                        // The posterior mean, not a sample: the UNet is trained on means, and decoding samples of a
+                        // barely trained posterior (std ~1 at initialisation) taught the decoder only to blur.
+                        NDArray z = posterior.mean();
                         z.attach(sm);
                         NDArray rec = vae.decode(z);
                         rec.attach(sm);
