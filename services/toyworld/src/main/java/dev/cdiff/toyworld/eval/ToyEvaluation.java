@@ -171,8 +171,15 @@ public final class ToyEvaluation {
         String label = methodName(mode);
         progress.log("single concept: training " + label + (reg ? " with" : " without") + " regularization, "
             + settings.steps() + " steps");
+        return trainAndMeasure(label, reg, concept, concept.conceptPrompts(), base,
+            config(List.of(concept), mode, reg, settings.steps()), slug(label) + (reg ? "-reg" : ""), root);
+    }
+
+    /** Trains from a fresh base model, writes the delta as delta-{fileSlug}.safetensors, samples and scores it. */
+    private Trained trainAndMeasure(String label, boolean reg, ConceptData concept, List<String> prompts,
+                                    EvalResult.SingleConcept base, TrainingConfig config, String fileSlug,
+                                    NDManager root) throws IOException {
         try (NDManager m = root.newSubManager(); TrainingModels models = TrainingModels.load(modelDir, m)) {
-            TrainingConfig config = config(List.of(concept), mode, reg, settings.steps());
             long t0 = System.currentTimeMillis();
             Delta delta;
             float loss;
@@ -182,9 +189,9 @@ public final class ToyEvaluation {
                 loss = trainer.lastLoss();
             }
             double seconds = (System.currentTimeMillis() - t0) / 1000.0;
-            Path file = workDir.resolve("delta-" + slug(label) + (reg ? "-reg" : "") + ".safetensors");
+            Path file = workDir.resolve("delta-" + fileSlug + ".safetensors");
             delta.write(file);
-            EvalResult.SingleConcept row = measureSingle(label, reg, concept, concept.conceptPrompts(), models, base,
+            EvalResult.SingleConcept row = measureSingle(label, reg, concept, prompts, models, base,
                 parameters(delta), Files.size(file), seconds, loss, m);
             return new Trained(row, delta);
         }
@@ -243,21 +250,7 @@ public final class ToyEvaluation {
                                                    EvalResult.SingleConcept base, TrainingConfig config, NDManager root)
             throws IOException {
         progress.log("ablation: training " + label + " with regularization, " + settings.steps() + " steps");
-        try (NDManager m = root.newSubManager(); TrainingModels models = TrainingModels.load(modelDir, m)) {
-            long t0 = System.currentTimeMillis();
-            Delta delta;
-            float loss;
-            try (CustomDiffusionTrainer trainer = new CustomDiffusionTrainer(models, config, m)) {
-                trainer.train(this::trainingStep);
-                delta = trainer.toDelta();
-                loss = trainer.lastLoss();
-            }
-            double seconds = (System.currentTimeMillis() - t0) / 1000.0;
-            Path file = workDir.resolve("delta-" + slug(label) + ".safetensors");
-            delta.write(file);
-            return measureSingle(label, true, concept, prompts, models, base, parameters(delta), Files.size(file),
-                seconds, loss, m);
-        }
+        return trainAndMeasure(label, true, concept, prompts, base, config, slug(label), root).row();
     }
 
     private Delta trainDeltaOnly(ConceptData concept, NDManager root) {
