@@ -1,5 +1,7 @@
 package dev.cdiff.diffusion.io;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.JsonNode;
 
 import java.io.IOException;
@@ -73,6 +75,19 @@ public final class ModelFolder {
     }
 
     /** config.json of a component directory (scheduler_config.json for schedulers). */
+    /** model_index.json of a Stable Diffusion folder with a DDIM scheduler and no safety checker. */
+    public static ObjectNode stableDiffusionIndex() {
+        var c = JsonNodeFactory.instance.objectNode();
+        c.put("_class_name", "StableDiffusionPipeline");
+        c.putArray(SCHEDULER).add("diffusers").add("DDIMScheduler");
+        c.putArray(TEXT_ENCODER).add("transformers").add("CLIPTextModel");
+        c.putArray(TOKENIZER).add("transformers").add("CLIPTokenizer");
+        c.putArray(UNET).add("diffusers").add("UNet2DConditionModel");
+        c.putArray(VAE).add("diffusers").add("AutoencoderKL");
+        c.put("requires_safety_checker", false);
+        return c;
+    }
+
     public static JsonNode readConfig(Path componentDir) {
         Path cfg = componentDir.resolve("config.json");
         if (!Files.isRegularFile(cfg)) {

@@ -1,5 +1,6 @@
 package dev.cdiff.diffusion.schedulers;
 
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.cdiff.diffusion.io.ModelFolder;
@@ -14,6 +15,27 @@ public final class Schedulers {
     }
 
     /** The scheduler named by scheduler_config.json's _class_name in {@code schedulerDir}. */
+    /**
+     * Stable Diffusion 1.x's training schedule (scaled_linear betas 0.00085..0.012, 1000 steps, epsilon) as a
+     * DDIM scheduler_config.json node: what the models this project writes (toy base, SD-1.5-shaped bench model)
+     * ship, so sampling on any of them does the same work.
+     */
+    public static ObjectNode stableDiffusionDdimConfig() {
+        ObjectNode c = JsonNodeFactory.instance.objectNode();
+        c.put("_class_name", "DDIMScheduler");
+        c.put("beta_end", 0.012);
+        c.put("beta_schedule", "scaled_linear");
+        c.put("beta_start", 0.00085);
+        c.put("clip_sample", false);
+        c.put("num_train_timesteps", 1000);
+        c.put("prediction_type", "epsilon");
+        c.put("set_alpha_to_one", false);
+        c.put("steps_offset", 1);
+        c.put("timestep_spacing", "leading");
+        c.putNull("trained_betas");
+        return c;
+    }
+
     public static Scheduler fromConfig(Path schedulerDir) {
         return fromConfig(ModelFolder.readConfig(schedulerDir));
     }
@@ -32,7 +54,7 @@ public final class Schedulers {
      * Names: ddpm, ddim, dpm (or dpm++ / dpmsolver), pndm (plms) or the diffusers class names.
      */
     public static Scheduler create(String name, JsonNode baseConfig) {
-        ObjectNode cfg = baseConfig == null ? com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode()
+        ObjectNode cfg = baseConfig == null ? JsonNodeFactory.instance.objectNode()
                 : ((ObjectNode) baseConfig).deepCopy();
         switch (name.toLowerCase(Locale.ROOT)) {
             case "ddpm":

@@ -1,5 +1,7 @@
 package dev.cdiff.diffusion.tools;
 
+import dev.cdiff.diffusion.schedulers.Schedulers;
+import dev.cdiff.diffusion.io.ModelFolder;
 import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -57,9 +59,9 @@ public final class MakeModelCommand implements Callable<Integer> {
                 Files.copy(f, out.resolve("tokenizer").resolve(f.getFileName()));
             }
         }
-        JSON.writeValue(out.resolve("model_index.json").toFile(), modelIndex());
+        JSON.writeValue(out.resolve("model_index.json").toFile(), ModelFolder.stableDiffusionIndex());
         Files.createDirectories(out.resolve("scheduler"));
-        JSON.writeValue(out.resolve("scheduler").resolve("scheduler_config.json").toFile(), scheduler());
+        JSON.writeValue(out.resolve("scheduler").resolve("scheduler_config.json").toFile(), Schedulers.stableDiffusionDdimConfig());
         long start = System.nanoTime();
         try (NDManager m = ComputeDevice.newManager()) {
             // one component at a time: the UNet alone is 3.4 GB of float32
@@ -150,34 +152,6 @@ public final class MakeModelCommand implements Callable<Integer> {
         c.put("num_hidden_layers", 12);
         c.put("projection_dim", 768);
         c.put("vocab_size", tokenizerModel.path("vocab_size").asInt());
-        return c;
-    }
-
-    /** SD 1.5's betas; DDIM as in the two test models, so that `bench sample` does the same work on all three. */
-    static ObjectNode scheduler() {
-        ObjectNode c = JSON.createObjectNode();
-        c.put("_class_name", "DDIMScheduler");
-        c.put("beta_end", 0.012);
-        c.put("beta_schedule", "scaled_linear");
-        c.put("beta_start", 0.00085);
-        c.put("clip_sample", false);
-        c.put("num_train_timesteps", 1000);
-        c.put("prediction_type", "epsilon");
-        c.put("set_alpha_to_one", false);
-        c.put("steps_offset", 1);
-        c.put("timestep_spacing", "leading");
-        return c;
-    }
-
-    static ObjectNode modelIndex() {
-        ObjectNode c = JSON.createObjectNode();
-        c.put("_class_name", "StableDiffusionPipeline");
-        c.putArray("scheduler").add("diffusers").add("DDIMScheduler");
-        c.putArray("text_encoder").add("transformers").add("CLIPTextModel");
-        c.putArray("tokenizer").add("transformers").add("CLIPTokenizer");
-        c.putArray("unet").add("diffusers").add("UNet2DConditionModel");
-        c.putArray("vae").add("diffusers").add("AutoencoderKL");
-        c.put("requires_safety_checker", false);
         return c;
     }
 }

@@ -1,5 +1,7 @@
 package dev.cdiff.toyworld.pretrain;
 
+import dev.cdiff.diffusion.schedulers.Schedulers;
+import dev.cdiff.diffusion.io.ModelFolder;
 import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -35,9 +37,9 @@ public final class ToyModelFolder {
         if (vocab != spec.vocabSize()) {
             throw new IllegalArgumentException("spec vocabSize " + spec.vocabSize() + " != tokenizer vocabulary " + vocab);
         }
-        json.writeValue(dir.resolve("model_index.json").toFile(), spec.modelIndex());
+        json.writeValue(dir.resolve("model_index.json").toFile(), ModelFolder.stableDiffusionIndex());
         Files.createDirectories(dir.resolve("scheduler"));
-        json.writeValue(dir.resolve("scheduler/scheduler_config.json").toFile(), spec.schedulerConfig());
+        json.writeValue(dir.resolve("scheduler/scheduler_config.json").toFile(), Schedulers.stableDiffusionDdimConfig());
         try (NDManager m = manager.newSubManager()) {
             try (ClipTextEncoder text = ClipTextEncoder.create(spec.textEncoderConfig(), m, seed)) {
                 text.save(dir.resolve("text_encoder"));

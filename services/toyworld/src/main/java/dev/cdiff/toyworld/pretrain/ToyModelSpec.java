@@ -144,33 +144,4 @@ public record ToyModelSpec(int imageSize, int[] vaeChannels, int latentChannels,
         c.put("vocab_size", vocabSize);
         return c;
     }
-
-    /** Stable Diffusion's training schedule; sampling switches scheduler type with the same betas. */
-    public ObjectNode schedulerConfig() {
-        ObjectNode c = JSON.createObjectNode();
-        c.put("_class_name", "DDIMScheduler");
-        c.put("beta_end", 0.012);
-        c.put("beta_schedule", "scaled_linear");
-        c.put("beta_start", 0.00085);
-        c.put("clip_sample", false);
-        c.put("num_train_timesteps", 1000);
-        c.put("prediction_type", "epsilon");
-        c.put("set_alpha_to_one", false);
-        c.put("steps_offset", 1);
-        c.put("timestep_spacing", "leading");
-        c.putNull("trained_betas");
-        return c;
-    }
-
-    public ObjectNode modelIndex() {
-        ObjectNode c = JSON.createObjectNode();
-        c.put("_class_name", "StableDiffusionPipeline");
-        c.putArray("scheduler").add("diffusers").add("DDIMScheduler");
-        c.putArray("text_encoder").add("transformers").add("CLIPTextModel");
-        c.putArray("tokenizer").add("transformers").add("CLIPTokenizer");
-        c.putArray("unet").add("diffusers").add("UNet2DConditionModel");
-        c.putArray("vae").add("diffusers").add("AutoencoderKL");
-        c.put("requires_safety_checker", false);
-        return c;
-    }
 }
