@@ -1,0 +1,45 @@
+package dev.cdiff.toyworld.image;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.cdiff.toyworld.world.Concept;
+import dev.cdiff.toyworld.world.Concepts;
+import dev.cdiff.toyworld.world.Fill;
+import dev.cdiff.toyworld.world.FillPattern;
+import dev.cdiff.toyworld.world.ToyWorld;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+class PatternedScenesTest {
+    @Test
+    void patternsVaryButNeverWearAConceptsOwnFill() {
+        SplittableRandom random = new SplittableRandom(3);
+        Set<FillPattern> patterns = new HashSet<>();
+        Set<Fill> conceptFills = new HashSet<>();
+        for (Concept c : Concepts.all()) conceptFills.add(c.fill());
+        for (int i = 0; i < 20_000; i++) {
+            Fill fill = PatternedScenes.randomFill(random);
+            assertFalse(conceptFills.contains(fill), "drew a concept's fill " + fill);
+            assertNotEquals(FillPattern.SOLID, fill.pattern());
+            patterns.add(fill.pattern());
+        }
+        assertEquals(Set.of(FillPattern.CHECKER, FillPattern.DIAGONAL_STRIPES, FillPattern.RING), patterns);
+    }
+
+    @Test
+    void sceneImagesAreDeterministicPerSeedAndCarryTwoColourPatterns() {
+        ToyWorld world = ToyWorld.defaults();
+        ToyImage a = PatternedScenes.generate(world, new SplittableRandom(11));
+        ToyImage b = PatternedScenes.generate(world, new SplittableRandom(11));
+        assertTrue(java.util.Arrays.equals(a.pixels(), b.pixels()));
+        Set<Integer> colours = new HashSet<>();
+        for (int p : a.pixels()) colours.add(p);
+        // background + at least one object with two pattern colours
+        assertTrue(colours.size() >= 3, "only " + colours.size() + " colours");
+    }
+}
