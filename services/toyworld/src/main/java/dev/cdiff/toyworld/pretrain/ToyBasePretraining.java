@@ -60,6 +60,7 @@ public final class ToyBasePretraining {
                 vaeLoss = new VaePretrainer(world, vaeConfig).train(vae, m, listener);
                 scaling = latentScalingFactor(vae, world, m);
                 acceptance = VaeRoundTrip.acceptance(vae, world, m);
+                DeterministicPosterior.apply(vae);
                 vae.save(modelDir.resolve("vae"));
             }
             setScalingFactor(modelDir.resolve("vae/config.json"), scaling);
