@@ -28,7 +28,7 @@ public final class EvalCommand implements Callable<Integer> {
     @Option(names = "--instances", description = "target images per step") Integer instances;
     @Option(names = "--lr", description = "learning rate of token-only and Custom Diffusion runs") Double lr;
     @Option(names = "--full-lr", description = "learning rate of full-UNet runs") Double fullLr;
-    @Option(names = "--augment", description = "random shrink/zoom of target images") Boolean augment;
+    @Option(names = "--augment", arity = "1", description = "random shrink/zoom of target images: true|false") Boolean augment;
     @Option(names = "--images-per-prompt") Integer imagesPerPrompt;
     @Option(names = "--held-out-prompts", description = "captions per split for the base model's text alignment") Integer heldOut;
     @Option(names = "--sampling-steps") Integer samplingSteps;
