@@ -185,6 +185,24 @@ public final class ClipTextEncoder implements AutoCloseable {
         old.close();
     }
 
+    /**
+     * Makes {@code value} itself the array used for parameter {@code name} (same shape; the caller owns it and keeps it
+     * open while the encoder uses it). Unlike {@link #setParameter} nothing is copied, so a leaf that requires gradients
+     * receives them from {@link #encode}: this is how a trainer trains the transformer layers. The token table is not
+     * accepted here, since its rows train through the trainable-rows path of {@code encode}.
+     */
+    public void installParameter(String name, NDArray value) {
+        NDArray old = params.get(name);
+        if (old == null || name.equals(TOKEN_EMBEDDING)) {
+            throw new IllegalArgumentException("text encoder cannot install parameter " + name);
+        }
+        if (!old.getShape().equals(value.getShape()) || value.getDataType() != DataType.FLOAT32) {
+            throw new IllegalArgumentException("parameter " + name + " is float32 " + old.getShape()
+                    + ", got " + value.getDataType() + " " + value.getShape());
+        }
+        params.put(name, value);
+    }
+
     /** Overwrites one row of the token embedding (e.g. a trained {@code <new1>} row). */
     public void setTokenRow(int id, float[] row) {
         if (row.length != hiddenSize()) {

@@ -71,6 +71,35 @@ class ClipTextEncoderTest {
     }
 
     @Test
+    void anInstalledLayerLeafReceivesGradientWhileSetParameterCopies() {
+        String name = "encoder.layers.0.self_attn.q_proj.weight";
+        try (NDManager m = NDManager.newBaseManager();
+             ClipTextEncoder enc = ClipTextEncoder.load(MODEL.resolve("text_encoder"), m)) {
+            ClipTokenizer tok = ClipTokenizer.load(MODEL.resolve("tokenizer"));
+            NDArray ids = m.create(new long[][] {
+                    java.util.Arrays.stream(tok.encode("a photo of a dog")).asLongStream().toArray()});
+            float[] before = enc.encode(ids).toFloatArray();
+            NDArray leaf = enc.parameters().get(name).duplicate();
+            leaf.setRequiresGradient(true);
+            enc.installParameter(name, leaf);
+            assertTrue(enc.parameters().get(name) == leaf, "installed array must be used as is");
+            try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                NDArray out = enc.encode(ids);
+                assertArrayEquals(before, out.toFloatArray(), 1e-6f);
+                gc.backward(out.square().sum());
+            }
+            assertTrue(leaf.getGradient().abs().sum().getFloat() > 0, "layer leaf must receive gradient");
+
+            enc.setParameter(name, leaf);
+            assertTrue(enc.parameters().get(name) != leaf, "setParameter keeps a copy");
+            assertThrows(IllegalArgumentException.class,
+                    () -> enc.installParameter(ClipTextEncoder.TOKEN_EMBEDDING, enc.tokenEmbedding()));
+            assertThrows(IllegalArgumentException.class,
+                    () -> enc.installParameter(name, m.zeros(new Shape(3, 3))));
+        }
+    }
+
+    @Test
     void saveAndReloadGivesSameOutputs() {
         try (NDManager m = NDManager.newBaseManager();
              ClipTextEncoder enc = ClipTextEncoder.load(MODEL.resolve("text_encoder"), m)) {
