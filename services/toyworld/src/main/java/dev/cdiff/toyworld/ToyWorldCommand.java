@@ -89,6 +89,9 @@ public final class ToyWorldCommand implements Runnable {
         @Option(names = "--out", required = true, description = "model folder (created, or resumed from its VAE stage)") Path out;
         @Option(names = "--vae-steps", defaultValue = "4000",
             description = "0 = keep the folder's trained VAE and continue the diffusion stage") int vaeSteps;
+        @Option(names = "--decoder-steps", defaultValue = "0",
+            description = "then fine-tune only the VAE decoder on the frozen encoder (latents and UNet stay valid)") int decoderSteps;
+        @Option(names = "--decoder-lr", defaultValue = "3e-4") double decoderLr;
         @Option(names = "--steps", defaultValue = "15000",
             description = "UNet + text embedding steps; 0 = stop after the VAE stage") int steps;
         @Option(names = "--latent-channels", defaultValue = "16", description = "VAE latent channels of a new folder") int latentChannels;
@@ -107,11 +110,13 @@ public final class ToyWorldCommand implements Runnable {
             PretrainConfig diffusion = PretrainConfig.diffusionDefaults();
             vae = vaeSteps == 0 ? null
                 : new PretrainConfig(vaeSteps, batch, vaeLr, vaeWarmup, vae.weightDecay(), vae.gradClip(), 0, seed);
+            PretrainConfig decoder = decoderSteps == 0 ? null
+                : new PretrainConfig(decoderSteps, batch, decoderLr, vaeWarmup, 0.0, PretrainConfig.vaeDefaults().gradClip(), 0, seed + 2);
             diffusion = steps == 0 ? null : new PretrainConfig(steps, batch, lr, warmup, diffusion.weightDecay(),
                 diffusion.gradClip(), diffusion.captionDropout(), seed + 1);
             try (ai.djl.ndarray.NDManager root = dev.cdiff.diffusion.backend.ComputeDevice.newManager()) {
                 ToyBasePretraining.Result r = ToyBasePretraining.run(out, ToyWorld.defaults(), ToyModelFolder.defaultSpec(latentChannels),
-                    vae, diffusion, checkpointEvery, root, (step, total, loss, ms) -> {
+                    vae, decoder, diffusion, checkpointEvery, root, (step, total, loss, ms) -> {
                         if (step % 50 == 0 || step == total) {
                             System.out.printf(Locale.ROOT, "step %d/%d loss %.5f %.1f s%n", step, total, loss, ms / 1000.0);
                         }

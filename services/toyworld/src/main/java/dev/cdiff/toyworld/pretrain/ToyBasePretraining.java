@@ -40,6 +40,17 @@ public final class ToyBasePretraining {
     public static Result run(Path modelDir, ToyWorld world, ToyModelSpec spec, PretrainConfig vaeConfig,
                              PretrainConfig diffusionConfig, int checkpointEvery, NDManager manager,
                              PretrainListener listener) throws IOException {
+        return run(modelDir, world, spec, vaeConfig, null, diffusionConfig, checkpointEvery, manager, listener);
+    }
+
+    /**
+     * As above, with an optional decoder-only stage after the VAE stage (null = none): it fine-tunes the decoder of
+     * the folder's VAE on its frozen encoder ({@link VaePretrainer#trainDecoder}), so the latent space, the scaling
+     * factor and a UNet already trained on them stay valid; its round trip is then the one reported.
+     */
+    public static Result run(Path modelDir, ToyWorld world, ToyModelSpec spec, PretrainConfig vaeConfig,
+                             PretrainConfig decoderConfig, PretrainConfig diffusionConfig, int checkpointEvery,
+                             NDManager manager, PretrainListener listener) throws IOException {
         if (spec.imageSize() != world.config().imageSize()) {
             throw new IllegalArgumentException("spec imageSize " + spec.imageSize() + " != world imageSize "
                 + world.config().imageSize());
@@ -70,6 +81,15 @@ public final class ToyBasePretraining {
                  AutoencoderKL vae = AutoencoderKL.load(modelDir.resolve("vae"), m)) {
                 scaling = vae.scalingFactor();
             }
+        }
+        if (decoderConfig != null) {
+            try (NDManager m = manager.newSubManager();
+                 AutoencoderKL vae = AutoencoderKL.load(modelDir.resolve("vae"), m)) {
+                vaeLoss = new VaePretrainer(world, decoderConfig).trainDecoder(vae, m, listener);
+                acceptance = VaeRoundTrip.acceptance(vae, world, m);
+                vae.save(modelDir.resolve("vae"));
+            }
+            setScalingFactor(modelDir.resolve("vae/config.json"), scaling);
         }
         if (diffusionConfig == null) return new Result(vaeLoss, acceptance, Double.NaN, scaling);
         double diffusionLoss;

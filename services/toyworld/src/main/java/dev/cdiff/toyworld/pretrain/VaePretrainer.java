@@ -15,7 +15,9 @@ import dev.cdiff.toyworld.image.ToyImage;
 import dev.cdiff.toyworld.world.Split;
 import dev.cdiff.toyworld.world.ToyWorld;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
 
 /**
@@ -38,34 +40,42 @@ public final class VaePretrainer {
 
     /** Trains vae in place (its parameters are replaced by the trained values); returns the last loss. */
     public double train(AutoencoderKL vae, NDManager manager, PretrainListener listener) {
+        return train(vae, false, manager, listener);
+    }
+
+    /**
+     * Trains only the decoder (and post_quant_conv) on the frozen encoder's posterior means, as Stable Diffusion's
+     * ft-MSE VAE was made: the latent space, its scaling factor and so every UNet trained on it stay valid, while
+     * the decoder learns to draw what the latents already hold. Returns the last L1 loss.
+     */
+    public double trainDecoder(AutoencoderKL vae, NDManager manager, PretrainListener listener) {
+        return train(vae, true, manager, listener);
+    }
+
+    /** The parameters the decoder-only stage trains. */
+    static Map<String, NDArray> decoderParameters(AutoencoderKL vae) {
+        Map<String, NDArray> out = new LinkedHashMap<>();
+        vae.parameters().forEach((k, v) -> {
+            if (k.startsWith("decoder.") || k.startsWith("post_quant_conv.")) out.put(k, v);
+        });
+        if (out.isEmpty()) throw new IllegalStateException("VAE has no decoder.* or post_quant_conv.* parameters");
+        return out;
+    }
+
+    private double train(AutoencoderKL vae, boolean decoderOnly, NDManager manager, PretrainListener listener) {
         int size = world.config().imageSize();
         double last = Double.NaN;
         long start = System.currentTimeMillis();
         try (NDManager run = manager.newSubManager();
-             MasterWeights weights = new MasterWeights(vae.parameters(), vae::setParameter, run);
+             MasterWeights weights = new MasterWeights(decoderOnly ? decoderParameters(vae) : vae.parameters(),
+                 vae::setParameter, run);
              ScheduledAdamW adam = new ScheduledAdamW(config.weightDecay(), run)) {
             for (int step = 0; step < config.steps(); step++) {
                 SplittableRandom random = new SplittableRandom(config.seed() * 0x9E3779B97F4A7C15L + step);
                 try (NDManager sm = run.newSubManager()) {
                     var leaves = weights.installLeaves(sm);
                     NDArray images = sm.create(pixels(batch(random, size)), new Shape(config.batchSize(), 3, size, size));
-                    try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-                        DiagonalGaussian posterior = vae.encode(images);
-                        // The posterior mean, not a sample: the UNet is trained on means, and decoding samples of a
-                        // barely trained posterior (std ~1 at initialisation) taught the decoder only to blur.
-                        NDArray z = posterior.mean();
-                        z.attach(sm);
-                        NDArray rec = vae.decode(z);
-                        rec.attach(sm);
-                        NDArray l1 = rec.sub(images).abs().mean();
-                        NDArray mean = posterior.mean();
-                        NDArray logvar = posterior.logvar();
-                        NDArray kl = Ops.scale(mean.square().add(logvar.exp()).sub(1f).sub(logvar).mean(), 0.5f);
-                        NDArray loss = l1.add(Ops.scale(kl, (float) KL_WEIGHT));
-                        loss.attach(sm);
-                        last = loss.getFloat();
-                        gc.backward(loss);
-                    }
+                    last = decoderOnly ? decoderStep(vae, images, sm) : fullStep(vae, images, sm);
                     var grads = MasterWeights.gradients(leaves, sm);
                     MasterWeights.clip(grads, config.gradClip(), sm);
                     adam.step(weights.masters(), grads, config.learningRate(step), sm);
@@ -81,6 +91,41 @@ public final class VaePretrainer {
             }
         }
         return last;
+    }
+
+    /** Forward and backward of the whole VAE on one batch; returns the loss. */
+    private static float fullStep(AutoencoderKL vae, NDArray images, NDManager sm) {
+        try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+            DiagonalGaussian posterior = vae.encode(images);
+            // The posterior mean, not a sample: the UNet is trained on means, and decoding samples of a
+            // barely trained posterior (std ~1 at initialisation) taught the decoder only to blur.
+            NDArray z = posterior.mean();
+            z.attach(sm);
+            NDArray rec = vae.decode(z);
+            rec.attach(sm);
+            NDArray l1 = rec.sub(images).abs().mean();
+            NDArray mean = posterior.mean();
+            NDArray logvar = posterior.logvar();
+            NDArray kl = Ops.scale(mean.square().add(logvar.exp()).sub(1f).sub(logvar).mean(), 0.5f);
+            NDArray loss = l1.add(Ops.scale(kl, (float) KL_WEIGHT));
+            loss.attach(sm);
+            gc.backward(loss);
+            return loss.getFloat();
+        }
+    }
+
+    /** The encoder runs outside the collector (frozen); only the decoder's graph is recorded. */
+    private static float decoderStep(AutoencoderKL vae, NDArray images, NDManager sm) {
+        NDArray z = vae.encode(images).mean();
+        z.attach(sm);
+        try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+            NDArray rec = vae.decode(z);
+            rec.attach(sm);
+            NDArray loss = rec.sub(images).abs().mean();
+            loss.attach(sm);
+            gc.backward(loss);
+            return loss.getFloat();
+        }
     }
 
     private List<ToyImage> batch(SplittableRandom random, int size) {

@@ -1,10 +1,13 @@
 package dev.cdiff.toyworld.pretrain;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDManager;
+import dev.cdiff.diffusion.models.AutoencoderKL;
+import java.util.Map;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.cdiff.diffusion.pipelines.SampleRequest;
 import dev.cdiff.diffusion.pipelines.SampleResult;
@@ -82,6 +85,48 @@ class ToyBasePretrainingTest {
                 assertEquals(32, r.width());
             }
         }
+    }
+
+    @Test
+    void decoderStageTrainsOnlyTheDecoderAndKeepsTheLatentSpace() throws Exception {
+        int vocab = TokenizerFolderWriter.vocabSize(ToyVocabulary.words());
+        ToyModelSpec tiny = new ToyModelSpec(32, new int[] {8, 16, 16}, 4, new int[] {16, 32}, 1, 8, 8, 32, 2, 4, vocab);
+        PretrainConfig decoder = new PretrainConfig(30, 4, 3e-3, 2, 0.0, 1.0, 0.0, 3);
+        List<Double> losses = new ArrayList<>();
+        try (NDManager root = NDManager.newBaseManager()) {
+            ToyModelFolder.createRandom(dir, tiny, 1, root);
+            Map<String, float[]> before = vaeWeights(root);
+            float scaling = vaeScaling();
+            ToyBasePretraining.Result r = ToyBasePretraining.run(dir, ToyWorld.defaults(), tiny, null, decoder, null, 0, root,
+                (step, total, loss, ms) -> losses.add(loss));
+            assertEquals(30, losses.size());
+            assertTrue(mean(losses.subList(25, 30)) < mean(losses.subList(0, 5)), "decoder loss did not drop: " + losses);
+            assertTrue(r.vaeAcceptance() != null, "the decoder stage reports its round trip");
+            Map<String, float[]> after = vaeWeights(root);
+            int decoderChanged = 0;
+            for (var e : before.entrySet()) {
+                boolean decoderPart = e.getKey().startsWith("decoder.") || e.getKey().startsWith("post_quant_conv.");
+                if (decoderPart) {
+                    if (!Arrays.equals(e.getValue(), after.get(e.getKey()))) decoderChanged++;
+                } else {
+                    assertArrayEquals(e.getValue(), after.get(e.getKey()), e.getKey() + " is not part of the decoder");
+                }
+            }
+            assertTrue(decoderChanged > 10, "only " + decoderChanged + " decoder tensors changed");
+            assertEquals(scaling, vaeScaling(), 0f, "the latent scaling factor stays");
+        }
+    }
+
+    private Map<String, float[]> vaeWeights(NDManager root) {
+        Map<String, float[]> out = new java.util.TreeMap<>();
+        try (NDManager m = root.newSubManager(); AutoencoderKL vae = AutoencoderKL.load(dir.resolve("vae"), m)) {
+            vae.parameters().forEach((k, v) -> out.put(k, v.toFloatArray()));
+        }
+        return out;
+    }
+
+    private float vaeScaling() throws Exception {
+        return (float) new ObjectMapper().readTree(dir.resolve("vae/config.json").toFile()).get("scaling_factor").asDouble();
     }
 
     private static double mean(List<Double> xs) {
