@@ -106,14 +106,14 @@ public final class ToyWorldCommand implements Runnable {
         @Override
         public Integer call() throws Exception {
             dev.cdiff.diffusion.tools.DjlSetup.offline();
-            PretrainConfig vae = PretrainConfig.vaeDefaults();
-            PretrainConfig diffusion = PretrainConfig.diffusionDefaults();
-            vae = vaeSteps == 0 ? null
-                : new PretrainConfig(vaeSteps, batch, vaeLr, vaeWarmup, vae.weightDecay(), vae.gradClip(), 0, seed);
-            PretrainConfig decoder = decoderSteps == 0 ? null
-                : new PretrainConfig(decoderSteps, batch, decoderLr, vaeWarmup, 0.0, PretrainConfig.vaeDefaults().gradClip(), 0, seed + 2);
-            diffusion = steps == 0 ? null : new PretrainConfig(steps, batch, lr, warmup, diffusion.weightDecay(),
-                diffusion.gradClip(), diffusion.captionDropout(), seed + 1);
+            PretrainConfig vaeDefaults = PretrainConfig.vaeDefaults();
+            PretrainConfig diffusionDefaults = PretrainConfig.diffusionDefaults();
+            PretrainConfig vae = vaeSteps == 0 ? null : new PretrainConfig(vaeSteps, batch, vaeLr, vaeWarmup,
+                vaeDefaults.weightDecay(), vaeDefaults.gradClip(), 0, seed);
+            PretrainConfig decoder = decoderSteps == 0 ? null : new PretrainConfig(decoderSteps, batch, decoderLr, vaeWarmup,
+                0.0, vaeDefaults.gradClip(), 0, seed + 2);
+            PretrainConfig diffusion = steps == 0 ? null : new PretrainConfig(steps, batch, lr, warmup,
+                diffusionDefaults.weightDecay(), diffusionDefaults.gradClip(), diffusionDefaults.captionDropout(), seed + 1);
             try (ai.djl.ndarray.NDManager root = dev.cdiff.diffusion.backend.ComputeDevice.newManager()) {
                 ToyBasePretraining.Result r = ToyBasePretraining.run(out, ToyWorld.defaults(), ToyModelFolder.defaultSpec(latentChannels),
                     vae, decoder, diffusion, checkpointEvery, root, (step, total, loss, ms) -> {

@@ -87,9 +87,9 @@ public final class ToyBasePretraining {
                  AutoencoderKL vae = AutoencoderKL.load(modelDir.resolve("vae"), m)) {
                 vaeLoss = new VaePretrainer(world, decoderConfig).trainDecoder(vae, m, listener);
                 acceptance = VaeRoundTrip.acceptance(vae, world, m);
+                // save writes the config as loaded, scaling factor included: the latent space is unchanged
                 vae.save(modelDir.resolve("vae"));
             }
-            setScalingFactor(modelDir.resolve("vae/config.json"), scaling);
         }
         if (diffusionConfig == null) return new Result(vaeLoss, acceptance, Double.NaN, scaling);
         double diffusionLoss;
