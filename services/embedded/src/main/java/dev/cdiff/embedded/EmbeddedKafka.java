@@ -10,9 +10,6 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.io.Writer;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -137,9 +134,12 @@ public final class EmbeddedKafka implements AutoCloseable {
         try {
             Files.createDirectories(dataDir());
             String clusterId = clusterId();
-            brokerPort = requestedBrokerPort != 0 ? requestedBrokerPort : freeLoopbackPort();
-            int controllerPort = freeLoopbackPort();
-            internalPort = secured() ? freeLoopbackPort() : 0;
+            int[] ports = requestedBrokerPort != 0
+                    ? LoopbackPorts.distinct(2, requestedBrokerPort)
+                    : LoopbackPorts.distinct(3);
+            brokerPort = requestedBrokerPort != 0 ? requestedBrokerPort : ports[2];
+            int controllerPort = ports[0];
+            internalPort = secured() ? ports[1] : 0;
             Map<String, String> settings = settings(brokerPort, controllerPort);
             Path propertiesFile = workspace.resolve("server.properties");
             writeProperties(settings, propertiesFile);
@@ -301,14 +301,6 @@ public final class EmbeddedKafka implements AutoCloseable {
         if (rc != 0) {
             throw new IllegalStateException("formatting Kafka storage failed (rc=" + rc + "): "
                     + captured.toString(StandardCharsets.UTF_8));
-        }
-    }
-
-    static int freeLoopbackPort() throws IOException {
-        try (ServerSocket socket = new ServerSocket()) {
-            socket.setReuseAddress(true);
-            socket.bind(new InetSocketAddress(InetAddress.getByName(LOOPBACK), 0));
-            return socket.getLocalPort();
         }
     }
 }

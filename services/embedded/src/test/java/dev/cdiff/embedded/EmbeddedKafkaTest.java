@@ -47,7 +47,7 @@ class EmbeddedKafkaTest {
         }
 
         // a new instance on the same workspace, as after a process restart, this time on a fixed port
-        int fixedPort = EmbeddedKafka.freeLoopbackPort();
+        int fixedPort = LoopbackPorts.one();
         kafka = new EmbeddedKafka(workspace, fixedPort);
         long t1 = System.nanoTime();
         kafka.start();

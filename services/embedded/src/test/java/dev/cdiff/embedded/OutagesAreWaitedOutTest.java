@@ -26,7 +26,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -61,9 +60,10 @@ class OutagesAreWaitedOutTest {
     @BeforeAll
     static void start() throws IOException {
         kafka = new EmbeddedKafka(workspace.resolve("kafka")).start();
-        s3Port = freePort();
+        int[] ports = LoopbackPorts.distinct(2);
+        s3Port = ports[0];
         s3 = new EmbeddedS3(workspace.resolve("s3"), s3Port).start();
-        registryPort = freePort();
+        registryPort = ports[1];
         registry = LocalSchemaRegistry.start(kafka.bootstrapServers(), registryPort);
     }
 
@@ -76,12 +76,6 @@ class OutagesAreWaitedOutTest {
             s3.close();
         }
         kafka.close();
-    }
-
-    static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
     }
 
     static ServiceConfig config(String service) {

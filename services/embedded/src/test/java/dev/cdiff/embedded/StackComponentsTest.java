@@ -42,10 +42,7 @@ class StackComponentsTest {
 
     @Test
     void anS3OnlyStackServesTheBucketAndLeavesTheBrokerToAnotherProcess(@TempDir Path ws) throws Exception {
-        int s3Port;
-        try (java.net.ServerSocket probe = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            s3Port = probe.getLocalPort();
-        }
+        int s3Port = LoopbackPorts.one();
         EmbeddedStack.Options options = EmbeddedStack.Options.defaults(ws).withPorts(19093, s3Port, 18082)
                 .withComponents(Set.of(StackComponent.S3));
         try (EmbeddedStack stack = EmbeddedStack.start(options)) {

@@ -48,9 +48,7 @@ class OrchestratorServiceEmbeddedKafkaTest {
     @BeforeAll
     static void startBroker() throws IOException {
         kafka = new EmbeddedKafka(workspace.resolve("kafka")).start();
-        try (java.net.ServerSocket free = new java.net.ServerSocket(0)) {
-            registryPort = free.getLocalPort();
-        }
+        registryPort = dev.cdiff.embedded.LoopbackPorts.one();
         registry = LocalSchemaRegistry.start(kafka.bootstrapServers(), registryPort);
     }
 

@@ -1,6 +1,7 @@
 package dev.cdiff.cli.stack;
 
 import dev.cdiff.embedded.EmbeddedStack;
+import dev.cdiff.embedded.LoopbackPorts;
 import dev.cdiff.embedded.StackComponent;
 import dev.cdiff.platform.corpus.SharedCorpus;
 import dev.cdiff.platform.store.ArtifactStore;
@@ -8,8 +9,6 @@ import dev.cdiff.retrieval.index.CorpusStore;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -23,8 +22,9 @@ class ToyCorpusSeedTest {
 
     @Test
     void aCorpusSomeoneElseIngestedIsLeftAsItIs(@TempDir Path ws) throws Exception {
+        int[] ports = LoopbackPorts.distinct(3);
         try (EmbeddedStack stack = EmbeddedStack.start(EmbeddedStack.Options.defaults(ws.resolve("stack"))
-                .withPorts(freePort(), freePort(), freePort()).withComponents(Set.of(StackComponent.S3)))) {
+                .withPorts(ports[0], ports[1], ports[2]).withComponents(Set.of(StackComponent.S3)))) {
             ArtifactStore store = ArtifactStore.fromConfig(stack.adminConfig());
             new CorpusStore(store).add(new byte[] {1, 2, 3}, "png", "image/png", "a photo of someone's own circle");
             List<String> before = new SharedCorpus(store).entryIds();
@@ -42,11 +42,5 @@ class ToyCorpusSeedTest {
     void zeroImagesTurnsSeedingOff(@TempDir Path ws) {
         // nothing is contacted: the configuration names no S3 endpoint at all
         assertEquals(0, ToyCorpusSeed.ensure(ws, dev.cdiff.platform.config.ServiceConfig.of(java.util.Map.of()), 0));
-    }
-
-    private static int freePort() throws Exception {
-        try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return probe.getLocalPort();
-        }
     }
 }
