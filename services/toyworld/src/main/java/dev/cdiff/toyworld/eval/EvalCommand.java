@@ -30,6 +30,8 @@ public final class EvalCommand implements Callable<Integer> {
     @Option(names = "--full-lr", description = "learning rate of full-UNet runs") Double fullLr;
     @Option(names = "--augment", arity = "1", description = "random shrink/zoom of target images: true|false") Boolean augment;
     @Option(names = "--images-per-prompt") Integer imagesPerPrompt;
+    @Option(names = "--class-images-per-prompt", description = "samples per plain class prompt (forgetting)")
+    Integer classImagesPerPrompt;
     @Option(names = "--held-out-prompts", description = "captions per split for the base model's text alignment") Integer heldOut;
     @Option(names = "--sampling-steps") Integer samplingSteps;
     @Option(names = "--guidance") Float guidance;
@@ -51,7 +53,8 @@ public final class EvalCommand implements Callable<Integer> {
         EvalSettings d = EvalSettings.defaults();
         EvalSettings s = new EvalSettings(or(steps, d.steps()), or(jointSteps, d.jointSteps()),
             or(instances, d.instancesPerStep()), or(lr, d.learningRate()), or(fullLr, d.fullLearningRate()), or(augment, d.augment()), d.targetImages(),
-            d.regImages(), d.corpusSize(), or(imagesPerPrompt, d.imagesPerPrompt()), or(heldOut, d.heldOutPrompts()),
+            d.regImages(), d.corpusSize(), or(imagesPerPrompt, d.imagesPerPrompt()),
+            or(classImagesPerPrompt, d.classImagesPerPrompt()), or(heldOut, d.heldOutPrompts()),
             or(samplingSteps, d.samplingSteps()), or(guidance, d.guidance()), or(ranks, d.ranks()), or(seed, d.seed()));
         Path scratch = work != null ? work : Files.createTempDirectory("toy-eval");
         long start = System.currentTimeMillis();
@@ -73,9 +76,9 @@ public final class EvalCommand implements Callable<Integer> {
 
     private String commandLine(EvalSettings s) {
         return String.format(Locale.ROOT, "cdiff eval --model %s --out %s --steps %d --joint-steps %d --instances %d "
-                + "--lr %s --full-lr %s --augment %s --images-per-prompt %d --held-out-prompts %d --sampling-steps %d --guidance %s "
+                + "--lr %s --full-lr %s --augment %s --images-per-prompt %d --class-images-per-prompt %d --held-out-prompts %d --sampling-steps %d --guidance %s "
                 + "--ranks %s --seed %d", model, out, s.steps(), s.jointSteps(), s.instancesPerStep(), s.learningRate(),
-            s.fullLearningRate(), s.augment(), s.imagesPerPrompt(), s.heldOutPrompts(), s.samplingSteps(), s.guidance(),
+            s.fullLearningRate(), s.augment(), s.imagesPerPrompt(), s.classImagesPerPrompt(), s.heldOutPrompts(), s.samplingSteps(), s.guidance(),
             String.join(",", s.ranks().stream().map(String::valueOf).toList()), s.seed());
     }
 

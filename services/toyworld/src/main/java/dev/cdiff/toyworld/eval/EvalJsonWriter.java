@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.cdiff.diffusion.merge.MergeDiagnostics;
+import dev.cdiff.toyworld.metrics.Forgetting;
 import dev.cdiff.toyworld.metrics.PromptedImage;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -38,6 +39,14 @@ public final class EvalJsonWriter {
         root.set("headline", headlines(Headlines.of(r)));
         root.set("earlierTargets", headlines(Headlines.earlier(r)));
         root.set("settings", JSON.valueToTree(r.settings()));
+        Forgetting.RatioInterval ci = Headlines.forgettingInterval(r);
+        if (ci != null) {
+            ObjectNode n = root.putObject("forgettingRatioInterval");
+            num(n, "value", ci.value());
+            num(n, "low", ci.low());
+            num(n, "high", ci.high());
+            n.put("level", ci.level()).put("images", ci.images());
+        }
 
         ArrayNode base = root.putArray("baseAlignment");
         for (EvalResult.BaseAlignment b : r.baseAlignment()) {

@@ -38,10 +38,10 @@ public final class EvalReportWriter {
                     + "%d target images + %d regularization images per step when regularized, AdamW lr %s for token-only and "
                     + "Custom Diffusion, %s for full UNet (not batch-scaled), augmentation %s, no flips; %d target images per concept; %d regularization "
                     + "images per concept retrieved by class word from a %d-image base-world corpus (with their captions); "
-                    + "sampling DDIM %d steps, guidance %s, %d images per prompt; seed %d.",
+                    + "sampling DDIM %d steps, guidance %s, %d images per prompt (%d per plain class prompt); seed %d.",
                 s.steps(), s.jointSteps(), s.instancesPerStep(), s.instancesPerStep(), s.learningRate(), s.fullLearningRate(),
                 s.augment() ? "on" : "off", s.targetImages(), s.regImages(), s.corpusSize(), s.samplingSteps(),
-                s.guidance(), s.imagesPerPrompt(), s.seed())), null, List.of()));
+                s.guidance(), s.imagesPerPrompt(), s.classImagesPerPrompt(), s.seed())), null, List.of()));
 
         List<List<String>> baseRows = new ArrayList<>();
         List<ReportDocument.Figure> baseFigs = new ArrayList<>();

@@ -16,6 +16,8 @@ import java.util.List;
  * @param regImages        regularization images per concept, selected by class word from the base corpus
  * @param corpusSize       size of the base-world caption corpus the regularization images come from
  * @param imagesPerPrompt  samples per evaluation prompt
+ * @param classImagesPerPrompt samples per plain class prompt: forgetting is a small difference of two means, so it
+ *                         gets more samples than the other measures
  * @param heldOutPrompts   captions per split for the base model's text alignment
  * @param samplingSteps    DDIM steps per sample
  * @param guidance         classifier-free guidance scale
@@ -24,7 +26,8 @@ import java.util.List;
  */
 public record EvalSettings(int steps, int jointSteps, int instancesPerStep, double learningRate, double fullLearningRate,
                            boolean augment,
-                           int targetImages, int regImages, int corpusSize, int imagesPerPrompt, int heldOutPrompts,
+                           int targetImages, int regImages, int corpusSize, int imagesPerPrompt, int classImagesPerPrompt,
+                           int heldOutPrompts,
                            int samplingSteps, float guidance, List<Integer> ranks, long seed) {
     public EvalSettings {
         ranks = List.copyOf(ranks);
@@ -35,6 +38,7 @@ public record EvalSettings(int steps, int jointSteps, int instancesPerStep, doub
         positive("regImages", regImages);
         positive("corpusSize", corpusSize);
         positive("imagesPerPrompt", imagesPerPrompt);
+        positive("classImagesPerPrompt", classImagesPerPrompt);
         positive("heldOutPrompts", heldOutPrompts);
         positive("samplingSteps", samplingSteps);
         if (!(learningRate > 0)) throw new IllegalArgumentException("learningRate must be positive, got " + learningRate);
@@ -55,6 +59,6 @@ public record EvalSettings(int steps, int jointSteps, int instancesPerStep, doub
     }
 
     public static EvalSettings defaults() {
-        return new EvalSettings(300, 500, 4, 3e-3, 3e-4, false, 8, 64, 1000, 6, 48, 20, 5f, List.of(1, 4, 16, 0), 7);
+        return new EvalSettings(300, 500, 4, 3e-3, 3e-4, false, 8, 64, 1000, 6, 24, 48, 20, 5f, List.of(1, 4, 16, 0), 7);
     }
 }

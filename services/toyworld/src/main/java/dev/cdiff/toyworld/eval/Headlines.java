@@ -4,6 +4,8 @@ import static dev.cdiff.toyworld.eval.EvalReportWriter.fmt2;
 import static dev.cdiff.toyworld.eval.EvalReportWriter.fmt3;
 
 import dev.cdiff.toyworld.eval.Headline.Direction;
+import dev.cdiff.toyworld.metrics.Forgetting;
+import dev.cdiff.toyworld.metrics.TextAlignment;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -16,6 +18,8 @@ public final class Headlines {
     static final String BASE_PREFIX = "base";
     static final String CD_PREFIX = "Custom Diffusion";
     static final String FULL_PREFIX = "full UNet";
+    static final double INTERVAL_LEVEL = 0.9;
+    static final int BOOTSTRAP_RESAMPLES = 2000;
 
     private Headlines() {}
 
@@ -90,8 +94,28 @@ public final class Headlines {
         String detail = fmt3(cd.forgetting()) + " / " + fmt3(full.forgetting())
             + (cdNoReg == null ? "" : "; Custom Diffusion without reg " + fmt3(cdNoReg.forgetting()));
         if (!(full.forgetting() > 0)) detail += "; the full fine-tune forgot nothing, so the ratio is undefined";
+        Forgetting.RatioInterval ci = forgettingInterval(r);
+        if (ci != null && Double.isFinite(ci.value())) {
+            detail += String.format(java.util.Locale.ROOT, "; %d %% paired-bootstrap interval [%s, %s] over %d class-prompt images",
+                Math.round(ci.level() * 100), fmt2(ci.low()), Double.isInfinite(ci.high()) ? "unbounded" : fmt2(ci.high()),
+                ci.images());
+        }
         return new Headline(name, label, full.forgetting() > 0 ? cd.forgetting() / full.forgetting() : Double.NaN, 0.5,
             Direction.AT_MOST, detail);
+    }
+
+    /**
+     * The forgetting ratio's uncertainty: the class-prompt images of base, Custom Diffusion + reg and full fine-tune
+     * without reg are paired by prompt and seed, so a paired bootstrap over them shows how far the ratio could move
+     * with other samples. Null when a row is missing.
+     */
+    public static Forgetting.RatioInterval forgettingInterval(EvalResult r) {
+        EvalResult.SingleConcept base = find(r, BASE_PREFIX, false);
+        EvalResult.SingleConcept cd = find(r, CD_PREFIX, true);
+        EvalResult.SingleConcept full = find(r, FULL_PREFIX, false);
+        if (base == null || cd == null || full == null || base.classImages().isEmpty()) return null;
+        return new Forgetting(new TextAlignment()).ratio(base.classImages(), cd.classImages(), full.classImages(),
+            INTERVAL_LEVEL, BOOTSTRAP_RESAMPLES, r.settings().seed());
     }
 
     private static double ratio(double num, double den) {

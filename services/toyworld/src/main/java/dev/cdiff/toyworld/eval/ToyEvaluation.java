@@ -201,7 +201,7 @@ public final class ToyEvaluation {
                                                    TrainingModels models, EvalResult.SingleConcept base, long params,
                                                    long bytes, double seconds, float loss, NDManager m) {
         List<PromptedImage> conceptImages = sampler.sample(models, prompts, settings.imagesPerPrompt(), settings.seed(), m);
-        List<PromptedImage> classImages = sampler.sample(models, concept.classPrompts(), settings.imagesPerPrompt(),
+        List<PromptedImage> classImages = sampler.sample(models, concept.classPrompts(), settings.classImagesPerPrompt(),
             settings.seed() + 100, m);
         ImageAlignmentSummary ia = reference(concept).summarize(images(conceptImages));
         double present = firstPresence.share(images(conceptImages));

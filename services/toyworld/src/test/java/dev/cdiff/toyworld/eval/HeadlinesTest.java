@@ -6,6 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.cdiff.toyworld.metrics.PromptedImage;
+import dev.cdiff.toyworld.world.Split;
+import dev.cdiff.toyworld.world.ToyWorld;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
@@ -100,5 +104,39 @@ class HeadlinesTest {
         assertTrue(met.get("cd_reg_text_alignment_gap_to_base").met());
         assertTrue(met.get("merge_both_present").met());
         assertFalse(Headlines.earlier(result(0.5, 0.82)).get(1).met());
+    }
+
+    @Test
+    void theForgettingRatioCarriesItsPairedBootstrapInterval() {
+        EvalResult r = result(0.65, 0.82);
+        List<PromptedImage> own = HandBuiltResults.images(60);
+        List<PromptedImage> other = new ArrayList<>();
+        List<PromptedImage> someOther = new ArrayList<>();
+        var replacements = ToyWorld.defaults().samples(own.size(), 9, Split.TRAIN);
+        for (int i = 0; i < own.size(); i++) {
+            // the full fine-tune loses every image, Custom Diffusion every third: a true ratio near 1/3
+            other.add(new PromptedImage(own.get(i).prompt(), replacements.get(i).image()));
+            someOther.add(i % 3 == 0 ? other.get(i) : own.get(i));
+        }
+        List<EvalResult.SingleConcept> rows = new ArrayList<>();
+        for (EvalResult.SingleConcept c : r.single()) {
+            List<PromptedImage> cls = c.method().startsWith("base") ? own
+                : c.method().startsWith("full") ? other : c.regularized() ? someOther : own;
+            rows.add(new EvalResult.SingleConcept(c.method(), c.regularized(), c.textAlignment(), c.imageSimilarity(),
+                c.exactMatchRate(), c.present(), c.classAlignment(), c.forgetting(), c.trainedParameters(), c.deltaBytes(),
+                c.trainSeconds(), c.finalLoss(), c.conceptImages(), cls));
+        }
+        EvalResult withImages = new EvalResult(r.settings(), r.modelDir(), r.baseAlignment(), r.vaeCeiling(),
+            r.secondVaeCeiling(), rows, r.ablations(), r.multi(), r.compression(), r.totalSeconds());
+
+        var ci = Headlines.forgettingInterval(withImages);
+        assertTrue(ci.value() > 0.15 && ci.value() < 0.6, "about a third: " + ci);
+        assertTrue(ci.low() < ci.value() && ci.value() < ci.high());
+        assertEquals(own.size(), ci.images());
+        String detail = byName(withImages).get("cd_reg_to_full_ft_forgetting").detail();
+        assertTrue(detail.contains("90 % paired-bootstrap interval [") && detail.contains("over 60 class-prompt images"),
+            detail);
+        // the hand-built rows' class images are all the same: nothing forgotten, so no interval is claimed
+        assertFalse(byName(r).get("cd_reg_to_full_ft_forgetting").detail().contains("interval"));
     }
 }

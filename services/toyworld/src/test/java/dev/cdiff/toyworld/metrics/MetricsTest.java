@@ -141,6 +141,46 @@ class MetricsTest {
     }
 
     @Test
+    void forgettingRatioCarriesAPairedBootstrapInterval() {
+        List<PromptedImage> before = new ArrayList<>();
+        List<PromptedImage> half = new ArrayList<>();
+        List<PromptedImage> all = new ArrayList<>();
+        for (Sample s : world.samples(400, 43, Split.TRAIN)) {
+            if (s.scene().objects().size() != 1) continue;
+            var o = s.scene().objects().get(0);
+            String classPrompt = CaptionWriter.classPrompt(o.shape(), o.color());
+            int i = before.size();
+            ToyImage other = world.sample(44, i, Split.TRAIN).image();
+            before.add(new PromptedImage(classPrompt, s.image()));
+            // model A replaces every fourth image by another sample, model B every second one (the same ones and more)
+            half.add(new PromptedImage(classPrompt, i % 4 == 0 ? other : s.image()));
+            all.add(new PromptedImage(classPrompt, i % 2 == 0 ? other : s.image()));
+        }
+        Forgetting forgetting = new Forgetting(alignment);
+        Forgetting.RatioInterval r = forgetting.ratio(before, half, all, 0.9, 2000, 5);
+        double expected = forgetting.measure(before, half).drop() / forgetting.measure(before, all).drop();
+        assertEquals(expected, r.value(), 1e-12);
+        assertTrue(r.value() > 0.3 && r.value() < 0.7, "about half: " + r.value());
+        assertTrue(r.low() <= r.value() && r.value() <= r.high(), r.low() + " .. " + r.high());
+        assertTrue(r.high() - r.low() > 0.01 && r.high() - r.low() < 0.6, "a finite, informative width: " + r);
+        assertEquals(before.size(), r.images());
+        assertEquals(r, forgetting.ratio(before, half, all, 0.9, 2000, 5), "same seed, same interval");
+
+        // fewer images give a wider interval
+        Forgetting.RatioInterval few = forgetting.ratio(before.subList(0, 24), half.subList(0, 24), all.subList(0, 24),
+            0.9, 2000, 5);
+        assertTrue(few.high() - few.low() > r.high() - r.low(), few + " vs " + r);
+
+        // B forgot nothing: no ratio
+        assertTrue(Double.isNaN(forgetting.ratio(before, half, before, 0.9, 200, 5).value()));
+        // lists that are not paired image by image are refused
+        List<PromptedImage> shuffled = new ArrayList<>(half);
+        java.util.Collections.reverse(shuffled);
+        assertThrows(IllegalArgumentException.class, () -> forgetting.ratio(before, shuffled, all, 0.9, 200, 5));
+        assertThrows(IllegalArgumentException.class, () -> forgetting.ratio(before, half.subList(1, half.size()), all, 0.9, 200, 5));
+    }
+
+    @Test
     void textAlignmentStaysHighOnNoisyImages() {
         double sum = 0;
         int i = 0;
