@@ -32,11 +32,12 @@ import org.junit.jupiter.api.Test;
 class CustomDiffusionToyEvalTest {
     private static final int STEPS = Integer.getInteger("toyeval.steps", 300);
     private static final int IMAGES_PER_PROMPT = 4;
-    // Measured on the base model of 3 Dec (trained text encoder, decoder fine-tuned): base 0.105, textual inversion
-    // 0.370, Custom Diffusion 0.617 (eval, 6 images per prompt: 0.100 / 0.353 / 0.614); the margins are about half of
-    // the measured gaps, so a change of kernels or seeds cannot flip them while a method that stops learning fails.
+    // Measured on the base model of 3 Dec, second continuation (whole VAE and UNet further trained): base 0.063,
+    // textual inversion 0.374, Custom Diffusion 0.713 (eval, 6 images per prompt: 0.100 / 0.362 / 0.720); the margins
+    // are about half of the measured gaps, so a change of kernels or seeds cannot flip them while a method that stops
+    // learning fails.
     private static final double MARGIN_OVER_BASE = 0.30;
-    private static final double MARGIN_OVER_INVERSION = 0.10;
+    private static final double MARGIN_OVER_INVERSION = 0.15;
 
     static Path toyBase() {
         String configured = System.getProperty("toy.base.dir");
