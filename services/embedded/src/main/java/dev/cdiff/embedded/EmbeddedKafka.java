@@ -134,9 +134,7 @@ public final class EmbeddedKafka implements AutoCloseable {
         try {
             Files.createDirectories(dataDir());
             String clusterId = clusterId();
-            int[] ports = requestedBrokerPort != 0
-                    ? LoopbackPorts.distinct(2, requestedBrokerPort)
-                    : LoopbackPorts.distinct(3);
+            int[] ports = LoopbackPorts.distinct(3, requestedBrokerPort);
             brokerPort = requestedBrokerPort != 0 ? requestedBrokerPort : ports[2];
             int controllerPort = ports[0];
             internalPort = secured() ? ports[1] : 0;

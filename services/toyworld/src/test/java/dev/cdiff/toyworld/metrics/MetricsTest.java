@@ -121,17 +121,13 @@ class MetricsTest {
 
     @Test
     void forgettingIsTheDropOfClassPromptAlignment() {
-        List<PromptedImage> before = new ArrayList<>();
+        List<PromptedImage> before = classPromptedSingles(300, 41);
         List<PromptedImage> after = new ArrayList<>();
-        for (Sample s : world.samples(300, 41, Split.TRAIN)) {
-            if (s.scene().objects().size() != 1) continue;
-            var o = s.scene().objects().get(0);
-            String classPrompt = CaptionWriter.classPrompt(o.shape(), o.color());
-            before.add(new PromptedImage(classPrompt, s.image()));
+        for (PromptedImage p : before) {
             // A "forgetful" model: half its class images come out in the wrong colour (a plain image of another sample).
-            ToyImage degraded = after.size() % 2 == 0 ? s.image()
+            ToyImage degraded = after.size() % 2 == 0 ? p.image()
                 : world.sample(42, after.size(), Split.TRAIN).image();
-            after.add(new PromptedImage(classPrompt, degraded));
+            after.add(new PromptedImage(p.prompt(), degraded));
         }
         Forgetting.ForgettingResult r = new Forgetting(alignment).measure(before, after);
         System.out.printf("forgetting: before %.3f after %.3f drop %.3f%n", r.alignmentBefore(), r.alignmentAfter(), r.drop());
@@ -142,19 +138,15 @@ class MetricsTest {
 
     @Test
     void forgettingRatioCarriesAPairedBootstrapInterval() {
-        List<PromptedImage> before = new ArrayList<>();
+        List<PromptedImage> before = classPromptedSingles(400, 43);
         List<PromptedImage> half = new ArrayList<>();
         List<PromptedImage> all = new ArrayList<>();
-        for (Sample s : world.samples(400, 43, Split.TRAIN)) {
-            if (s.scene().objects().size() != 1) continue;
-            var o = s.scene().objects().get(0);
-            String classPrompt = CaptionWriter.classPrompt(o.shape(), o.color());
-            int i = before.size();
+        for (int i = 0; i < before.size(); i++) {
+            PromptedImage p = before.get(i);
             ToyImage other = world.sample(44, i, Split.TRAIN).image();
-            before.add(new PromptedImage(classPrompt, s.image()));
             // model A replaces every fourth image by another sample, model B every second one (the same ones and more)
-            half.add(new PromptedImage(classPrompt, i % 4 == 0 ? other : s.image()));
-            all.add(new PromptedImage(classPrompt, i % 2 == 0 ? other : s.image()));
+            half.add(new PromptedImage(p.prompt(), i % 4 == 0 ? other : p.image()));
+            all.add(new PromptedImage(p.prompt(), i % 2 == 0 ? other : p.image()));
         }
         Forgetting forgetting = new Forgetting(alignment);
         Forgetting.RatioInterval r = forgetting.ratio(before, half, all, 0.9, 2000, 5);
@@ -193,5 +185,16 @@ class MetricsTest {
         System.out.printf("text alignment on noisy+blurred own images %.4f%n", mean);
         assertTrue(mean > 0.97);
         assertFalse(Double.isNaN(mean));
+    }
+
+    /** The single-object samples among n, each with its plain class prompt ("a red circle"). */
+    private List<PromptedImage> classPromptedSingles(int n, long seed) {
+        List<PromptedImage> out = new ArrayList<>();
+        for (Sample s : world.samples(n, seed, Split.TRAIN)) {
+            if (s.scene().objects().size() != 1) continue;
+            var o = s.scene().objects().get(0);
+            out.add(new PromptedImage(CaptionWriter.classPrompt(o.shape(), o.color()), s.image()));
+        }
+        return out;
     }
 }
