@@ -34,6 +34,8 @@ public final class RegularizationGram {
     public enum Backend { FLOAT32, FLOAT64, EJML }
 
     private static final String FORMAT = "cdiff-regularization-gram";
+    /** Smallest backward-error limit of the solve's self-check (well-conditioned Gram matrices). */
+    static final double BACKWARD_ERROR_FLOOR = 1e-10;
 
     private final int width;
     private final Backend backend;
@@ -200,6 +202,12 @@ public final class RegularizationGram {
      * (G + lambda I)^-1 C^T [d, m] for target features C [m, d], as {@link #regularizedInverse} times C^T but with
      * the product on the engine: the inverse crosses to the JVM once (to be cached), never to be copied or
      * multiplied there.
+     *
+     * <p>The solve checks itself. An inverse read back from a damaged cache entry, or a kernel that computes a wrong
+     * product on this CPU, would give a projector that still meets every constraint exactly (any solution does)
+     * while no longer keeping the regularization outputs: a silent wrong merge. So the normwise backward error
+     * |Y (G + lambda I) - C| / (|Y| |G + lambda I| + |C|) of Y = C G^-1 must stay within round-off for the matrix's
+     * conditioning, or the merge is refused.
      */
     public synchronized DMatrixRMaj solveRegularized(double ridgeFraction, DMatrixRMaj targets) {
         if (targets.numCols != width) {
@@ -210,7 +218,9 @@ public final class RegularizationGram {
             NDArray inv = inverseOnEngine(ridgeFraction, m);
             NDArray c = m.create(targets.data, new Shape(targets.numRows, width));
             // (G^-1 C^T) = (C G^-1)^T with G^-1 symmetric: C G^-1 is [m, d] row-major, transposed in the copy below
-            double[] cg = c.matMul(inv).toDoubleArray();
+            NDArray cInv = c.matMul(inv);
+            checkSolve(cInv, c, inv, ridgeFraction, m);
+            double[] cg = cInv.toDoubleArray();
             DMatrixRMaj result = new DMatrixRMaj(width, targets.numRows);
             for (int i = 0; i < targets.numRows; i++) {
                 for (int j = 0; j < width; j++) {
@@ -218,6 +228,27 @@ public final class RegularizationGram {
                 }
             }
             return result;
+        }
+    }
+
+    /**
+     * Refuses Y = C (G + lambda I)^-1 when its backward error exceeds what round-off allows: a solve through an
+     * explicit inverse has a backward error of order d * eps * cond(G + lambda I), with cond estimated as
+     * |G + lambda I|_inf |inverse|_inf (both row-sum norms, d^2 work), and never less than {@value #BACKWARD_ERROR_FLOOR}.
+     */
+    private void checkSolve(NDArray y, NDArray c, NDArray inv, double ridgeFraction, NDManager m) {
+        double lambda = ridgeFraction * trace() / width;
+        NDArray g = m.create(gram.data, new Shape(width, width));
+        NDArray residual = y.matMul(g).addi(y.mul(lambda)).subi(c);
+        double error = residual.abs().max().getDouble();
+        double normA = g.abs().sum(new int[] {1}).max().getDouble() + lambda;
+        double normInv = inv.abs().sum(new int[] {1}).max().getDouble();
+        double scale = y.abs().max().getDouble() * normA + c.abs().max().getDouble();
+        double limit = Math.max(BACKWARD_ERROR_FLOOR, 16.0 * width * Math.ulp(1.0) * normA * normInv);
+        if (!(error <= limit * scale)) {
+            throw new IllegalStateException("the regularized solve is wrong: backward error " + error / scale
+                    + " exceeds " + limit + " (condition estimate " + normA * normInv
+                    + "); a damaged Gram cache entry or a faulty kernel");
         }
     }
 
