@@ -71,6 +71,7 @@ public final class EvalJsonWriter {
             num(n, "firstPresent", m.firstPresent());
             num(n, "secondPresent", m.secondPresent());
             num(n, "bothExact", m.bothExact());
+            num(n, "bothShapes", m.bothShapes());
             num(n, "textAlignment", m.textAlignment());
             num(n, "seconds", m.seconds());
             n.set("prompts", prompts(m.images()));

@@ -89,7 +89,7 @@ public final class EvalReportWriter {
         List<ReportDocument.Figure> multiFigs = new ArrayList<>();
         for (EvalResult.MultiConcept m : r.multi()) {
             multiRows.add(List.of(code(m.method()), fmt2(m.bothPresent()), fmt2(m.firstPresent()), fmt2(m.secondPresent()),
-                fmt2(m.bothExact()), fmt3(m.textAlignment()), fmt1(m.seconds())));
+                fmt2(m.bothExact()), fmt2(m.bothShapes()), fmt3(m.textAlignment()), fmt1(m.seconds())));
             multiFigs.add(grid(m.images(), s.imagesPerPrompt(), images, name, "multi-" + ToyEvaluation.slug(m.method()),
                 m.method() + " — rows: " + String.join(" / ", prompts(m.images()))));
         }
@@ -98,9 +98,14 @@ public final class EvalReportWriter {
                 + "as the VAE's own reconstructions of its targets); *both exact* requires both detected fill patterns. Single models know only their own token (the other token falls apart into byte tokens). "
                 + "Seconds = joint training time, or the merge's solve time. The closed-form merge is constrained by the "
                 + "base-world corpus captions (as the merging service uses the retrieval corpus); the *template captions* "
-                + "row is the same merge constrained by as many generated template captions (the service's fallback)."),
+                + "row is the same merge constrained by as many generated template captions (the service's fallback). "
+                + "*Both shapes* = share of samples with an object of each concept's class shape, whatever its "
+                + "appearance. The first row is the base model on the same prompts with each token replaced by its "
+                + "concept's first colour word (\"a red circle and a green square\"): how often the base model composes "
+                + "the two shapes at all, before any concept is learnt, which bounds *both present* for every method "
+                + "built on it."),
             new ReportDocument.Table(List.of("method", "both present", "`<new1>` present", "`<new2>` present",
-                "both exact", "text alignment", "seconds"), multiRows), multiFigs));
+                "both exact", "both shapes", "text alignment", "seconds"), multiRows), multiFigs));
         MergeDiagnosticsSection.sections(r).forEach(doc::add);
 
         List<List<String>> compRows = new ArrayList<>();

@@ -50,8 +50,12 @@ public final class Headlines {
 
         EvalResult.MultiConcept joint = multi(r, "joint");
         EvalResult.MultiConcept merge = mergeRow(r);
+        EvalResult.MultiConcept baseComposition = multi(r, ToyEvaluation.BASE_COMPOSITION_LABEL);
         out.add(new Headline("joint_both_present", "multi-concept both present, joint training",
-            joint == null ? Double.NaN : joint.bothPresent(), 0.6, Direction.AT_LEAST, ""));
+            joint == null ? Double.NaN : joint.bothPresent(), 0.6, Direction.AT_LEAST,
+            joint == null || baseComposition == null ? ""
+                : "both class shapes drawn: joint " + fmt2(joint.bothShapes()) + ", base model with colour words "
+                    + fmt2(baseComposition.bothShapes())));
         out.add(new Headline("merge_joint_both_present_gap", "closed-form merge vs joint training, absolute difference in both present",
             joint == null || merge == null ? Double.NaN : Math.abs(merge.bothPresent() - joint.bothPresent()), 0.1,
             Direction.AT_MOST, joint == null || merge == null ? ""

@@ -27,6 +27,7 @@ import dev.cdiff.toyworld.metrics.PromptedImage;
 import dev.cdiff.toyworld.metrics.TextAlignment;
 import dev.cdiff.toyworld.world.Concepts;
 import dev.cdiff.toyworld.world.Position;
+import dev.cdiff.toyworld.world.Shape;
 import dev.cdiff.toyworld.world.Sample;
 import dev.cdiff.toyworld.world.Split;
 import dev.cdiff.toyworld.world.ToyWorld;
@@ -48,6 +49,8 @@ import java.util.function.Function;
 public final class ToyEvaluation {
     /** The closed-form merge constrained by the corpus captions; the report's checks read this row. */
     static final String MERGE_LABEL = "closed-form merge";
+    /** The multi-concept row of the base model on colour-word prompts (no concept learnt). */
+    static final String BASE_COMPOSITION_LABEL = "base model, colour words for the tokens";
     /** Progress lines for the user. */
     @FunctionalInterface
     public interface Progress {
@@ -268,6 +271,14 @@ public final class ToyEvaluation {
         List<String> prompts = compositionPrompts(first, second);
         List<EvalResult.MultiConcept> out = new ArrayList<>();
 
+        // the measured ceiling of every row below: how often the base model draws the two class shapes side by side
+        // when each token is replaced by a plain colour word the world knows
+        progress.log("multi-concept: the base model on the same prompts with colour words for the tokens");
+        try (NDManager m = root.newSubManager(); TrainingModels models = TrainingModels.load(modelDir, m)) {
+            out.add(measureMulti(BASE_COMPOSITION_LABEL, first, second, plainCompositionPrompts(first, second), models, 0,
+                null, m));
+        }
+
         progress.log("multi-concept: joint training on both concepts, " + settings.jointSteps() + " steps");
         try (NDManager m = root.newSubManager(); TrainingModels models = TrainingModels.load(modelDir, m)) {
             long t0 = System.currentTimeMillis();
@@ -317,8 +328,16 @@ public final class ToyEvaluation {
     }
 
     static List<String> compositionPrompts(ConceptData a, ConceptData b) {
-        String x = a.token() + " " + a.toy().classWord();
-        String y = b.token() + " " + b.toy().classWord();
+        return compositionPrompts(a.token() + " " + a.toy().classWord(), b.token() + " " + b.toy().classWord());
+    }
+
+    /** The composition prompts with each token replaced by its concept's first colour: "a red circle and a green square". */
+    static List<String> plainCompositionPrompts(ConceptData a, ConceptData b) {
+        return compositionPrompts(a.toy().fill().primary().word() + " " + a.toy().classWord(),
+            b.toy().fill().primary().word() + " " + b.toy().classWord());
+    }
+
+    private static List<String> compositionPrompts(String x, String y) {
         return List.of("a " + x + " and a " + y,
             "a " + x + " " + Position.LEFT.phrase() + " and a " + y + " " + Position.RIGHT.phrase(),
             "a " + x + " and a " + y + " on a white background");
@@ -330,6 +349,7 @@ public final class ToyEvaluation {
         List<PromptedImage> images = sampler.sample(models, prompts, settings.imagesPerPrompt(), settings.seed() + 200, m);
         int both = 0;
         int bothExact = 0;
+        int bothShapes = 0;
         int a = 0;
         int b = 0;
         for (PromptedImage p : images) {
@@ -342,12 +362,22 @@ public final class ToyEvaluation {
             if (objects.stream().anyMatch(o -> o.matches(first.toy())) && objects.stream().anyMatch(o -> o.matches(second.toy()))) {
                 bothExact++;
             }
+            if (hasBothShapes(objects, first.toy().classShape(), second.toy().classShape())) bothShapes++;
         }
         double n = images.size();
         double ta = textAlignment.mean(images);
-        progress.log(String.format(java.util.Locale.ROOT, "  %s: both present %.2f (%s %.2f, %s %.2f; both exact %.2f), "
-            + "text %.3f", label, both / n, first.token(), a / n, second.token(), b / n, bothExact / n, ta));
-        return new EvalResult.MultiConcept(label, both / n, a / n, b / n, bothExact / n, ta, seconds, images, diagnostics);
+        progress.log(String.format(java.util.Locale.ROOT, "  %s: both present %.2f (%s %.2f, %s %.2f; both exact %.2f; "
+            + "both shapes %.2f), text %.3f", label, both / n, first.token(), a / n, second.token(), b / n, bothExact / n,
+            bothShapes / n, ta));
+        return new EvalResult.MultiConcept(label, both / n, a / n, b / n, bothExact / n, bothShapes / n, ta, seconds,
+            images, diagnostics);
+    }
+
+    /** An object of each shape; two objects when both concepts share a shape. */
+    static boolean hasBothShapes(List<DetectedObject> objects, Shape a, Shape b) {
+        long ofA = objects.stream().filter(o -> o.shape() == a).count();
+        if (a == b) return ofA >= 2;
+        return ofA >= 1 && objects.stream().anyMatch(o -> o.shape() == b);
     }
 
     private List<EvalResult.Compression> compression(ConceptData concept, Delta delta, NDManager root) throws IOException {

@@ -71,9 +71,13 @@ class EvalJsonWriterTest {
         assertTrue(ablation.get("changes").asText().startsWith("the targets are captioned \"a circle\""));
         assertEquals(3, json.get("ablations").size());
 
-        JsonNode merge = json.get("multi").get(1);
+        JsonNode baseComposition = json.get("multi").get(0);
+        assertEquals(ToyEvaluation.BASE_COMPOSITION_LABEL, baseComposition.get("method").asText());
+        assertEquals(0.75, baseComposition.get("bothShapes").asDouble());
+        JsonNode merge = json.get("multi").get(2);
         assertEquals(0.65, merge.get("bothPresent").asDouble());
-        assertFalse(json.get("multi").get(0).has("mergeDiagnostics"));
+        assertEquals(0.85, merge.get("bothShapes").asDouble());
+        assertFalse(json.get("multi").get(1).has("mergeDiagnostics"));
         JsonNode layer = merge.get("mergeDiagnostics").get("layers").get(1);
         assertEquals("down.0.attn2.to_v", layer.get("layer").asText());
         assertEquals(0.0375, layer.get("regularizationDrift").asDouble());

@@ -21,7 +21,7 @@ class EvalReportWriterTest {
         Path md = EvalReportWriter.write(result(0.65, 0.82), dir.resolve("toy-eval.md"), "cdiff eval");
         String text = Files.readString(md);
         assertTrue(text.contains("|Custom Diffusion (K/V + token)|yes|0.860|0.820|0.50|0.75|0.890|0.010|67648|273456|40.0|0.100|"), text);
-        assertTrue(text.contains("|closed-form merge|0.65|0.80|0.70|0.05|0.800|1.0|"), text);
+        assertTrue(text.contains("|closed-form merge|0.65|0.80|0.70|0.05|0.85|0.800|1.0|"), text);
         assertTrue(text.contains("|4|10.0%|30000|0.800|0.40|0.850|"), text);
         assertTrue(Files.exists(dir.resolve("toy-eval.html")));
         assertTrue(Files.exists(dir.resolve("toy-eval.json")));
@@ -78,6 +78,16 @@ class EvalReportWriterTest {
         String text = Files.readString(EvalReportWriter.write(result(0.65, 0.82, List.of()), dir.resolve("toy-eval.md"), "cdiff eval"));
         assertFalse(text.contains("Ablations"), text);
         assertTrue(text.contains("## Multi-concept"), text);
+    }
+
+    @Test
+    void multiConceptTableStartsWithTheBaseModelsCompositionOfTheTwoShapes() throws Exception {
+        String text = Files.readString(EvalReportWriter.write(result(0.65, 0.82), dir.resolve("toy-eval.md"), "cdiff eval"));
+        String multi = section(text, "## Multi-concept");
+        assertTrue(multi.contains("|method|both present|`<new1>` present|`<new2>` present|both exact|both shapes|text alignment|seconds|"), multi);
+        int base = multi.indexOf("|" + ToyEvaluation.BASE_COMPOSITION_LABEL + "|0.00|0.00|0.00|0.00|0.75|0.700|0.0|");
+        int joint = multi.indexOf("|joint training|0.70|0.80|0.80|0.10|0.90|0.800|50.0|");
+        assertTrue(base >= 0 && joint > base, multi);
     }
 
     @Test

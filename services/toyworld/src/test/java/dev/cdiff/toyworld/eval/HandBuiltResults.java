@@ -63,12 +63,14 @@ final class HandBuiltResults {
                     prompted(CONCEPT_PROMPTS), imgs),
                 new EvalResult.SingleConcept("full UNet + token", false, 0.8, 0.9, 0.7, 0.9, 0.6, 0.3, 2380580, 9556344, 60, 0.1, imgs, imgs)),
             ablations,
-            List.of(new EvalResult.MultiConcept("joint training", 0.7, 0.8, 0.8, 0.1, 0.8, 50, composition, null),
-                new EvalResult.MultiConcept(ToyEvaluation.MERGE_LABEL, mergeBoth, 0.8, 0.7, 0.05, 0.8, 1, composition,
+            List.of(new EvalResult.MultiConcept(ToyEvaluation.BASE_COMPOSITION_LABEL, 0.0, 0.0, 0.0, 0.0, 0.75, 0.7, 0,
+                    composition, null),
+                new EvalResult.MultiConcept("joint training", 0.7, 0.8, 0.8, 0.1, 0.9, 0.8, 50, composition, null),
+                new EvalResult.MultiConcept(ToyEvaluation.MERGE_LABEL, mergeBoth, 0.8, 0.7, 0.05, 0.85, 0.8, 1, composition,
                     diagnostics(0.125)),
-                new EvalResult.MultiConcept(ToyEvaluation.MERGE_LABEL + ", template captions", 0.4, 0.9, 0.45, 0.0, 0.7, 2,
-                    composition, diagnostics(0.5)),
-                new EvalResult.MultiConcept("single model <new1> only", 0.0, 0.9, 0.0, 0.0, 0.5, 0, imgs, null)),
+                new EvalResult.MultiConcept(ToyEvaluation.MERGE_LABEL + ", template captions", 0.4, 0.9, 0.45, 0.0, 0.5, 0.7,
+                    2, composition, diagnostics(0.5)),
+                new EvalResult.MultiConcept("single model <new1> only", 0.0, 0.9, 0.0, 0.0, 0.25, 0.5, 0, imgs, null)),
             List.of(new EvalResult.Compression(4, 0.1, 30000, 0.8, 0.4, 0.85, imgs)), 600);
     }
 }

@@ -47,6 +47,9 @@ class HeadlinesTest {
         assertEquals(Headline.Direction.AT_MOST, h.get("cd_reg_to_full_ft_forgetting").direction());
         assertTrue(h.get("cd_reg_to_full_ft_forgetting").met());
         assertEquals(0.7, h.get("joint_both_present").value());
+        // the measured reason beside the joint figure: how often the two class shapes are drawn at all
+        assertEquals("both class shapes drawn: joint 0.90, base model with colour words 0.75",
+            h.get("joint_both_present").detail());
         assertEquals(0.05, h.get("merge_joint_both_present_gap").value(), 1e-12);
         assertTrue(h.get("merge_joint_both_present_gap").met());
     }
