@@ -203,6 +203,21 @@ class MergingServiceTest {
                 "the same corpus, class sets and seed give the same captions");
         assertEquals(done.getMerged().getSha256(), again.getMerged().getSha256(),
                 "a merge from the cached Gram matrix is bit-identical to the cold one");
+
+        // one byte of the entry's values damaged in the store: refused by its checksum, so the next merge computes
+        // the matrix again (the same weights as the cold merge) and stores a sound entry over the damaged one
+        String entry = StoredGramCache.keyOf(gramKey);
+        byte[] bytes = store.getBytes(entry);
+        bytes[bytes.length - 4097] ^= 0x10;
+        store.putAt(entry, bytes, MergeHandler.DELTA_MEDIA_TYPE);
+        StoredGramCache reader = new StoredGramCache(store, workspace.resolve("gram-check-2"));
+        assertTrue(reader.find(gramKey).isEmpty(), "a damaged entry is not served");
+        MergeRequested third = request(List.of(dog, cat));
+        third.setClassSetDigests(List.of(unknownClassSet, dogClassSet));
+        MergeCompleted repaired = answer(third, Topics.MERGE_COMPLETED, MergeCompleted.class);
+        assertEquals(done.getMerged().getSha256(), repaired.getMerged().getSha256(),
+                "the damaged entry was not used: the merge equals the cold one");
+        assertTrue(reader.find(gramKey).isPresent(), "the entry was stored again, sound");
     }
 
     @Test

@@ -34,6 +34,8 @@ public final class RegularizationGram {
     public enum Backend { FLOAT32, FLOAT64, EJML }
 
     private static final String FORMAT = "cdiff-regularization-gram";
+    /** Metadata key of the entry's CRC32C over the Gram matrix and the inverse, as float64 little-endian bytes. */
+    static final String CHECKSUM = "crc32c";
     /** Smallest backward-error limit of the solve's self-check (well-conditioned Gram matrices). */
     static final double BACKWARD_ERROR_FLOOR = 1e-10;
 
@@ -310,12 +312,16 @@ public final class RegularizationGram {
                     tensors.put("inverse", m.create(inverse.data, new Shape(width, width)));
                     meta.put("inverse_ridge_fraction", Double.toString(inverseRidgeFraction));
                 }
+                meta.put(CHECKSUM, checksum(gram.data, inverse == null ? null : inverse.data));
             }
             SafeTensors.write(file, tensors, meta, false);
         }
     }
 
-    /** Reads a Gram matrix written by {@link #write}; anything else is refused with the reason. */
+    /**
+     * Reads a Gram matrix written by {@link #write}; anything else is refused with the reason, and so is an entry whose
+     * checksum is missing or does not match its values (damaged in the store).
+     */
     public static RegularizationGram read(Path file) {
         try (SafeTensors st = SafeTensors.open(file)) {
             if (!FORMAT.equals(st.metadata().get("format"))) {
@@ -329,20 +335,40 @@ public final class RegularizationGram {
             int d = (int) shape[0];
             DMatrixRMaj g = new DMatrixRMaj(d, d);
             g.setData(st.loadDoubles("gram"));
-            RegularizationGram result = of(g, Long.parseLong(st.metadata().getOrDefault("rows", "0")));
             String ridge = st.metadata().get("inverse_ridge_fraction");
-            if (ridge != null && st.names().contains("inverse")) {
+            double[] storedInverse = ridge != null && st.names().contains("inverse") ? st.loadDoubles("inverse") : null;
+            String expected = st.metadata().get(CHECKSUM);
+            if (expected == null || !expected.equals(checksum(g.data, storedInverse))) {
+                // bytes damaged in the store (or an entry from before checksums) would make a merge silently wrong:
+                // the caller treats this as a miss, computes the matrix and stores a sound entry over this one
+                throw new IllegalArgumentException(file + ": " + (expected == null ? "no checksum"
+                        : "checksum mismatch, the entry is damaged"));
+            }
+            RegularizationGram result = of(g, Long.parseLong(st.metadata().getOrDefault("rows", "0")));
+            if (storedInverse != null) {
                 long[] invShape = st.info("inverse").shape();
                 double fraction = Double.parseDouble(ridge);
                 if (invShape.length == 2 && invShape[0] == d && invShape[1] == d && fraction > 0) {
                     DMatrixRMaj inv = new DMatrixRMaj(d, d);
-                    inv.setData(st.loadDoubles("inverse"));
+                    inv.setData(storedInverse);
                     result.inverse = inv;
                     result.inverseRidgeFraction = fraction;
                 }
             }
             return result;
         }
+    }
+
+    /** CRC32C (hex) over the values of {@code gram}, then of {@code inverse} when there is one. */
+    static String checksum(double[] gram, double[] inverse) {
+        java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+        for (double[] values : inverse == null ? new double[][] {gram} : new double[][] {gram, inverse}) {
+            java.nio.ByteBuffer bytes = java.nio.ByteBuffer.allocate(values.length * Double.BYTES)
+                    .order(java.nio.ByteOrder.LITTLE_ENDIAN);
+            bytes.asDoubleBuffer().put(values);
+            crc.update(bytes);
+        }
+        return String.format("%08x", crc.getValue());
     }
 
     public long rows() {

@@ -19,7 +19,10 @@ import java.util.TreeMap;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The self-check of {@link RegularizationGram#solveRegularized}: sound solves pass, a damaged inverse is refused. */
+/**
+ * The checks of a cached Gram matrix: its checksum when read, and the backward error of
+ * {@link RegularizationGram#solveRegularized}: sound entries and solves pass, damaged ones are refused.
+ */
 class RegularizedSolveCheckTest {
 
     @Test
@@ -43,7 +46,7 @@ class RegularizedSolveCheckTest {
     }
 
     @Test
-    void aDamagedCachedInverseIsRefusedInsteadOfGivingASilentlyWrongSolve() throws Exception {
+    void aDamagedCacheEntryIsRefusedWhenReadAndAWrongInverseWhenSolving() throws Exception {
         int d = 160;
         Random rnd = new Random(5);
         DMatrixRMaj cReg = MergeProjectorTest.gaussian(rnd, 700, d, 1.0);
@@ -68,12 +71,21 @@ class RegularizedSolveCheckTest {
                 inv = st.loadDoubles("inverse");
             }
             inv[37 * d + 12] += 1e-6 * Math.abs(inv[37 * d + 37]); // one entry off in its sixth digit
-            try (NDManager m = ComputeDevice.newManager()) {
-                Map<String, NDArray> tensors = new TreeMap<>();
-                tensors.put("gram", m.create(g, new Shape(d, d)));
-                tensors.put("inverse", m.create(inv, new Shape(d, d)));
-                SafeTensors.write(damaged, tensors, meta, false);
-            }
+
+            // damaged in the store: the checksum no longer matches, so the entry is refused when read
+            write(damaged, d, g, inv, meta);
+            IllegalArgumentException unread = assertThrows(IllegalArgumentException.class,
+                    () -> RegularizationGram.read(damaged));
+            assertTrue(unread.getMessage().contains("checksum mismatch"), unread.getMessage());
+            Map<String, String> unchecked = new TreeMap<>(meta);
+            unchecked.remove(RegularizationGram.CHECKSUM);
+            write(damaged, d, g, inv, unchecked);
+            assertThrows(IllegalArgumentException.class, () -> RegularizationGram.read(damaged));
+
+            // wrong when computed (a faulty kernel) and stored with a matching checksum: the solve refuses it
+            Map<String, String> matching = new TreeMap<>(meta);
+            matching.put(RegularizationGram.CHECKSUM, RegularizationGram.checksum(g, inv));
+            write(damaged, d, g, inv, matching);
             RegularizationGram broken = RegularizationGram.read(damaged);
             IllegalStateException e = assertThrows(IllegalStateException.class,
                     () -> broken.solveRegularized(1e-6, c));
@@ -83,6 +95,15 @@ class RegularizedSolveCheckTest {
         } finally {
             Files.deleteIfExists(file);
             Files.deleteIfExists(damaged);
+        }
+    }
+
+    private static void write(Path file, int d, double[] gram, double[] inverse, Map<String, String> meta) {
+        try (NDManager m = ComputeDevice.newManager()) {
+            Map<String, NDArray> tensors = new TreeMap<>();
+            tensors.put("gram", m.create(gram, new Shape(d, d)));
+            tensors.put("inverse", m.create(inverse, new Shape(d, d)));
+            SafeTensors.write(file, tensors, meta, false);
         }
     }
 
