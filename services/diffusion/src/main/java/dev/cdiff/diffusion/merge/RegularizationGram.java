@@ -205,9 +205,9 @@ public final class RegularizationGram {
      * the product on the engine: the inverse crosses to the JVM once (to be cached), never to be copied or
      * multiplied there.
      *
-     * <p>The solve checks itself. An inverse read back from a damaged cache entry, or a kernel that computes a wrong
-     * product on this CPU, would give a projector that still meets every constraint exactly (any solution does)
-     * while no longer keeping the regularization outputs: a silent wrong merge. So the normwise backward error
+     * <p>The solve checks itself. An inverse that a faulty kernel got wrong on this CPU (and that a cache entry may
+     * carry to later merges: its checksum guards only the bytes) would give a projector that still meets every
+     * constraint exactly (any solution does) while no longer keeping the regularization outputs: a silent wrong merge. So the normwise backward error
      * |Y (G + lambda I) - C| / (|Y| |G + lambda I| + |C|) of Y = C G^-1 must stay within round-off for the matrix's
      * conditioning, or the merge is refused.
      */
@@ -250,7 +250,7 @@ public final class RegularizationGram {
         if (!(error <= limit * scale)) {
             throw new IllegalStateException("the regularized solve is wrong: backward error " + error / scale
                     + " exceeds " + limit + " (condition estimate " + normA * normInv
-                    + "); a damaged Gram cache entry or a faulty kernel");
+                    + "); a faulty kernel, or a cache entry written with a wrong inverse");
         }
     }
 
