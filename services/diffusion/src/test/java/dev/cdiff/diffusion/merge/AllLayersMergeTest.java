@@ -82,7 +82,7 @@ class AllLayersMergeTest {
             blocked.add(Matrices.toFloats(chunk), chunk.numRows);
         }
         DMatrixRMaj expected = ejml.gram();
-        assertTrue(CommonOps_DDRM.elementMaxAbs(diff(expected, blocked.gram())) < 1e-9 * 350);
+        assertTrue(CommonOps_DDRM.elementMaxAbs(MergeProjectorTest.diff(expected, blocked.gram())) < 1e-9 * 350);
         assertTrue(CommonOps_DDRM.elementMaxAbs(expected) > 100, "the Gram matrix is not trivially zero");
         assertEquals(350, blocked.rows());
     }
@@ -94,16 +94,15 @@ class AllLayersMergeTest {
         DMatrixRMaj c = MergeProjectorTest.gaussian(rnd, 6, D, 1.0);
         RegularizationGram ejml = new RegularizationGram(D, RegularizationGram.Backend.EJML);
         ejml.add(Matrices.toFloats(cReg), cReg.numRows);
-        RegularizationGram blocked = new RegularizationGram(D, RegularizationGram.Backend.FLOAT64);
-        blocked.add(Matrices.toFloats(cReg), cReg.numRows);
+        RegularizationGram blocked = MergeProjectorTest.float64Gram(cReg);
         // the half-block product of the libtorch backends gives the full symmetric matrix
-        assertTrue(CommonOps_DDRM.elementMaxAbs(diff(ejml.gram(), blocked.gram())) < 1e-9 * 900);
+        assertTrue(CommonOps_DDRM.elementMaxAbs(MergeProjectorTest.diff(ejml.gram(), blocked.gram())) < 1e-9 * 900);
 
         DMatrixRMaj w0 = MergeProjectorTest.gaussian(rnd, 30, D, 0.1);
         DMatrixRMaj v = MergeProjectorTest.gaussian(rnd, 6, 30, 1.0);
         DMatrixRMaj viaCholesky = MergeProjector.build(ejml.gram(), c, 1e-6).merge(w0, v);
         DMatrixRMaj viaInverse = MergeProjector.build(blocked, c, 1e-6).merge(w0, v);
-        assertTrue(CommonOps_DDRM.elementMaxAbs(diff(viaCholesky, viaInverse)) < 1e-9);
+        assertTrue(CommonOps_DDRM.elementMaxAbs(MergeProjectorTest.diff(viaCholesky, viaInverse)) < 1e-9);
 
         DMatrixRMaj inverse = blocked.regularizedInverse(1e-6);
         Path file = Files.createTempFile("gram-", ".safetensors");
@@ -113,10 +112,10 @@ class AllLayersMergeTest {
             try (var st = dev.cdiff.diffusion.io.SafeTensors.open(file)) {
                 assertTrue(st.names().contains("inverse"), "the cache entry carries the inverse");
             }
-            assertEquals(0, CommonOps_DDRM.elementMaxAbs(diff(inverse, read.regularizedInverse(1e-6))));
+            assertEquals(0, CommonOps_DDRM.elementMaxAbs(MergeProjectorTest.diff(inverse, read.regularizedInverse(1e-6))));
             // another ridge is never served from the stored inverse
             DMatrixRMaj other = read.regularizedInverse(1e-3);
-            assertTrue(CommonOps_DDRM.elementMaxAbs(diff(inverse, other)) > 0);
+            assertTrue(CommonOps_DDRM.elementMaxAbs(MergeProjectorTest.diff(inverse, other)) > 0);
         } finally {
             Files.deleteIfExists(file);
         }
@@ -124,8 +123,7 @@ class AllLayersMergeTest {
 
     private static MergeProjector projector(Random rnd) {
         DMatrixRMaj cReg = MergeProjectorTest.gaussian(rnd, 600, D, 1.0);
-        RegularizationGram gram = new RegularizationGram(D, RegularizationGram.Backend.FLOAT64);
-        gram.add(Matrices.toFloats(cReg), cReg.numRows);
+        RegularizationGram gram = MergeProjectorTest.float64Gram(cReg);
         DMatrixRMaj c = MergeProjectorTest.gaussian(rnd, SOURCE.length, D, 1.0);
         System.arraycopy(c.data, D, c.data, 5 * D, D);
         MergeProjector p = MergeProjector.build(gram, c, MergeProjector.DEFAULT_RIDGE_FRACTION);
@@ -195,9 +193,4 @@ class AllLayersMergeTest {
         return new Layers(base, tuned);
     }
 
-    private static DMatrixRMaj diff(DMatrixRMaj a, DMatrixRMaj b) {
-        DMatrixRMaj d = a.copy();
-        CommonOps_DDRM.subtractEquals(d, b);
-        return d;
-    }
 }

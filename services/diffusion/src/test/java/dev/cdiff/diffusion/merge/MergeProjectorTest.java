@@ -127,10 +127,18 @@ class MergeProjectorTest {
         return CommonOps_DDRM.elementSum(CommonOps_DDRM.elementMult(outDiff, outDiff, null));
     }
 
-    private static DMatrixRMaj diff(DMatrixRMaj a, DMatrixRMaj b) {
+    /** a - b, for comparisons in the merge tests. */
+    static DMatrixRMaj diff(DMatrixRMaj a, DMatrixRMaj b) {
         DMatrixRMaj out = new DMatrixRMaj(a.numRows, a.numCols);
         CommonOps_DDRM.subtract(a, b, out);
         return out;
+    }
+
+    /** The float64 libtorch Gram matrix of {@code features}, added as one chunk. */
+    static RegularizationGram float64Gram(DMatrixRMaj features) {
+        RegularizationGram gram = new RegularizationGram(features.numCols, RegularizationGram.Backend.FLOAT64);
+        gram.add(Matrices.toFloats(features), features.numRows);
+        return gram;
     }
 
     static DMatrixRMaj gaussian(Random rnd, int rows, int cols, double std) {

@@ -4,7 +4,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import dev.cdiff.diffusion.backend.ComputeDevice;
-import dev.cdiff.diffusion.delta.Matrices;
 import dev.cdiff.diffusion.io.SafeTensors;
 import org.ejml.data.DMatrixRMaj;
 import org.ejml.dense.row.CommonOps_DDRM;
@@ -32,8 +31,7 @@ class RegularizedSolveCheckTest {
         // fewer feature rows than the width: G is singular, only the 1e-10 ridge makes it invertible
         DMatrixRMaj cReg = MergeProjectorTest.gaussian(rnd, 100, d, 1.0);
         DMatrixRMaj c = MergeProjectorTest.gaussian(rnd, 6, d, 1.0);
-        RegularizationGram gram = new RegularizationGram(d, RegularizationGram.Backend.FLOAT64);
-        gram.add(Matrices.toFloats(cReg), cReg.numRows);
+        RegularizationGram gram = MergeProjectorTest.float64Gram(cReg);
         MergeProjector p = MergeProjector.build(gram, c, MergeProjector.DEFAULT_RIDGE_FRACTION);
         // the merge through it still meets the constraints: W C^T = V^T
         DMatrixRMaj w0 = MergeProjectorTest.gaussian(rnd, 30, d, 0.1);
@@ -51,8 +49,7 @@ class RegularizedSolveCheckTest {
         Random rnd = new Random(5);
         DMatrixRMaj cReg = MergeProjectorTest.gaussian(rnd, 700, d, 1.0);
         DMatrixRMaj c = MergeProjectorTest.gaussian(rnd, 6, d, 1.0);
-        RegularizationGram gram = new RegularizationGram(d, RegularizationGram.Backend.FLOAT64);
-        gram.add(Matrices.toFloats(cReg), cReg.numRows);
+        RegularizationGram gram = MergeProjectorTest.float64Gram(cReg);
         DMatrixRMaj good = gram.solveRegularized(1e-6, c);
         Path file = Files.createTempFile("gram-", ".safetensors");
         Path damaged = Files.createTempFile("gram-damaged-", ".safetensors");
@@ -60,7 +57,7 @@ class RegularizedSolveCheckTest {
             gram.write(file);
             // the sound entry solves to the same values as the Gram matrix it came from
             DMatrixRMaj reread = RegularizationGram.read(file).solveRegularized(1e-6, c);
-            assertTrue(CommonOps_DDRM.elementMaxAbs(diff(good, reread)) <= 1e-12 * CommonOps_DDRM.elementMaxAbs(good));
+            assertTrue(CommonOps_DDRM.elementMaxAbs(MergeProjectorTest.diff(good, reread)) <= 1e-12 * CommonOps_DDRM.elementMaxAbs(good));
 
             Map<String, String> meta;
             double[] g;
@@ -107,9 +104,4 @@ class RegularizedSolveCheckTest {
         }
     }
 
-    private static DMatrixRMaj diff(DMatrixRMaj a, DMatrixRMaj b) {
-        DMatrixRMaj out = a.copy();
-        CommonOps_DDRM.subtractEquals(out, b);
-        return out;
-    }
 }

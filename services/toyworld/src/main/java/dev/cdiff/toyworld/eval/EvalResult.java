@@ -31,12 +31,9 @@ public record EvalResult(EvalSettings settings, String modelDir, List<BaseAlignm
 
     /**
      * One way of getting two concepts into one model, scored on composition prompts; diagnostics = the closed-form
-     * merge's per-layer constraint residuals and drift (null for the rows that are not a merge).
-     */
-    /**
-     * One way of getting both concepts into one model, on the composition prompts. {@code bothShapes}: share of samples
-     * with an object of each concept's class shape, whatever its appearance (what composing the two shapes reaches
-     * before any concept is learnt).
+     * merge's per-layer constraint residuals and drift (null for the rows that are not a merge). {@code bothShapes}:
+     * share of samples with an object of each concept's class shape, whatever its appearance (what composing the two
+     * shapes reaches before any concept is learnt).
      */
     public record MultiConcept(String method, double bothPresent, double firstPresent, double secondPresent,
                                double bothExact, double bothShapes, double textAlignment, double seconds,

@@ -34,9 +34,8 @@ class CustomDiffusionToyEvalTest {
     private static final int IMAGES_PER_PROMPT = 4;
     // Measured on the base model of 3 Dec, third continuation (two decoder-only stages): base 0.074, textual
     // inversion 0.303, Custom Diffusion 0.604 (before them 0.058 / 0.299 / 0.572; at the UNet's 5,000-step
-    // checkpoint 0.063 / 0.374 / 0.713); the
-    // margins are at most about half of the measured gaps, so a change of kernels or seeds cannot flip them while a
-    // method that stops learning fails.
+    // checkpoint 0.063 / 0.374 / 0.713); the margins are at most about half of the measured gaps, so a change of
+    // kernels or seeds cannot flip them while a method that stops learning fails.
     private static final double MARGIN_OVER_BASE = 0.30;
     private static final double MARGIN_OVER_INVERSION = 0.15;
 
