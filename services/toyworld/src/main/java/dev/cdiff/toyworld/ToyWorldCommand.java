@@ -6,6 +6,7 @@ import dev.cdiff.toyworld.detect.DetectedScene;
 import dev.cdiff.toyworld.detect.SceneDetector;
 import dev.cdiff.toyworld.image.ToyImage;
 import dev.cdiff.toyworld.metrics.TextAlignment;
+import dev.cdiff.toyworld.pretrain.DecoderObjective;
 import dev.cdiff.toyworld.pretrain.PretrainConfig;
 import dev.cdiff.toyworld.pretrain.ToyBasePretraining;
 import dev.cdiff.toyworld.pretrain.ToyModelFolder;
@@ -92,6 +93,12 @@ public final class ToyWorldCommand implements Runnable {
         @Option(names = "--decoder-steps", defaultValue = "0",
             description = "then fine-tune only the VAE decoder on the frozen encoder (latents and UNet stay valid)") int decoderSteps;
         @Option(names = "--decoder-lr", defaultValue = "3e-4") double decoderLr;
+        @Option(names = "--decoder-edge-weight", defaultValue = "0",
+            description = "weight of the decoder stage's pixel-difference L1 term (0 = plain L1)") double decoderEdgeWeight;
+        @Option(names = "--decoder-pattern-share", defaultValue = "0.3",
+            description = "share of the decoder stage's batches that are patterned scenes") double decoderPatternShare;
+        @Option(names = "--decoder-single-share", defaultValue = "0",
+            description = "share of the decoder stage's batches that are single patterned objects") double decoderSingleShare;
         @Option(names = "--steps", defaultValue = "15000",
             description = "UNet + text embedding steps; 0 = stop after the VAE stage") int steps;
         @Option(names = "--latent-channels", defaultValue = "16", description = "VAE latent channels of a new folder") int latentChannels;
@@ -116,7 +123,8 @@ public final class ToyWorldCommand implements Runnable {
                 diffusionDefaults.weightDecay(), diffusionDefaults.gradClip(), diffusionDefaults.captionDropout(), seed + 1);
             try (ai.djl.ndarray.NDManager root = dev.cdiff.diffusion.backend.ComputeDevice.newManager()) {
                 ToyBasePretraining.Result r = ToyBasePretraining.run(out, ToyWorld.defaults(), ToyModelFolder.defaultSpec(latentChannels),
-                    vae, decoder, diffusion, checkpointEvery, root, (step, total, loss, ms) -> {
+                    vae, decoder, new DecoderObjective(decoderEdgeWeight, decoderPatternShare, decoderSingleShare), diffusion,
+                    checkpointEvery, root, (step, total, loss, ms) -> {
                         if (step % 50 == 0 || step == total) {
                             System.out.printf(Locale.ROOT, "step %d/%d loss %.5f %.1f s%n", step, total, loss, ms / 1000.0);
                         }

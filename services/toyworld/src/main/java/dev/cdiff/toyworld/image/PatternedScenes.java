@@ -8,6 +8,7 @@ import dev.cdiff.toyworld.world.PaletteColor;
 import dev.cdiff.toyworld.world.Sample;
 import dev.cdiff.toyworld.world.Scene;
 import dev.cdiff.toyworld.world.SceneObject;
+import dev.cdiff.toyworld.world.Shape;
 import dev.cdiff.toyworld.world.Split;
 import dev.cdiff.toyworld.world.ToyWorld;
 import java.util.ArrayList;
@@ -39,6 +40,18 @@ public final class PatternedScenes {
                 o.halfExtent(), o.concept()));
         }
         return world.render(new Scene(scene.imageSize(), scene.background(), objects));
+    }
+
+    /**
+     * One object of a random shape in a random two-colour pattern (never a concept's own fill), placed as concept
+     * targets are: random size and position on a plain background. Base-world scenes mostly hold several small
+     * objects, so large patterned objects are otherwise rare, and the autoencoder drew them worst.
+     */
+    public static ToyImage generateSingle(ToyWorld world, SplittableRandom random) {
+        Shape[] shapes = Shape.values();
+        Concept lookalike = new Concept("<patterned>", "patterned", shapes[random.nextInt(shapes.length)],
+            randomFill(random));
+        return world.conceptTargets(lookalike, 1, random.nextLong()).get(0).image();
     }
 
     static Fill randomFill(SplittableRandom random) {

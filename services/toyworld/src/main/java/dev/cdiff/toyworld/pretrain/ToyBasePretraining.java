@@ -51,6 +51,15 @@ public final class ToyBasePretraining {
     public static Result run(Path modelDir, ToyWorld world, ToyModelSpec spec, PretrainConfig vaeConfig,
                              PretrainConfig decoderConfig, PretrainConfig diffusionConfig, int checkpointEvery,
                              NDManager manager, PretrainListener listener) throws IOException {
+        return run(modelDir, world, spec, vaeConfig, decoderConfig, DecoderObjective.PIXEL_L1, diffusionConfig,
+            checkpointEvery, manager, listener);
+    }
+
+    /** As above, the decoder-only stage minimising {@code decoderObjective}. */
+    public static Result run(Path modelDir, ToyWorld world, ToyModelSpec spec, PretrainConfig vaeConfig,
+                             PretrainConfig decoderConfig, DecoderObjective decoderObjective,
+                             PretrainConfig diffusionConfig, int checkpointEvery,
+                             NDManager manager, PretrainListener listener) throws IOException {
         if (spec.imageSize() != world.config().imageSize()) {
             throw new IllegalArgumentException("spec imageSize " + spec.imageSize() + " != world imageSize "
                 + world.config().imageSize());
@@ -85,7 +94,7 @@ public final class ToyBasePretraining {
         if (decoderConfig != null) {
             try (NDManager m = manager.newSubManager();
                  AutoencoderKL vae = AutoencoderKL.load(modelDir.resolve("vae"), m)) {
-                vaeLoss = new VaePretrainer(world, decoderConfig).trainDecoder(vae, m, listener);
+                vaeLoss = new VaePretrainer(world, decoderConfig, decoderObjective).trainDecoder(vae, m, listener);
                 acceptance = VaeRoundTrip.acceptance(vae, world, m);
                 // save writes the config as loaded, scaling factor included: the latent space is unchanged
                 vae.save(modelDir.resolve("vae"));

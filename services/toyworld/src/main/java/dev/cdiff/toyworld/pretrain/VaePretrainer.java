@@ -27,15 +27,22 @@ import java.util.SplittableRandom;
  */
 public final class VaePretrainer {
     private static final double KL_WEIGHT = 1e-6;
-    private static final double TEXTURE_SHARE = 0.3;
-    private static final double PATTERNED_SCENE_SHARE = 0.3;
+    static final double TEXTURE_SHARE = 0.3;
+    static final double PATTERNED_SCENE_SHARE = 0.3;
 
     private final ToyWorld world;
     private final PretrainConfig config;
+    private final DecoderObjective objective;
 
     public VaePretrainer(ToyWorld world, PretrainConfig config) {
+        this(world, config, DecoderObjective.PIXEL_L1);
+    }
+
+    /** objective applies to {@link #trainDecoder}; the whole-VAE stage keeps plain L1 and the default mix. */
+    public VaePretrainer(ToyWorld world, PretrainConfig config, DecoderObjective objective) {
         this.world = world;
         this.config = config;
+        this.objective = objective;
     }
 
     /** Trains vae in place (its parameters are replaced by the trained values); returns the last loss. */
@@ -74,8 +81,10 @@ public final class VaePretrainer {
                 SplittableRandom random = new SplittableRandom(config.seed() * 0x9E3779B97F4A7C15L + step);
                 try (NDManager sm = run.newSubManager()) {
                     var leaves = weights.installLeaves(sm);
-                    NDArray images = sm.create(pixels(batch(random, size)), new Shape(config.batchSize(), 3, size, size));
-                    last = decoderOnly ? decoderStep(vae, images, sm) : fullStep(vae, images, sm);
+                    DecoderObjective mix = decoderOnly ? objective : DecoderObjective.PIXEL_L1;
+                    NDArray images = sm.create(pixels(batch(random, size, mix)),
+                        new Shape(config.batchSize(), 3, size, size));
+                    last = decoderOnly ? decoderStep(vae, images, objective.edgeWeight(), sm) : fullStep(vae, images, sm);
                     var grads = MasterWeights.gradients(leaves, sm);
                     MasterWeights.clip(grads, config.gradClip(), sm);
                     adam.step(weights.masters(), grads, config.learningRate(step), sm);
@@ -115,27 +124,42 @@ public final class VaePretrainer {
     }
 
     /** The encoder runs outside the collector (frozen); only the decoder's graph is recorded. */
-    private static float decoderStep(AutoencoderKL vae, NDArray images, NDManager sm) {
+    private static float decoderStep(AutoencoderKL vae, NDArray images, double edgeWeight, NDManager sm) {
         NDArray z = vae.encode(images).mean();
         z.attach(sm);
         try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
             NDArray rec = vae.decode(z);
             rec.attach(sm);
-            NDArray loss = rec.sub(images).abs().mean();
+            NDArray loss = decoderLoss(rec, images, edgeWeight);
             loss.attach(sm);
             gc.backward(loss);
             return loss.getFloat();
         }
     }
 
-    private List<ToyImage> batch(SplittableRandom random, int size) {
+    /**
+     * mean |rec - x| + edgeWeight (mean |dx(rec - x)| + mean |dy(rec - x)|) over [batch, channel, height, width]; the
+     * differences of the error are the error of the differences, so one subtraction per direction.
+     */
+    static NDArray decoderLoss(NDArray rec, NDArray images, double edgeWeight) {
+        NDArray err = rec.sub(images);
+        NDArray loss = err.abs().mean();
+        if (edgeWeight == 0) return loss;
+        NDArray dx = err.get(":, :, :, 1:").sub(err.get(":, :, :, :-1")).abs().mean();
+        NDArray dy = err.get(":, :, 1:, :").sub(err.get(":, :, :-1, :")).abs().mean();
+        return loss.add(Ops.scale(dx.add(dy), (float) edgeWeight));
+    }
+
+    private List<ToyImage> batch(SplittableRandom random, int size, DecoderObjective mix) {
         List<ToyImage> out = new ArrayList<>(config.batchSize());
         for (int i = 0; i < config.batchSize(); i++) {
             double pick = random.nextDouble();
             if (pick < TEXTURE_SHARE) {
                 out.add(TextureImages.generate(size, random));
-            } else if (pick < TEXTURE_SHARE + PATTERNED_SCENE_SHARE) {
+            } else if (pick < TEXTURE_SHARE + mix.patternedShare()) {
                 out.add(PatternedScenes.generate(world, random));
+            } else if (pick < TEXTURE_SHARE + mix.patternedShare() + mix.singleObjectShare()) {
+                out.add(PatternedScenes.generateSingle(world, random));
             } else {
                 out.add(world.sample(random.nextLong(), 0, Split.TRAIN).image());
             }

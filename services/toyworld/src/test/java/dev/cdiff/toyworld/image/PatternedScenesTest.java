@@ -42,4 +42,26 @@ class PatternedScenesTest {
         // background + at least one object with two pattern colours
         assertTrue(colours.size() >= 3, "only " + colours.size() + " colours");
     }
+
+    @Test
+    void singleObjectsComeInEverySizeOnAPlainBackground() {
+        ToyWorld world = ToyWorld.defaults();
+        ToyImage a = PatternedScenes.generateSingle(world, new SplittableRandom(5));
+        assertTrue(java.util.Arrays.equals(a.pixels(), PatternedScenes.generateSingle(world, new SplittableRandom(5)).pixels()));
+        SplittableRandom random = new SplittableRandom(9);
+        int smallest = Integer.MAX_VALUE;
+        int largest = 0;
+        for (int i = 0; i < 200; i++) {
+            java.util.Map<Integer, Integer> counts = new java.util.HashMap<>();
+            for (int p : PatternedScenes.generateSingle(world, random).pixels()) counts.merge(p, 1, Integer::sum);
+            // a plain background and one object of two pattern colours (a small ring may show one)
+            assertTrue(counts.size() >= 2 && counts.size() <= 3, "colours " + counts.size());
+            int background = java.util.Collections.max(counts.values());
+            int object = 32 * 32 - background;
+            smallest = Math.min(smallest, object);
+            largest = Math.max(largest, object);
+        }
+        assertTrue(smallest < 70, "no small object: smallest " + smallest + " pixels");
+        assertTrue(largest > 120, "no large object: largest " + largest + " pixels");
+    }
 }

@@ -97,8 +97,9 @@ class ToyBasePretrainingTest {
             ToyModelFolder.createRandom(dir, tiny, 1, root);
             Map<String, float[]> before = vaeWeights(root);
             float scaling = vaeScaling();
-            ToyBasePretraining.Result r = ToyBasePretraining.run(dir, ToyWorld.defaults(), tiny, null, decoder, null, 0, root,
-                (step, total, loss, ms) -> losses.add(loss));
+            // with the edge term and a pattern-heavy mix, as the committed model's last decoder stage
+            ToyBasePretraining.Result r = ToyBasePretraining.run(dir, ToyWorld.defaults(), tiny, null, decoder,
+                new DecoderObjective(1.0, 0.3, 0.3), null, 0, root, (step, total, loss, ms) -> losses.add(loss));
             assertEquals(30, losses.size());
             assertTrue(mean(losses.subList(25, 30)) < mean(losses.subList(0, 5)), "decoder loss did not drop: " + losses);
             assertTrue(r.vaeAcceptance() != null, "the decoder stage reports its round trip");
