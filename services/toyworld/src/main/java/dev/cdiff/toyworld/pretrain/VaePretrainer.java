@@ -84,7 +84,7 @@ public final class VaePretrainer {
                     DecoderObjective mix = decoderOnly ? objective : DecoderObjective.PIXEL_L1;
                     NDArray images = sm.create(pixels(batch(random, size, mix)),
                         new Shape(config.batchSize(), 3, size, size));
-                    last = decoderOnly ? decoderStep(vae, images, objective.edgeWeight(), sm) : fullStep(vae, images, sm);
+                    last = decoderOnly ? decoderStep(vae, images, mix.edgeWeight(), sm) : fullStep(vae, images, sm);
                     var grads = MasterWeights.gradients(leaves, sm);
                     MasterWeights.clip(grads, config.gradClip(), sm);
                     adam.step(weights.masters(), grads, config.learningRate(step), sm);

@@ -57,7 +57,8 @@ class PatternedScenesTest {
             // a plain background and one object of two pattern colours (a small ring may show one)
             assertTrue(counts.size() >= 2 && counts.size() <= 3, "colours " + counts.size());
             int background = java.util.Collections.max(counts.values());
-            int object = 32 * 32 - background;
+            int size = world.config().imageSize();
+            int object = size * size - background;
             smallest = Math.min(smallest, object);
             largest = Math.max(largest, object);
         }
