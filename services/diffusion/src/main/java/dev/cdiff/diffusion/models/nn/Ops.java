@@ -2,6 +2,7 @@ package dev.cdiff.diffusion.models.nn;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 
 /**
@@ -52,7 +53,68 @@ public final class Ops {
         return x.getNDArrayInternal().linear(x, weight, bias).singletonOrThrow();
     }
 
+    /**
+     * Channel counts the engine's convolution kernels are given: multiples of oneDNN's 16-wide channel block.
+     * libtorch 2.5.1 and 2.7.1 (oneDNN 3.5 / 3.7) computed wrong results on an AMD Zen 5 CPU for convolutions whose
+     * channels only partly fill a block: data gradients at AVX-512 and AVX2 when the output channels are not a multiple
+     * of 16, and even forward outputs at AVX2 (input channels 15), while every full-block shape was right at every ISA
+     * level (docs/djl-notes.md, point 10). So such a convolution runs zero-padded to full blocks, which is the same
+     * arithmetic: zero input channels meet zero weights, and the extra output channels are cut off.
+     */
+    static final int CHANNEL_BLOCK = 16;
+
     public static NDArray conv2d(NDArray x, NDArray weight, NDArray bias, int stride, int padding) {
+        Shape ws = weight.getShape();
+        long out = ws.get(0);
+        long in = ws.get(1);
+        long outPadded = fullBlocks(out);
+        long inPadded = fullBlocks(in);
+        if (outPadded == out && inPadded == in) {
+            return convolution(x, weight, bias, stride, padding);
+        }
+        NDManager activations = x.getManager();
+        try (NDManager temps = activations.newSubManager()) {
+            NDArray xp = x;
+            NDArray wp = weight;
+            NDArray bp = bias;
+            if (inPadded > in) {
+                Shape xs = x.getShape();
+                xp = temp(x.concat(temps.zeros(new Shape(xs.get(0), inPadded - in, xs.get(2), xs.get(3)), x.getDataType()), 1), temps);
+                wp = temp(wp.concat(temps.zeros(new Shape(out, inPadded - in, ws.get(2), ws.get(3)), weight.getDataType()), 1), temps);
+            }
+            if (outPadded > out) {
+                wp = temp(wp.concat(temps.zeros(new Shape(outPadded - out, inPadded, ws.get(2), ws.get(3)), weight.getDataType()), 0), temps);
+                if (bias != null) {
+                    bp = temp(bias.concat(temps.zeros(new Shape(outPadded - out), bias.getDataType()), 0), temps);
+                }
+            }
+            NDArray y = temp(convolution(xp, wp, bp, stride, padding), temps);
+            NDArray result;
+            if (outPadded > out) {
+                // the cut is a strided view; handed on as it is, a later convolution would see a non-dense input
+                // (the layout point 10 of docs/djl-notes.md warns of), so it is copied dense
+                Shape ys = y.getShape();
+                NDArray cut = temp(y.get(new NDIndex(":, 0:" + out)), temps);
+                NDArray flat = temp(cut.reshape(ys.get(0), -1), temps);
+                result = flat.reshape(ys.get(0), out, ys.get(2), ys.get(3));
+            } else {
+                result = y;
+            }
+            result.attach(activations);
+            return result;
+        }
+    }
+
+    private static long fullBlocks(long channels) {
+        return (channels + CHANNEL_BLOCK - 1) / CHANNEL_BLOCK * CHANNEL_BLOCK;
+    }
+
+    private static NDArray temp(NDArray a, NDManager temps) {
+        a.attach(temps);
+        return a;
+    }
+
+    private static NDArray convolution(NDArray x, NDArray weight, NDArray bias, int stride, int padding) {
         return x.getNDArrayInternal().convolution(x, weight, bias, new Shape(stride, stride),
                 new Shape(padding, padding), new Shape(1, 1), 1).singletonOrThrow();
     }
