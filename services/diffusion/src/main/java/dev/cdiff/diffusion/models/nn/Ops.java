@@ -91,17 +91,26 @@ public final class Ops {
             NDArray y = temp(convolution(xp, wp, bp, stride, padding), temps);
             NDArray result;
             if (outPadded > out) {
-                // the cut is a strided view; handed on as it is, a later convolution would see a non-dense input
-                // (the layout point 10 of docs/djl-notes.md warns of), so it is copied dense
-                Shape ys = y.getShape();
-                NDArray cut = temp(y.get(new NDIndex(":, 0:" + out)), temps);
-                NDArray flat = temp(cut.reshape(ys.get(0), -1), temps);
-                result = flat.reshape(ys.get(0), out, ys.get(2), ys.get(3));
+                // the cut is a strided view, which a later convolution must not be handed as it is
+                result = dense(temp(y.get(new NDIndex(":, 0:" + out)), temps));
             } else {
                 result = y;
             }
             result.attach(activations);
             return result;
+        }
+    }
+
+    /**
+     * A dense copy of a strided view (a permute, a channel cut), as PyTorch's {@code .contiguous()}, which DJL does not
+     * expose: flattening a view that cannot be flattened in place forces the copy, and the reshape back is a free view.
+     * A convolution handed the view itself takes other oneDNN kernels, whose gradients came out wrong on some CPUs
+     * (docs/djl-notes.md, point 10).
+     */
+    public static NDArray dense(NDArray view) {
+        Shape s = view.getShape();
+        try (NDArray flat = view.reshape(s.get(0), -1)) {
+            return flat.reshape(s);
         }
     }
 

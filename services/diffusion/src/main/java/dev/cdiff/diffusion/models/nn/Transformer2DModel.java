@@ -99,14 +99,13 @@ public final class Transformer2DModel {
      * [B, H*W, C] -> [B, C, H, W], contiguous, as diffusers does ({@code permute(0, 3, 1, 2).contiguous()}). The bare
      * permute would be a channels-last view; handed to a convolution it sends libtorch's oneDNN backward through its
      * channels-last ({@code acdb}) brgemm kernels, whose data gradients came out wrong on AVX2 / AVX-512 machines
-     * (see docs/djl-notes.md). Flattening forces the copy a view cannot express; the second reshape is a free view.
+     * (see docs/djl-notes.md).
      */
     static NDArray toImage(NDArray tokens, long b, long h, long w) {
         long c = tokens.getShape().get(2);
         try (NDArray r = tokens.reshape(b, h, w, c);
-             NDArray channelsLast = r.transpose(0, 3, 1, 2);
-             NDArray dense = channelsLast.reshape(b, c * h * w)) {
-            return dense.reshape(b, c, h, w);
+             NDArray channelsLast = r.transpose(0, 3, 1, 2)) {
+            return Ops.dense(channelsLast);
         }
     }
 }
