@@ -28,12 +28,15 @@ public final class MergeBenchmark {
     }
 
     /**
-     * Median timings over the timed runs (after one untimed warm-up run, as the reference script does). Cold: Gram
-     * matrix, solve and layer updates. Warm: the Gram matrix read back from its cache file, solve and layer updates.
-     * Generating the random test data is outside every figure.
+     * Median timings over the timed runs, which follow the untimed warm-up runs. Cold: Gram matrix, solve and layer
+     * updates. Warm: the Gram matrix read back from its cache file, solve and layer updates. Generating the random
+     * test data is outside every figure. {@code firstColdMillis} is the very first merge of the process (the JVM's
+     * code not yet compiled), the cost a merge service pays once after it starts; every timed run is kept in
+     * {@code coldRuns} / {@code warmRuns} so the spread is visible, not only the median.
      */
     public record Result(int layers, int width, long regularizationRows, long gramMillis, long solveMillis,
-                         long layerMillis, long coldMillis, long warmMillis, double maxConstraintError) {
+                         long layerMillis, long coldMillis, long warmMillis, double maxConstraintError,
+                         long firstColdMillis, long[] coldRuns, long[] warmRuns) {
     }
 
     /**
@@ -64,7 +67,11 @@ public final class MergeBenchmark {
     }
 
     public static Result run(Shapes shapes, int concepts, int captions, int tokensPerCaption,
-                             RegularizationGram.Backend backend, long seed, int runs) {
+                             RegularizationGram.Backend backend, long seed, int warmups, int runs) {
+        if (warmups < 1 || runs < 1) {
+            throw new IllegalArgumentException("need at least one warm-up run and one timed run, got " + warmups
+                    + " and " + runs);
+        }
         int d = shapes.width();
         int rowsPerConcept = 8; // "<newK> class" (3 rows incl. EOS) + "photo of a <newK> class" (3) rounded up
         int m = concepts * rowsPerConcept;
@@ -108,7 +115,8 @@ public final class MergeBenchmark {
                 long[] warmMs = new long[runs];
                 double maxErr = 0;
                 long rows = 0;
-                for (int run = -1; run < runs; run++) {
+                long firstCold = 0;
+                for (int run = -warmups; run < runs; run++) {
                     long t0 = System.nanoTime();
                     RegularizationGram gram = new RegularizationGram(d, backend);
                     for (NDArray chunk : chunks) {
@@ -127,6 +135,9 @@ public final class MergeBenchmark {
                     maxErr = Math.max(maxErr, mergeLayers(warmProjector, base, tuned, targetSource));
                     long t5 = System.nanoTime();
                     rows = gram.rows();
+                    if (run == -warmups) {
+                        firstCold = (t3 - t0) / 1_000_000;
+                    }
                     if (run >= 0) {
                         gramMs[run] = (t1 - t0) / 1_000_000;
                         solveMs[run] = (t2 - t1) / 1_000_000;
@@ -136,7 +147,7 @@ public final class MergeBenchmark {
                     }
                 }
                 return new Result(outs.length, d, rows, median(gramMs), median(solveMs), median(layerMs),
-                        median(coldMs), median(warmMs), maxErr);
+                        median(coldMs), median(warmMs), maxErr, firstCold, coldMs, warmMs);
             } finally {
                 Files.deleteIfExists(cacheFile);
             }

@@ -47,10 +47,19 @@ class TrainDeltaAndBenchCommandsTest {
 
     @Test
     void benchMergePrintsFiguresLast() {
-        String out = run(new BenchCommand(), "merge", "--shapes", "tiny", "--captions", "40");
+        String out = run(new BenchCommand(), "merge", "--shapes", "tiny", "--captions", "40", "--warmup", "2",
+                "--runs", "4");
         String last = lastLine(out);
         assertTrue(last.startsWith("bench merge:") && last.contains("cold_ms=") && last.contains("warm_ms=")
-                && last.contains("layers=12"), last);
+                && last.contains("layers=12") && last.contains("warmup=2") && last.contains("first_cold_ms="), last);
+        // every timed run is listed, so the spread behind each median can be read
+        java.util.regex.Matcher runs = java.util.regex.Pattern.compile("(cold|warm)_runs=([0-9,]+)").matcher(last);
+        int lists = 0;
+        while (runs.find()) {
+            assertEquals(4, runs.group(2).split(",").length, last);
+            lists++;
+        }
+        assertEquals(2, lists, last);
     }
 
     @Test
