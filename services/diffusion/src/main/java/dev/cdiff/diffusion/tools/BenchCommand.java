@@ -45,10 +45,13 @@ public final class BenchCommand implements Runnable {
         TrainingMode mode;
         @Option(names = "--report-every", defaultValue = "0", description = "RSS report interval in steps (0 = steps/10).")
         int reportEvery;
+        @Option(names = "--warmup", defaultValue = "1", description = WARMUP_HELP)
+        int warmup;
 
         @Override
         public Integer call() {
             DjlSetup.offline();
+            checkWarmup(warmup, steps);
             PrintStream out = System.out;
             try (NDManager m = ComputeDevice.newManager(); TrainingModels models = TrainingModels.load(model, m)) {
                 int vaeFactor = 1 << (models.vae().config().blockOutChannels().length - 1);
@@ -60,9 +63,11 @@ public final class BenchCommand implements Runnable {
                 long rssStart = ProcessMemory.rssMiB();
                 long[] rssMax = {rssStart};
                 long[] firstStepMs = {0};
+                long[] stepEnds = new long[steps + 1];
                 try (CustomDiffusionTrainer t = new CustomDiffusionTrainer(models, cfg, m)) {
                     long start = System.nanoTime();
                     t.train((step, loss, ms) -> {
+                        stepEnds[Math.min(step, steps)] = System.nanoTime();
                         long rss = ProcessMemory.rssMiB();
                         rssMax[0] = Math.max(rssMax[0], rss);
                         if (step == 1) {
@@ -73,11 +78,12 @@ public final class BenchCommand implements Runnable {
                         }
                     });
                     double total = (System.nanoTime() - start) / 1e6;
-                    double perStep = steps > 1 ? (total - firstStepMs[0]) / (steps - 1) : total;
-                    out.printf(Locale.ROOT, "bench train: model=%s resolution=%d batch=%d steps=%d mode=%s ms_per_step=%.1f "
-                                    + "first_step_ms=%d rss_start_mib=%d rss_end_mib=%d rss_max_mib=%d%n",
-                            model.getFileName(), size, batch, steps, mode.name().toLowerCase(Locale.ROOT), perStep,
-                            firstStepMs[0], rssStart, ProcessMemory.rssMiB(), rssMax[0]);
+                    double perStep = steps > warmup ? (stepEnds[steps] - stepEnds[warmup]) / 1e6 / (steps - warmup)
+                            : total / steps;
+                    out.printf(Locale.ROOT, "bench train: model=%s resolution=%d batch=%d steps=%d warmup=%d mode=%s "
+                                    + "ms_per_step=%.1f first_step_ms=%d rss_start_mib=%d rss_end_mib=%d rss_max_mib=%d%n",
+                            model.getFileName(), size, batch, steps, warmup, mode.name().toLowerCase(Locale.ROOT),
+                            perStep, firstStepMs[0], rssStart, ProcessMemory.rssMiB(), rssMax[0]);
                 }
             }
             return 0;
@@ -96,10 +102,13 @@ public final class BenchCommand implements Runnable {
         int batch;
         @Option(names = "--precision", defaultValue = "fp32", description = "UNet precision: fp32 or fp16 (default ${DEFAULT-VALUE}).")
         String precision;
+        @Option(names = "--warmup", defaultValue = "1", description = WARMUP_HELP)
+        int warmup;
 
         @Override
         public Integer call() {
             DjlSetup.offline();
+            checkWarmup(warmup, steps);
             try (NDManager m = ComputeDevice.newManager(); StableDiffusion sd = StableDiffusion.load(model, m)) {
                 long[] stamps = new long[steps + 1];
                 long start = System.nanoTime();
@@ -109,12 +118,13 @@ public final class BenchCommand implements Runnable {
                         .listener((step, total) -> stamps[Math.min(step, steps)] = System.nanoTime());
                 sd.generate(req);
                 long end = System.nanoTime();
-                // step 1 includes text encoding; time the steady state between the first and last step callbacks
-                double perStep = steps > 1 && stamps[1] > 0 && stamps[steps] > 0
-                        ? (stamps[steps] - stamps[1]) / 1e6 / (steps - 1) : (end - start) / 1e6 / steps;
-                System.out.printf(Locale.ROOT, "bench sample: model=%s steps=%d batch=%d guidance=%.1f precision=%s "
-                                + "ms_per_step=%.1f total_ms=%.0f rss_mib=%d%n", model.getFileName(), steps, batch,
-                        guidance, req.precision().id(), perStep,
+                // step 1 includes text encoding; time the steady state between the callbacks after the warm-up steps
+                // and the last one
+                double perStep = steps > warmup && stamps[warmup] > 0 && stamps[steps] > 0
+                        ? (stamps[steps] - stamps[warmup]) / 1e6 / (steps - warmup) : (end - start) / 1e6 / steps;
+                System.out.printf(Locale.ROOT, "bench sample: model=%s steps=%d warmup=%d batch=%d guidance=%.1f "
+                                + "precision=%s ms_per_step=%.1f total_ms=%.0f rss_mib=%d%n", model.getFileName(), steps,
+                        warmup, batch, guidance, req.precision().id(), perStep,
                         (end - start) / 1e6, ProcessMemory.rssMiB());
             }
             return 0;
@@ -154,6 +164,18 @@ public final class BenchCommand implements Runnable {
                     r.coldMillis(), r.warmMillis(), r.maxConstraintError(), ProcessMemory.rssMiB(), warmup,
                     r.firstColdMillis(), runList(r.coldRuns()), runList(r.warmRuns()));
             return 0;
+        }
+    }
+
+    // the PyTorch baselines take the same option, so both sides can leave the same number of steps untimed
+    static final String WARMUP_HELP = "Untimed first steps (default ${DEFAULT-VALUE}, as the PyTorch baseline's "
+            + "--warmup). A JVM compiles the step's Java code over its first tens of steps; more warm-up steps on both "
+            + "sides compare the steady states.";
+
+    private static void checkWarmup(int warmup, int steps) {
+        if (warmup < 1 || warmup >= steps) {
+            throw new CommandLine.ParameterException(new CommandLine(new BenchCommand()),
+                    "--warmup must be at least 1 and below --steps (" + steps + "), got " + warmup);
         }
     }
 

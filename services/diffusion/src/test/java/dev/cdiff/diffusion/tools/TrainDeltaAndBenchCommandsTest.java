@@ -63,6 +63,17 @@ class TrainDeltaAndBenchCommandsTest {
     }
 
     @Test
+    void benchSampleTimesOnlyTheStepsAfterItsWarmup() {
+        Path tiny = Path.of("src/test/golden/models/tiny-sd");
+        String last = lastLine(run(new BenchCommand(), "sample", "--model", tiny.toString(), "--steps", "4",
+                "--warmup", "3"));
+        assertTrue(last.startsWith("bench sample:") && last.contains("steps=4 warmup=3"), last);
+        // as many untimed steps as steps would leave nothing to time: refused, not reported as a figure
+        assertEquals(2, new CommandLine(new BenchCommand()).execute("sample", "--model", tiny.toString(),
+                "--steps", "4", "--warmup", "4"));
+    }
+
+    @Test
     void trainThenCompressExportImportAndInspect() throws Exception {
         Path images = Files.createDirectories(tmp.resolve("imgs"));
         for (int i = 0; i < 2; i++) {
