@@ -134,6 +134,13 @@ public final class EvalJsonWriter {
         n.put("method", c.method()).put("regularized", c.regularized());
         num(n, "textAlignment", c.textAlignment());
         num(n, "imageSimilarity", c.imageSimilarity());
+        if (c.imageSimilarityInterval() != null) {
+            ObjectNode ci = n.putObject("imageSimilarityInterval");
+            num(ci, "low", c.imageSimilarityInterval().low());
+            num(ci, "high", c.imageSimilarityInterval().high());
+            num(ci, "level", c.imageSimilarityInterval().level());
+            ci.put("images", c.imageSimilarityInterval().images());
+        }
         num(n, "exactMatchRate", c.exactMatchRate());
         num(n, "present", c.present());
         num(n, "classAlignment", c.classAlignment());

@@ -1,6 +1,7 @@
 package dev.cdiff.toyworld.eval;
 
 import dev.cdiff.diffusion.merge.MergeDiagnostics;
+import dev.cdiff.toyworld.metrics.MeanInterval;
 import dev.cdiff.toyworld.metrics.PromptedImage;
 import java.util.List;
 
@@ -27,7 +28,7 @@ public record EvalResult(EvalSettings settings, String modelDir, List<BaseAlignm
     public record SingleConcept(String method, boolean regularized, double textAlignment, double imageSimilarity,
                                 double exactMatchRate, double present, double classAlignment, double forgetting, long trainedParameters,
                                 long deltaBytes, double trainSeconds, double finalLoss, List<PromptedImage> conceptImages,
-                                List<PromptedImage> classImages) {}
+                                List<PromptedImage> classImages, MeanInterval imageSimilarityInterval) {}
 
     /**
      * One way of getting two concepts into one model, scored on composition prompts; diagnostics = the closed-form

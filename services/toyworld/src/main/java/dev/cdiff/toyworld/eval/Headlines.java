@@ -5,6 +5,7 @@ import static dev.cdiff.toyworld.eval.EvalReportWriter.fmt3;
 
 import dev.cdiff.toyworld.eval.Headline.Direction;
 import dev.cdiff.toyworld.metrics.Forgetting;
+import dev.cdiff.toyworld.metrics.MeanInterval;
 import dev.cdiff.toyworld.metrics.TextAlignment;
 import java.util.ArrayList;
 import java.util.List;
@@ -41,7 +42,7 @@ public final class Headlines {
         EvalResult.SingleConcept full = find(r, FULL_PREFIX, false);
         out.add(new Headline("cd_reg_image_alignment", "Custom Diffusion + reg image alignment, single concept",
             cd == null ? Double.NaN : cd.imageSimilarity(), 0.8, Direction.AT_LEAST,
-            "VAE round-trip ceiling " + fmt3(ceil.imageSimilarity())));
+            "VAE round-trip ceiling " + fmt3(ceil.imageSimilarity()) + (cd == null ? "" : intervalNote(cd))));
         out.add(new Headline("cd_reg_to_full_ft_image_alignment",
             "Custom Diffusion + reg image alignment / full fine-tune (no reg) image alignment",
             cd == null || full == null ? Double.NaN : ratio(cd.imageSimilarity(), full.imageSimilarity()), 0.95,
@@ -120,6 +121,14 @@ public final class Headlines {
         if (base == null || cd == null || full == null || base.classImages().isEmpty()) return null;
         return new Forgetting(new TextAlignment()).ratio(base.classImages(), cd.classImages(), full.classImages(),
             INTERVAL_LEVEL, BOOTSTRAP_RESAMPLES, r.settings().seed());
+    }
+
+    /** The bootstrap interval of a row's image alignment over its concept-prompt images, when it was measured. */
+    private static String intervalNote(EvalResult.SingleConcept row) {
+        MeanInterval ci = row.imageSimilarityInterval();
+        if (ci == null) return "";
+        return String.format(java.util.Locale.ROOT, "; %d %% bootstrap interval [%s, %s] over %d concept-prompt images",
+            Math.round(ci.level() * 100), fmt3(ci.low()), fmt3(ci.high()), ci.images());
     }
 
     private static double ratio(double num, double den) {

@@ -23,6 +23,7 @@ import dev.cdiff.toyworld.metrics.ConceptReference;
 import dev.cdiff.toyworld.pretrain.VaeRoundTrip;
 import dev.cdiff.toyworld.metrics.Forgetting;
 import dev.cdiff.toyworld.metrics.ImageAlignmentSummary;
+import dev.cdiff.toyworld.metrics.MeanInterval;
 import dev.cdiff.toyworld.metrics.PromptedImage;
 import dev.cdiff.toyworld.metrics.TextAlignment;
 import dev.cdiff.toyworld.world.Concepts;
@@ -215,8 +216,10 @@ public final class ToyEvaluation {
         progress.log(String.format(java.util.Locale.ROOT,
             "  %s%s: text %.3f, image %.3f (exact %.2f, present %.2f), class text %.3f, forgetting %.3f, %d params, %.1f s",
             label, reg ? " +reg" : "", ta, ia.meanSimilarity(), ia.exactMatchRate(), present, classTa, forgetting, params, seconds));
+        MeanInterval iaInterval = MeanInterval.bootstrap(reference(concept).similarities(images(conceptImages)),
+            Headlines.INTERVAL_LEVEL, Headlines.BOOTSTRAP_RESAMPLES, settings.seed());
         return new EvalResult.SingleConcept(label, reg, ta, ia.meanSimilarity(), ia.exactMatchRate(), present, classTa,
-            forgetting, params, bytes, seconds, loss, conceptImages, classImages);
+            forgetting, params, bytes, seconds, loss, conceptImages, classImages, iaInterval);
     }
 
     /**

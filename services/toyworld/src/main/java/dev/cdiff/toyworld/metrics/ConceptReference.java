@@ -54,6 +54,13 @@ public final class ConceptReference {
         return best;
     }
 
+    /** Each generated image's similarity to the concept (its best-matching object's; 0 without objects). */
+    public double[] similarities(List<ToyImage> generated) {
+        double[] out = new double[generated.size()];
+        for (int i = 0; i < out.length; i++) out[i] = score(generated.get(i)).similarity();
+        return out;
+    }
+
     /** Mean similarity and exact-match rate over generated images. */
     public ImageAlignmentSummary summarize(List<ToyImage> generated) {
         if (generated.isEmpty()) throw new IllegalArgumentException("no generated images to score");

@@ -1,6 +1,7 @@
 package dev.cdiff.toyworld.eval;
 
 import dev.cdiff.diffusion.merge.MergeDiagnostics;
+import dev.cdiff.toyworld.metrics.MeanInterval;
 import dev.cdiff.toyworld.metrics.PromptedImage;
 import dev.cdiff.toyworld.world.Split;
 import dev.cdiff.toyworld.world.ToyWorld;
@@ -34,7 +35,7 @@ final class HandBuiltResults {
     static EvalResult.SingleConcept single(String method, boolean reg, double image, double forgetting) {
         List<PromptedImage> concept = prompted(CONCEPT_PROMPTS);
         return new EvalResult.SingleConcept(method, reg, 0.85, image, 0.5, 0.7, 0.88, forgetting, 67648, 273456, 30, 0.1,
-            concept, images(4));
+            concept, images(4), null);
     }
 
     static MergeDiagnostics diagnostics(double worstFirst) {
@@ -57,11 +58,11 @@ final class HandBuiltResults {
             List.of(new EvalResult.BaseAlignment("TRAIN", 4, 0.85, imgs), new EvalResult.BaseAlignment("HELD_OUT", 4, 0.7, imgs)),
             new EvalResult.VaeCeiling(0.9, 0.75, 0.6, imgs), new EvalResult.VaeCeiling(0.8, 0.5, 0.55, imgs),
             List.of(new EvalResult.SingleConcept("base (no training)", false, 0.6, 0.3, 0, 0.1, 0.9, 0, 0, 0, 0, Float.NaN,
-                    prompted(CONCEPT_PROMPTS), imgs),
-                new EvalResult.SingleConcept("Custom Diffusion (K/V + token)", false, 0.85, cdImage, 0.5, 0.7, 0.88, 0.02, 67648, 273456, 30, 0.1, imgs, imgs),
+                    prompted(CONCEPT_PROMPTS), imgs, null),
+                new EvalResult.SingleConcept("Custom Diffusion (K/V + token)", false, 0.85, cdImage, 0.5, 0.7, 0.88, 0.02, 67648, 273456, 30, 0.1, imgs, imgs, null),
                 new EvalResult.SingleConcept("Custom Diffusion (K/V + token)", true, 0.86, cdImage, 0.5, 0.75, 0.89, 0.01, 67648, 273456, 40, 0.1,
-                    prompted(CONCEPT_PROMPTS), imgs),
-                new EvalResult.SingleConcept("full UNet + token", false, 0.8, 0.9, 0.7, 0.9, 0.6, 0.3, 2380580, 9556344, 60, 0.1, imgs, imgs)),
+                    prompted(CONCEPT_PROMPTS), imgs, new MeanInterval(cdImage, cdImage - 0.031, cdImage + 0.024, 0.9, 24)),
+                new EvalResult.SingleConcept("full UNet + token", false, 0.8, 0.9, 0.7, 0.9, 0.6, 0.3, 2380580, 9556344, 60, 0.1, imgs, imgs, null)),
             ablations,
             List.of(new EvalResult.MultiConcept(ToyEvaluation.BASE_COMPOSITION_LABEL, 0.0, 0.0, 0.0, 0.0, 0.75, 0.7, 0,
                     composition, null),
