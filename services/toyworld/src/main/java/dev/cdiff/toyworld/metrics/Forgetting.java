@@ -68,7 +68,8 @@ public final class Forgetting {
         }
         Arrays.sort(stats);
         double tail = (1 - level) / 2;
-        return new RatioInterval(value, quantile(stats, tail), quantile(stats, 1 - tail), level, n);
+        return new RatioInterval(value, MeanInterval.quantile(stats, tail), MeanInterval.quantile(stats, 1 - tail), level,
+            n);
     }
 
     /** value = A's mean drop / B's; NaN when B forgot nothing. low/high: the bootstrap interval (high may be +inf). */
@@ -84,10 +85,5 @@ public final class Forgetting {
         }
         if (sb > 0) return sa / sb;
         return pick == null ? Double.NaN : Double.POSITIVE_INFINITY;
-    }
-
-    private static double quantile(double[] sorted, double q) {
-        int k = (int) Math.round(q * (sorted.length - 1));
-        return sorted[Math.max(0, Math.min(sorted.length - 1, k))];
     }
 }

@@ -49,7 +49,8 @@ public record MeanInterval(double value, double low, double high, double level, 
             level, n);
     }
 
-    private static double quantile(double[] sorted, double q) {
+    /** The q-quantile of sorted bootstrap statistics (nearest rank); also the forgetting ratio's interval ends. */
+    static double quantile(double[] sorted, double q) {
         int k = (int) Math.round(q * (sorted.length - 1));
         return sorted[Math.max(0, Math.min(sorted.length - 1, k))];
     }
