@@ -22,6 +22,7 @@ import dev.cdiff.diffusion.merge.MergeDiagnostics;
 import dev.cdiff.toyworld.metrics.ConceptReference;
 import dev.cdiff.toyworld.pretrain.VaeRoundTrip;
 import dev.cdiff.toyworld.metrics.Forgetting;
+import dev.cdiff.toyworld.metrics.ImageAlignmentScore;
 import dev.cdiff.toyworld.metrics.ImageAlignmentSummary;
 import dev.cdiff.toyworld.metrics.MeanInterval;
 import dev.cdiff.toyworld.metrics.PromptedImage;
@@ -207,7 +208,9 @@ public final class ToyEvaluation {
         List<PromptedImage> conceptImages = sampler.sample(models, prompts, settings.imagesPerPrompt(), settings.seed(), m);
         List<PromptedImage> classImages = sampler.sample(models, concept.classPrompts(), settings.classImagesPerPrompt(),
             settings.seed() + 100, m);
-        ImageAlignmentSummary ia = reference(concept).summarize(images(conceptImages));
+        // scored once: the summary and its bootstrap interval read the same per-image scores
+        List<ImageAlignmentScore> scores = reference(concept).scores(images(conceptImages));
+        ImageAlignmentSummary ia = ConceptReference.summarizeScores(scores);
         double present = firstPresence.share(images(conceptImages));
         double ta = textAlignment.mean(conceptImages);
         double classTa = textAlignment.mean(classImages);
@@ -216,8 +219,9 @@ public final class ToyEvaluation {
         progress.log(String.format(java.util.Locale.ROOT,
             "  %s%s: text %.3f, image %.3f (exact %.2f, present %.2f), class text %.3f, forgetting %.3f, %d params, %.1f s",
             label, reg ? " +reg" : "", ta, ia.meanSimilarity(), ia.exactMatchRate(), present, classTa, forgetting, params, seconds));
-        MeanInterval iaInterval = MeanInterval.bootstrap(reference(concept).similarities(images(conceptImages)),
-            Headlines.INTERVAL_LEVEL, Headlines.BOOTSTRAP_RESAMPLES, settings.seed());
+        MeanInterval iaInterval = MeanInterval.bootstrap(
+            scores.stream().mapToDouble(ImageAlignmentScore::similarity).toArray(), Headlines.INTERVAL_LEVEL,
+            Headlines.BOOTSTRAP_RESAMPLES, settings.seed());
         return new EvalResult.SingleConcept(label, reg, ta, ia.meanSimilarity(), ia.exactMatchRate(), present, classTa,
             forgetting, params, bytes, seconds, loss, conceptImages, classImages, iaInterval);
     }

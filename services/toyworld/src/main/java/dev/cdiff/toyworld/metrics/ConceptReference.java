@@ -54,23 +54,25 @@ public final class ConceptReference {
         return best;
     }
 
-    /** Each generated image's similarity to the concept (its best-matching object's; 0 without objects). */
-    public double[] similarities(List<ToyImage> generated) {
-        double[] out = new double[generated.size()];
-        for (int i = 0; i < out.length; i++) out[i] = score(generated.get(i)).similarity();
-        return out;
+    /** Each generated image's score, in order (its best-matching object's; 0 without objects). */
+    public List<ImageAlignmentScore> scores(List<ToyImage> generated) {
+        return generated.stream().map(this::score).toList();
     }
 
     /** Mean similarity and exact-match rate over generated images. */
     public ImageAlignmentSummary summarize(List<ToyImage> generated) {
-        if (generated.isEmpty()) throw new IllegalArgumentException("no generated images to score");
+        return summarizeScores(scores(generated));
+    }
+
+    /** Mean similarity and exact-match rate of scores already computed by {@link #scores}. */
+    public static ImageAlignmentSummary summarizeScores(List<ImageAlignmentScore> scores) {
+        if (scores.isEmpty()) throw new IllegalArgumentException("no generated images to score");
         double similarity = 0;
         int exact = 0;
-        for (ToyImage img : generated) {
-            ImageAlignmentScore s = score(img);
+        for (ImageAlignmentScore s : scores) {
             similarity += s.similarity();
             if (s.exactMatch()) exact++;
         }
-        return new ImageAlignmentSummary(similarity / generated.size(), exact / (double) generated.size(), generated.size());
+        return new ImageAlignmentSummary(similarity / scores.size(), exact / (double) scores.size(), scores.size());
     }
 }
