@@ -65,7 +65,6 @@ public final class BenchCommand implements Runnable {
                 long[] firstStepMs = {0};
                 long[] stepEnds = new long[steps + 1];
                 try (CustomDiffusionTrainer t = new CustomDiffusionTrainer(models, cfg, m)) {
-                    long start = System.nanoTime();
                     t.train((step, loss, ms) -> {
                         stepEnds[Math.min(step, steps)] = System.nanoTime();
                         long rss = ProcessMemory.rssMiB();
@@ -77,9 +76,8 @@ public final class BenchCommand implements Runnable {
                             out.printf(Locale.ROOT, "step %d loss %.4f elapsed %d ms rss %d MiB%n", step, loss, ms, rss);
                         }
                     });
-                    double total = (System.nanoTime() - start) / 1e6;
-                    double perStep = steps > warmup ? (stepEnds[steps] - stepEnds[warmup]) / 1e6 / (steps - warmup)
-                            : total / steps;
+                    // checkWarmup leaves at least one timed step
+                    double perStep = (stepEnds[steps] - stepEnds[warmup]) / 1e6 / (steps - warmup);
                     out.printf(Locale.ROOT, "bench train: model=%s resolution=%d batch=%d steps=%d warmup=%d mode=%s "
                                     + "ms_per_step=%.1f first_step_ms=%d rss_start_mib=%d rss_end_mib=%d rss_max_mib=%d%n",
                             model.getFileName(), size, batch, steps, warmup, mode.name().toLowerCase(Locale.ROOT),
@@ -120,7 +118,7 @@ public final class BenchCommand implements Runnable {
                 long end = System.nanoTime();
                 // step 1 includes text encoding; time the steady state between the callbacks after the warm-up steps
                 // and the last one
-                double perStep = steps > warmup && stamps[warmup] > 0 && stamps[steps] > 0
+                double perStep = stamps[warmup] > 0 && stamps[steps] > 0
                         ? (stamps[steps] - stamps[warmup]) / 1e6 / (steps - warmup) : (end - start) / 1e6 / steps;
                 System.out.printf(Locale.ROOT, "bench sample: model=%s steps=%d warmup=%d batch=%d guidance=%.1f "
                                 + "precision=%s ms_per_step=%.1f total_ms=%.0f rss_mib=%d%n", model.getFileName(), steps,
