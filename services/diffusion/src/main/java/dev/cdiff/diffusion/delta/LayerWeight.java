@@ -41,13 +41,22 @@ public sealed interface LayerWeight permits LayerWeight.Full, LayerWeight.Factor
                         + rows + "x" + cols);
             }
             float[] out = new float[rows * cols];
+            // row by row with the rank loop outside the column loop: the column loop runs over contiguous memory
+            // (vectorised by the JIT) and every element still sums base + up_0 down_0 + up_1 down_1 + ... in order
+            double[] acc = new double[cols];
             for (int i = 0; i < rows; i++) {
                 for (int j = 0; j < cols; j++) {
-                    double s = base[i * cols + j];
-                    for (int k = 0; k < rank; k++) {
-                        s += (double) up[i * rank + k] * down[k * cols + j];
+                    acc[j] = base[i * cols + j];
+                }
+                for (int k = 0; k < rank; k++) {
+                    double u = up[i * rank + k];
+                    int row = k * cols;
+                    for (int j = 0; j < cols; j++) {
+                        acc[j] += u * down[row + j];
                     }
-                    out[i * cols + j] = (float) s;
+                }
+                for (int j = 0; j < cols; j++) {
+                    out[i * cols + j] = (float) acc[j];
                 }
             }
             return out;

@@ -44,7 +44,9 @@ import java.util.TreeSet;
  *   <li>Regularization features C_reg: every token after BOS up to and including EOS of each caption (padding
  *       excluded).</li>
  * </ul>
- * After {@link #merge} the given models hold the merged result (new tokens and merged K/V), ready to sample.
+ * After {@link #merge} the given models hold the merged result (new tokens and merged K/V), ready to sample. The
+ * merged delta stores each layer's change exactly as its rank-m factors ({@link AllLayersMerge}), kind lowrank with
+ * {@code lowrank_exact=true} in its metadata: nothing is truncated, unlike a compressed delta.
  */
 public final class ClosedFormMerge {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -252,17 +254,30 @@ public final class ClosedFormMerge {
             if (check) {
                 maxErr = out.maxConstraintError();
             }
+            // stored as its exact factors W - W0 = E M (rank = the kept target rows, 16 for two concepts): at SD-1.5
+            // shapes 24x smaller than the dense layers; a layer too narrow for factors to save space stays dense
+            float[] down = out.projector() == null ? null
+                    : out.projector().toType(DataType.FLOAT32, false).toFloatArray();
+            int rank = projector.targetRowsKept();
             int l = 0;
             for (String key : layerKeys) {
-                NDArray w = out.merged().get(l++);
-                merged.put(key, new LayerWeight.Full((int) w.getShape().get(0), d,
-                        w.toType(DataType.FLOAT32, false).toFloatArray()));
+                NDArray e = out.changes().get(l++);
+                int rows = (int) e.getShape().get(0);
+                LayerWeight.Factored f = new LayerWeight.Factored(rows, d, rank,
+                        e.toType(DataType.FLOAT32, false).toFloatArray(), down);
+                merged.put(key, (long) rank * (rows + d) < (long) rows * d ? f
+                        : new LayerWeight.Full(rows, d, f.materialize(w0.get(key))));
             }
+            out.close();
         }
         long t2 = System.currentTimeMillis();
+        // installed as the sampler will apply the stored delta (LayerWeight.materialize), so the loaded model, the
+        // diagnostics and a later sampling service all see the same float32 weights
+        Map<String, float[]> mergedWeights = new TreeMap<>();
         for (var e : merged.entrySet()) {
-            LayerWeight.Full f = (LayerWeight.Full) e.getValue();
-            unet.setParameter(e.getKey(), unet.manager().create(f.weight(), new Shape(f.rows(), f.cols())));
+            float[] w = e.getValue().materialize(w0.get(e.getKey()));
+            mergedWeights.put(e.getKey(), w);
+            unet.setParameter(e.getKey(), unet.manager().create(w, new Shape(e.getValue().rows(), d)));
         }
 
         ObjectNode cfg = JSON.createObjectNode();
@@ -281,17 +296,33 @@ public final class ClosedFormMerge {
             ArrayNode toks = o.putArray("tokens");
             delta.metadata().tokens().forEach(t -> toks.add(t.token()));
         }
-        DeltaMetadata meta = DeltaMetadata.of(DeltaKind.FULL, baseModelDigest, mergedTokens, cfg, 0)
+        boolean factored = merged.values().stream().anyMatch(w -> w instanceof LayerWeight.Factored);
+        DeltaMetadata meta = DeltaMetadata.of(factored ? DeltaKind.LOWRANK : DeltaKind.FULL, baseModelDigest,
+                        mergedTokens, cfg, 0)
                 .withExtra("merged_concepts", Integer.toString(deltas.size()))
                 .withBackend(BackendFingerprint.current().encode());
+        if (factored) {
+            long kept = 0;
+            long total = 0;
+            for (LayerWeight w : merged.values()) {
+                kept += w instanceof LayerWeight.Factored f ? (long) f.rank() * (f.rows() + f.cols())
+                        : (long) w.rows() * w.cols();
+                total += (long) w.rows() * w.cols();
+            }
+            // exact: no truncation happened, unlike a compressed delta's rank
+            meta = meta.withExtra("lowrank_exact", "true")
+                    .withExtra("lowrank_max_rank", Integer.toString(projector.targetRowsKept()))
+                    .withExtra("lowrank_parameter_fraction",
+                            String.format(java.util.Locale.ROOT, "%.6f", (double) kept / total));
+        }
         Report report = new Report(gram.rows(), projector.targetRowsKept(), projector.usedPseudoInverse(), maxErr,
                 t1 - t0, t2 - t1, cached.isPresent());
         return new Result(new Delta(merged, mergedRows, meta), report, diagnose(deltas, mergedTokens, tokenDelta, w0,
-                merged, materialized, d, c, targetOwner, gram));
+                mergedWeights, materialized, d, c, targetOwner, gram));
     }
 
     private static MergeDiagnostics diagnose(List<Delta> deltas, List<TokenInfo> mergedTokens, List<Integer> tokenDelta,
-                                             Map<String, float[]> w0, Map<String, LayerWeight> merged,
+                                             Map<String, float[]> w0, Map<String, float[]> mergedWeights,
                                              List<Map<String, float[]>> materialized, int d, DMatrixRMaj c,
                                              List<Integer> targetOwner, RegularizationGram gram) {
         List<String> labels = new ArrayList<>();
@@ -305,8 +336,6 @@ public final class ClosedFormMerge {
             }
             labels.add(String.join(" + ", names));
         }
-        Map<String, float[]> mergedWeights = new TreeMap<>();
-        merged.forEach((k, v) -> mergedWeights.put(k, ((LayerWeight.Full) v).weight()));
         int[] owner = targetOwner.stream().mapToInt(tokenDelta::get).toArray();
         return MergeDiagnostics.compute(labels, w0, mergedWeights, materialized, d, c, owner, gram.gram(), gram.rows());
     }

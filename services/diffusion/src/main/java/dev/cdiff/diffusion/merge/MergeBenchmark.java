@@ -160,7 +160,7 @@ public final class MergeBenchmark {
     private static double mergeLayers(MergeProjector projector, List<NDArray> base, List<List<NDArray>> tuned,
                                       int[] targetSource) {
         AllLayersMerge.Output out = AllLayersMerge.merge(projector, base, tuned, targetSource, true);
-        out.merged().forEach(NDArray::close);
+        out.close();
         return out.maxConstraintError();
     }
 

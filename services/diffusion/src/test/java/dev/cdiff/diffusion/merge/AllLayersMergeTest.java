@@ -34,8 +34,11 @@ class AllLayersMergeTest {
             for (int l = 0; l < OUTS.length; l++) {
                 NDArray expected = projector.merge(layers.base.get(l), layers.values(nd, projector, l));
                 double[] e = expected.toDoubleArray();
-                double[] a = out.merged().get(l).toDoubleArray();
-                assertEquals(DataType.FLOAT64, out.merged().get(l).getDataType());
+                NDArray merged = out.merged(l, layers.base.get(l));
+                double[] a = merged.toDoubleArray();
+                assertEquals(DataType.FLOAT64, merged.getDataType());
+                // the change is kept as rank-m factors: E [out, m] per layer, one M [m, d]
+                assertEquals(new Shape(OUTS[l], SOURCE.length - 1), out.changes().get(l).getShape());
                 for (int i = 0; i < e.length; i++) {
                     assertEquals(e[i], a[i], 1e-12 * (1 + Math.abs(e[i])), "layer " + l + " element " + i);
                 }
@@ -55,7 +58,7 @@ class AllLayersMergeTest {
             for (int l = 0; l < OUTS.length; l++) {
                 double[] e = projector.merge(narrow.base.get(l).toType(DataType.FLOAT64, false),
                         narrow.values(nd, projector, l)).toDoubleArray();
-                NDArray merged = out.merged().get(l);
+                NDArray merged = out.merged(l, narrow.base.get(l));
                 assertEquals(DataType.FLOAT32, merged.getDataType());
                 float[] a = merged.toFloatArray();
                 for (int i = 0; i < e.length; i++) {
@@ -65,6 +68,39 @@ class AllLayersMergeTest {
             // features ~N(0,1) over 160 dims, weights ~N(0, 1/160): outputs ~1, float32 rounding ~1e-6
             assertTrue(out.maxConstraintError() < 1e-4, "constraint error " + out.maxConstraintError());
             assertTrue(out.maxConstraintError() > 0, "float32 products cannot be exact");
+        }
+    }
+
+    @Test
+    void constraintErrorMeasuredOnTheFactorsIsTheErrorOfTheFormedWeight() {
+        // 12 target rows in 8 dimensions cannot all be met: the pseudo-inverse leaves a real residual to measure
+        int d = 8;
+        int m = 12;
+        Random rnd = new Random(21);
+        RegularizationGram gram = MergeProjectorTest.float64Gram(MergeProjectorTest.gaussian(rnd, 100, d, 1.0));
+        DMatrixRMaj c = MergeProjectorTest.gaussian(rnd, m, d, 1.0);
+        MergeProjector projector = MergeProjector.build(gram, c, MergeProjector.DEFAULT_RIDGE_FRACTION);
+        assertTrue(projector.usedPseudoInverse());
+        int[] source = new int[m];
+        for (int i = 0; i < m; i++) {
+            source[i] = i % 2;
+        }
+        try (NDManager nd = NDManager.newBaseManager()) {
+            NDArray w0 = nd.create(MergeProjectorTest.gaussian(rnd, 20, d, 0.3).data, new Shape(20, d));
+            List<NDArray> tuned = List.of(
+                    w0.add(nd.create(MergeProjectorTest.gaussian(rnd, 20, d, 0.1).data, new Shape(20, d))),
+                    w0.add(nd.create(MergeProjectorTest.gaussian(rnd, 20, d, 0.1).data, new Shape(20, d))));
+            AllLayersMerge.Output out = AllLayersMerge.merge(projector, List.of(w0), List.of(tuned), source, true);
+            NDArray w = out.merged(0, w0);
+            NDArray features = nd.create(c.data, new Shape(m, d));
+            double dense = 0;
+            for (int r = 0; r < m; r++) {
+                NDArray row = features.get(r).reshape(1, d);
+                NDArray gap = row.matMul(w.transpose()).sub(row.matMul(tuned.get(source[r]).transpose()));
+                dense = Math.max(dense, gap.abs().max().getDouble());
+            }
+            assertTrue(dense > 1e-3, "dependent targets cannot all be met, residual " + dense);
+            assertEquals(dense, out.maxConstraintError(), 1e-9 * dense);
         }
     }
 

@@ -23,6 +23,7 @@ import java.util.TreeMap;
 import org.ejml.data.DMatrixRMaj;
 import org.ejml.dense.row.CommonOps_DDRM;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -118,7 +119,12 @@ class ClosedFormMergeTest {
             float[] capFeat = ClosedFormMerge.features(models.tokenizer(), models.textEncoder(),
                     RegularizationCaptions.generated(200, 5), null);
             String key = w0.keySet().iterator().next();
-            float[] wm = ((LayerWeight.Full) merged.layers().get(key)).weight();
+            // stored as exact rank-m factors of the change, m = the kept target rows
+            assertEquals(dev.cdiff.diffusion.delta.DeltaKind.LOWRANK, merged.kind());
+            assertEquals("true", merged.metadata().extra().get("lowrank_exact"));
+            LayerWeight.Factored factors = (LayerWeight.Factored) merged.layers().get(key);
+            assertEquals(r.report().targetRows(), factors.rank());
+            float[] wm = factors.materialize(w0.get(key));
             float[] wa = ((LayerWeight.Full) a.layers().get(key)).weight();
             assertTrue(maxOutDiff(wm, wa, dogFeat, d) < 1e-3 * (1 + maxAbs(apply(wa, dogFeat, d))),
                     "merged layer does not reproduce concept A on its phrase");
@@ -133,9 +139,11 @@ class ClosedFormMergeTest {
                 double otherDrift = sqDiff(apply(other, capFeat, d), apply(w0.get(key), capFeat, d));
                 assertTrue(mergedDrift < otherDrift, "merged drift " + mergedDrift + " not minimal vs " + otherDrift);
             }
-            // the merged weights are live in the UNet
-            float[] live = models.unet().crossAttentionKv().get(key).toFloatArray();
-            assertEquals(wm[0], live[0], 0f);
+            // the merged weights are live in the UNet, exactly as applying the stored delta gives them
+            for (String k : w0.keySet()) {
+                assertArrayEquals(merged.layers().get(k).materialize(w0.get(k)),
+                        models.unet().crossAttentionKv().get(k).toFloatArray(), 0f, k);
+            }
         }
     }
 
@@ -147,6 +155,8 @@ class ClosedFormMergeTest {
             Delta style = fakeDelta(models, "<new1>", "art", 2, models.baseModelDigest());
             ClosedFormMerge.Options opts = ClosedFormMerge.Options.defaults()
                     .withCaptions(RegularizationCaptions.generated(200, 5));
+            String key = models.unet().crossAttentionKv().keySet().iterator().next();
+            float[] base = models.unet().crossAttentionKv().get(key).toFloatArray();
             ClosedFormMerge.Result r = ClosedFormMerge.merge(List.of(object, style), models, opts);
             int d = models.textEncoder().hiddenSize();
             // every token after BOS of the style phrase, the framing words included, maps as the style's own layer
@@ -157,8 +167,7 @@ class ClosedFormMergeTest {
             int styleRows = models.tokenizer().tokenize("<new2> art").size() + 1;
             assertEquals(framed.length / d, framingRows + styleRows);
             assertEquals(2 * phraseRows + styleRows + framed.length / d, r.report().targetRows());
-            String key = r.merged().layers().keySet().iterator().next();
-            float[] wm = ((LayerWeight.Full) r.merged().layers().get(key)).weight();
+            float[] wm = r.merged().layers().get(key).materialize(base);
             float[] ws = ((LayerWeight.Full) style.layers().get(key)).weight();
             float[] framingOnly = java.util.Arrays.copyOf(framed, framingRows * d);
             assertTrue(maxOutDiff(wm, ws, framingOnly, d) < 1e-3 * (1 + maxAbs(apply(ws, framingOnly, d))),
@@ -227,8 +236,10 @@ class ClosedFormMergeTest {
         }
         assertEquals(1, cache.stores, "a hit is not stored again");
         for (String layer : cold.layers().keySet()) {
-            assertTrue(java.util.Arrays.equals(((LayerWeight.Full) cold.layers().get(layer)).weight(),
-                    ((LayerWeight.Full) warm.layers().get(layer)).weight()), "layer " + layer + " differs warm vs cold");
+            LayerWeight.Factored c = (LayerWeight.Factored) cold.layers().get(layer);
+            LayerWeight.Factored w = (LayerWeight.Factored) warm.layers().get(layer);
+            assertTrue(java.util.Arrays.equals(c.up(), w.up()) && java.util.Arrays.equals(c.down(), w.down()),
+                    "layer " + layer + " differs warm vs cold");
         }
         // another caption set or base model never finds this entry
         assertFalse(key.equals(ClosedFormMerge.gramKey("other-base", RegularizationGram.Backend.FLOAT32, captions)));
