@@ -36,7 +36,11 @@ public final class MergeBenchmark {
      */
     public record Result(int layers, int width, long regularizationRows, long gramMillis, long solveMillis,
                          long layerMillis, long coldMillis, long warmMillis, double maxConstraintError,
-                         long firstColdMillis, long[] coldRuns, long[] warmRuns) {
+                         long firstColdMillis, long[] coldRuns, long[] warmRuns, WarmParts warmParts) {
+    }
+
+    /** Medians of the warm merge's parts: reading the cache entry, the solve from its inverse, the layer updates. */
+    public record WarmParts(double readMillis, double solveMillis, double layerMillis) {
     }
 
     /**
@@ -113,6 +117,9 @@ public final class MergeBenchmark {
                 long[] layerMs = new long[runs];
                 long[] coldMs = new long[runs];
                 long[] warmMs = new long[runs];
+                long[] warmReadNs = new long[runs];
+                long[] warmSolveNs = new long[runs];
+                long[] warmLayerNs = new long[runs];
                 double maxErr = 0;
                 long rows = 0;
                 long firstCold = 0;
@@ -130,8 +137,10 @@ public final class MergeBenchmark {
                     gram.write(cacheFile);
                     long t4 = System.nanoTime();
                     RegularizationGram cached = RegularizationGram.read(cacheFile);
+                    long t4r = System.nanoTime();
                     MergeProjector warmProjector = MergeProjector.build(cached, c,
                             MergeProjector.DEFAULT_RIDGE_FRACTION);
+                    long t4s = System.nanoTime();
                     maxErr = Math.max(maxErr, mergeLayers(warmProjector, base, tuned, targetSource));
                     long t5 = System.nanoTime();
                     rows = gram.rows();
@@ -144,10 +153,14 @@ public final class MergeBenchmark {
                         layerMs[run] = (t3 - t2) / 1_000_000;
                         coldMs[run] = (t3 - t0) / 1_000_000;
                         warmMs[run] = (t5 - t4) / 1_000_000;
+                        warmReadNs[run] = t4r - t4;
+                        warmSolveNs[run] = t4s - t4r;
+                        warmLayerNs[run] = t5 - t4s;
                     }
                 }
                 return new Result(outs.length, d, rows, median(gramMs), median(solveMs), median(layerMs),
-                        median(coldMs), median(warmMs), maxErr, firstCold, coldMs, warmMs);
+                        median(coldMs), median(warmMs), maxErr, firstCold, coldMs, warmMs,
+                        new WarmParts(median(warmReadNs) / 1e6, median(warmSolveNs) / 1e6, median(warmLayerNs) / 1e6));
             } finally {
                 Files.deleteIfExists(cacheFile);
             }

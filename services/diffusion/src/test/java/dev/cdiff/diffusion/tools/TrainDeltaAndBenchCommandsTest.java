@@ -60,6 +60,12 @@ class TrainDeltaAndBenchCommandsTest {
             lists++;
         }
         assertEquals(2, lists, last);
+        // the warm merge's parts are medians of their own, so they need not add up to warm_ms; each is real work
+        for (String part : new String[] {"warm_read_ms", "warm_solve_ms", "warm_layers_ms"}) {
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile(part + "=([0-9.]+)").matcher(last);
+            assertTrue(m.find(), part + " missing: " + last);
+            assertTrue(Double.parseDouble(m.group(1)) > 0, part + " is zero: " + last);
+        }
     }
 
     @Test
