@@ -58,6 +58,31 @@ class UploadAbuseAttackTest {
     }
 
     @Test
+    void moderatelyOversizedBodyIsReadBeforeTheRefusalSoTheClientGetsIt() throws Exception {
+        GatewayAttackStack.Snapshot before = s.snapshot();
+        int length = 150_000; // over the 100 kB limit, within what the gateway still reads to answer
+        try (Socket socket = open()) {
+            write(socket, headers(length));
+            // no answer while the body is outstanding: answering and closing now would reset the connection on the
+            // bytes the client is still sending, and the client would lose the 413
+            socket.setSoTimeout(500);
+            try {
+                int first = socket.getInputStream().read();
+                throw new AssertionError("the server answered (" + first + ") before reading the body");
+            } catch (java.net.SocketTimeoutException expected) {
+                // still reading, as it should
+            }
+            socket.setSoTimeout(20_000);
+            socket.getOutputStream().write(new byte[length]);
+            socket.getOutputStream().flush();
+            String answer = readAll(socket.getInputStream());
+            assertTrue(answer.startsWith("HTTP/1.1 413"), answer);
+            assertTrue(answer.contains("REQUEST_TOO_LARGE"), answer);
+        }
+        s.assertNoSideEffect(before);
+    }
+
+    @Test
     void terabyteContentLengthIsRefusedBeforeReading() throws Exception {
         GatewayAttackStack.Snapshot before = s.snapshot();
         try (Socket socket = open()) {

@@ -44,6 +44,8 @@ public final class GatewayHttpApi implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(GatewayHttpApi.class);
     public static final String OPENAPI_PATH = "/openapi.yaml";
     static final long MAX_JSON_BYTES = 64 * 1024;
+    /** How far past its limit an oversized body is still read, so that its refusal reaches the client. */
+    static final long DRAIN_FLOOR_BYTES = 16L << 20;
     private static final String TENANT = "cdiff.tenant";
 
     private final Javalin app;
@@ -211,20 +213,49 @@ public final class GatewayHttpApi implements AutoCloseable {
         }
     }
 
-    /** A declared length over the limit is refused before a byte of the body is read. */
-    static void refuseDeclaredLength(Context ctx, long maxBytes) throws HttpIo.Refusal {
+    /**
+     * A declared length over the limit is refused before the body is used. Up to the limit plus the larger of the
+     * limit and {@value #DRAIN_FLOOR_BYTES} bytes, the body is first read and thrown away, under the body deadline:
+     * most clients send the whole body without waiting for an answer, and a connection closed on unread bytes is
+     * reset, which can destroy the 413 before the client reads it (the client then sees a broken connection instead
+     * of the reason). A larger declaration is refused at once, without reading a byte.
+     */
+    static void refuseDeclaredLength(Context ctx, long maxBytes, BodyDeadline deadline) throws HttpIo.Refusal {
         String declared = ctx.header("Content-Length");
         if (declared == null) {
             return;
         }
+        long length;
         try {
-            if (Long.parseLong(declared.strip()) > maxBytes) {
-                throw new HttpIo.Refusal(413, "REQUEST_TOO_LARGE", "the request body exceeds " + maxBytes
-                        + " bytes; send fewer or smaller images", true);
-            }
+            length = Long.parseLong(declared.strip());
         } catch (NumberFormatException e) {
             throw new HttpIo.Refusal(400, "MALFORMED_REQUEST", "Content-Length is not a number", true);
         }
+        if (length <= maxBytes) {
+            return;
+        }
+        if (length - maxBytes <= Math.max(maxBytes, DRAIN_FLOOR_BYTES)) {
+            try {
+                deadline.read(ctx, () -> discard(ctx.req().getInputStream(), length));
+            } catch (Exception e) {
+                // the body broke off or missed the deadline: the refusal below stands, sent as well as it can be
+            }
+        }
+        throw new HttpIo.Refusal(413, "REQUEST_TOO_LARGE", "the request body exceeds " + maxBytes
+                + " bytes; send fewer or smaller images", true);
+    }
+
+    private static Void discard(java.io.InputStream in, long length) throws java.io.IOException {
+        byte[] buffer = new byte[64 * 1024];
+        long left = length;
+        while (left > 0) {
+            int n = in.read(buffer, 0, (int) Math.min(buffer.length, left));
+            if (n < 0) {
+                break;
+            }
+            left -= n;
+        }
+        return null;
     }
 
     private JsonNode jsonBody(Context ctx) throws Exception {
@@ -232,7 +263,7 @@ public final class GatewayHttpApi implements AutoCloseable {
         if (type == null || !type.toLowerCase(Locale.ROOT).startsWith("application/json")) {
             throw new HttpIo.Refusal(415, "UNSUPPORTED_MEDIA_TYPE", "send application/json", true);
         }
-        refuseDeclaredLength(ctx, MAX_JSON_BYTES);
+        refuseDeclaredLength(ctx, MAX_JSON_BYTES, bodyDeadline);
         byte[] body = bodyDeadline.read(ctx, () -> {
             try {
                 return ctx.bodyAsBytes();

@@ -26,7 +26,7 @@ public final class MultipartForm {
                 || !type.toLowerCase(Locale.ROOT).contains("boundary=")) {
             throw new HttpIo.Refusal(415, "UNSUPPORTED_MEDIA_TYPE", "send multipart/form-data with a boundary", true);
         }
-        GatewayHttpApi.refuseDeclaredLength(ctx, maxBytes);
+        GatewayHttpApi.refuseDeclaredLength(ctx, maxBytes, deadline);
         return deadline.read(ctx, () -> {
             try {
                 List<MultipartPart> parts = new ArrayList<>();
