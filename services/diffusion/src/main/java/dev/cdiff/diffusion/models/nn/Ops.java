@@ -63,7 +63,21 @@ public final class Ops {
      */
     static final int CHANNEL_BLOCK = 16;
 
+    /**
+     * A 2-D convolution whose input always reaches the engine as dense NCHW. A channels-last input (a bare permute,
+     * an NHWC tensor viewed as NCHW) makes libtorch pick oneDNN's channels-last kernels, and on an AMD Zen 5 CPU at its
+     * own AVX-512 level those computed 3x3 convolutions with full 16-channel blocks wrong, forward: outputs off their
+     * float64 reference by 65-73 % relative (48 -> 48 stride 1 and 2, 144 -> 48, 16 -> 48), while the dense input was
+     * right at every level (docs/djl-notes.md, point 10). The densifying view costs two engine calls when the input is
+     * already dense, and copies only when it is not.
+     */
     public static NDArray conv2d(NDArray x, NDArray weight, NDArray bias, int stride, int padding) {
+        try (NDArray denseInput = dense(x)) {
+            return denseConv2d(denseInput, weight, bias, stride, padding);
+        }
+    }
+
+    private static NDArray denseConv2d(NDArray x, NDArray weight, NDArray bias, int stride, int padding) {
         Shape ws = weight.getShape();
         long out = ws.get(0);
         long in = ws.get(1);
