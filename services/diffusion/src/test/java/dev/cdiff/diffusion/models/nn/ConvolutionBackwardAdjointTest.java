@@ -29,7 +29,7 @@ class ConvolutionBackwardAdjointTest {
     @CsvSource({"3,1,32,32,16,false", "3,1,32,32,16,true", "3,2,32,32,16,false", "3,2,32,32,16,true",
             "1,1,32,32,16,false", "1,1,32,32,16,true", "3,1,64,64,8,false", "3,2,64,64,8,true", "1,1,96,96,8,false",
             "3,1,4,4,16,false", "3,1,32,4,16,false", "3,1,4,32,16,false", "3,1,48,16,8,false", "3,1,128,3,8,false",
-            "3,1,3,32,8,false", "3,2,15,32,8,false", "1,1,8,4,8,false", "3,1,64,8,8,true"})
+            "3,1,3,32,8,false", "3,2,15,32,8,false", "1,1,8,4,8,false", "3,1,64,8,8,true", "1,1,32,32,24,false", "1,1,32,32,24,true"})
     void gradientsMatchTheAdjointOfTheForwardPass(int k, int stride, int in, int out, int side, boolean channelsLast) {
         int batch = 4;
         try (NDManager m = NDManager.newBaseManager()) {
