@@ -22,13 +22,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * about 2 (outputs of order 1), while the dense input was right; those layouts are checked here too.
  */
 class ConvolutionForwardReferenceTest {
-    @ParameterizedTest(name = "k{0} s{1} in{2} out{3} channelsLast={4}")
-    @CsvSource({"3,1,15,32,false", "3,2,15,16,false", "3,1,3,32,false", "3,1,32,3,false", "3,1,4,48,false",
-            "3,1,48,4,false", "1,1,8,4,false", "3,2,32,32,false", "1,1,64,16,false",
-            "3,1,48,48,true", "3,2,48,48,true", "3,1,144,48,true", "3,1,16,48,true", "1,1,48,48,true", "3,1,32,3,true"})
-    void matchesTheShiftAndMultiplyReference(int k, int stride, int in, int out, boolean channelsLast) {
+    /** Side 8 gives 128 pixels, so 1x1 cases take {@code Ops.conv2d}'s matrix product; side 24 (1,152) the engine's. */
+    @ParameterizedTest(name = "k{0} s{1} in{2} out{3} channelsLast={4} side{5}")
+    @CsvSource({"3,1,15,32,false,8", "3,2,15,16,false,8", "3,1,3,32,false,8", "3,1,32,3,false,8", "3,1,4,48,false,8",
+            "3,1,48,4,false,8", "1,1,8,4,false,8", "3,2,32,32,false,8", "1,1,64,16,false,8",
+            "3,1,48,48,true,8", "3,2,48,48,true,8", "3,1,144,48,true,8", "3,1,16,48,true,8", "1,1,48,48,true,8",
+            "3,1,32,3,true,8", "1,1,64,16,false,24", "1,1,48,48,true,24"})
+    void matchesTheShiftAndMultiplyReference(int k, int stride, int in, int out, boolean channelsLast, int side) {
         int batch = 2;
-        int side = 8;
         int pad = k / 2;
         try (NDManager m = NDManager.newBaseManager()) {
             Engine.getInstance().setRandomSeed(5);
