@@ -99,6 +99,8 @@ public final class ToyWorldCommand implements Runnable {
             description = "share of the decoder stage's batches that are patterned scenes") double decoderPatternShare;
         @Option(names = "--decoder-single-share", defaultValue = "0",
             description = "share of the decoder stage's batches that are single patterned objects") double decoderSingleShare;
+        @Option(names = "--decoder-pair-share", defaultValue = "0",
+            description = "share of the decoder stage's batches that are two patterned objects side by side") double decoderPairShare;
         @Option(names = "--steps", defaultValue = "15000",
             description = "UNet + text embedding steps; 0 = stop after the VAE stage") int steps;
         @Option(names = "--latent-channels", defaultValue = "16", description = "VAE latent channels of a new folder") int latentChannels;
@@ -123,7 +125,8 @@ public final class ToyWorldCommand implements Runnable {
                 diffusionDefaults.weightDecay(), diffusionDefaults.gradClip(), diffusionDefaults.captionDropout(), seed + 1);
             try (ai.djl.ndarray.NDManager root = dev.cdiff.diffusion.backend.ComputeDevice.newManager()) {
                 ToyBasePretraining.Result r = ToyBasePretraining.run(out, ToyWorld.defaults(), ToyModelFolder.defaultSpec(latentChannels),
-                    vae, decoder, new DecoderObjective(decoderEdgeWeight, decoderPatternShare, decoderSingleShare), diffusion,
+                    vae, decoder, new DecoderObjective(decoderEdgeWeight, decoderPatternShare, decoderSingleShare,
+                        decoderPairShare), diffusion,
                     checkpointEvery, root, (step, total, loss, ms) -> {
                         if (step % 50 == 0 || step == total) {
                             System.out.printf(Locale.ROOT, "step %d/%d loss %.5f %.1f s%n", step, total, loss, ms / 1000.0);

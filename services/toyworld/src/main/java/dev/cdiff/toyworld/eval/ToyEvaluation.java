@@ -53,6 +53,9 @@ public final class ToyEvaluation {
     static final String MERGE_LABEL = "closed-form merge";
     /** The multi-concept row of the base model on colour-word prompts (no concept learnt). */
     static final String BASE_COMPOSITION_LABEL = "base model, colour words for the tokens";
+    static final String PAIR_CEILING_LABEL = "VAE round trip of real two-concept scenes";
+    /** Real two-concept scenes in the composition ceiling: enough for a share to about +-0.07 (one standard error). */
+    static final int PAIR_CEILING_SCENES = 48;
     /** Progress lines for the user. */
     @FunctionalInterface
     public interface Progress {
@@ -278,6 +281,20 @@ public final class ToyEvaluation {
         List<String> prompts = compositionPrompts(first, second);
         List<EvalResult.MultiConcept> out = new ArrayList<>();
 
+        // what the frozen VAE lets through: real scenes of both concepts (each of random size, side by side), encoded
+        // and decoded. A generator whose latents were exactly those of a real scene would score this, so it bounds
+        // *both present* for every method here, as the single-concept round trip bounds image alignment
+        progress.log("multi-concept: VAE round trip of " + PAIR_CEILING_SCENES + " real two-concept scenes");
+        try (NDManager m = root.newSubManager(); TrainingModels models = TrainingModels.load(modelDir, m)) {
+            String prompt = compositionPrompts(first, second).get(0);
+            List<PromptedImage> decoded = new ArrayList<>();
+            for (ToyImage img : VaeRoundTrip.of(models.vae(),
+                    world.conceptPairs(first.toy(), second.toy(), PAIR_CEILING_SCENES, settings.seed()), m)) {
+                decoded.add(new PromptedImage(prompt, img));
+            }
+            out.add(measureMulti(PAIR_CEILING_LABEL, first, second, decoded, 0, null));
+        }
+
         // the measured ceiling of every row below: how often the base model draws the two class shapes side by side
         // when each token is replaced by a plain colour word the world knows
         progress.log("multi-concept: the base model on the same prompts with colour words for the tokens");
@@ -354,6 +371,12 @@ public final class ToyEvaluation {
                                                  TrainingModels models, double seconds,
                                                  MergeDiagnostics diagnostics, NDManager m) {
         List<PromptedImage> images = sampler.sample(models, prompts, settings.imagesPerPrompt(), settings.seed() + 200, m);
+        return measureMulti(label, first, second, images, seconds, diagnostics);
+    }
+
+    private EvalResult.MultiConcept measureMulti(String label, ConceptData first, ConceptData second,
+                                                 List<PromptedImage> images, double seconds,
+                                                 MergeDiagnostics diagnostics) {
         int both = 0;
         int bothExact = 0;
         int bothShapes = 0;

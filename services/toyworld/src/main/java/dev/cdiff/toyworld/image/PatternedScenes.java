@@ -54,6 +54,20 @@ public final class PatternedScenes {
         return world.conceptTargets(lookalike, 1, random.nextLong()).get(0).image();
     }
 
+    /**
+     * Two objects of random shapes, each in its own random two-colour pattern (never a concept's own fill), side by
+     * side as a composition of two concepts is drawn. Next to another patterned object the autoencoder loses more
+     * of a pattern than on a lone object, which is what a two-concept image needs it to keep.
+     */
+    public static ToyImage generatePair(ToyWorld world, SplittableRandom random) {
+        Shape[] shapes = Shape.values();
+        Concept first = new Concept("<patterned1>", "patterned", shapes[random.nextInt(shapes.length)],
+            randomFill(random));
+        Concept second = new Concept("<patterned2>", "patterned", shapes[random.nextInt(shapes.length)],
+            randomFill(random));
+        return world.conceptPairs(first, second, 1, random.nextLong()).get(0);
+    }
+
     static Fill randomFill(SplittableRandom random) {
         List<PaletteColor> colors = PaletteColor.objectColors();
         while (true) {

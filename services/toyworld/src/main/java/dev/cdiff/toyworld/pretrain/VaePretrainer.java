@@ -160,6 +160,8 @@ public final class VaePretrainer {
                 out.add(PatternedScenes.generate(world, random));
             } else if (pick < TEXTURE_SHARE + mix.patternedShare() + mix.singleObjectShare()) {
                 out.add(PatternedScenes.generateSingle(world, random));
+            } else if (pick < TEXTURE_SHARE + mix.patternedShare() + mix.singleObjectShare() + mix.pairShare()) {
+                out.add(PatternedScenes.generatePair(world, random));
             } else {
                 out.add(world.sample(random.nextLong(), 0, Split.TRAIN).image());
             }

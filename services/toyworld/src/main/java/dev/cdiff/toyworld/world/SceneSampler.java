@@ -47,6 +47,30 @@ public final class SceneSampler {
         throw new IllegalStateException("could not place concept " + concept.token());
     }
 
+    /**
+     * A two-object scene of the two concepts side by side (left/right or top/bottom, either order), each of random
+     * size, on a plain background that clashes with neither fill: a real composition of two concepts, as the
+     * composition prompts ask for.
+     */
+    public Scene sampleConceptPair(SplittableRandom random, Concept first, Concept second) {
+        for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+            Background bg = plainBackgroundAvoiding(random, List.of(first.fill(), second.fill()));
+            Scene scene = place(random, bg, List.of(first.classShape(), second.classShape()),
+                List.of(first.fill(), second.fill()), List.of(), null);
+            if (scene != null) {
+                List<SceneObject> tagged = List.of(withConcept(scene.objects().get(0), first.token()),
+                    withConcept(scene.objects().get(1), second.token()));
+                return new Scene(scene.imageSize(), scene.background(), tagged);
+            }
+        }
+        throw new IllegalStateException("could not place concepts " + first.token() + " and " + second.token());
+    }
+
+    private static SceneObject withConcept(SceneObject o, String token) {
+        return new SceneObject(o.shape(), o.fill(), o.size(), o.position(), o.centerX(), o.centerY(), o.halfExtent(),
+            token);
+    }
+
     private Background background(SplittableRandom random, List<Fill> fills) {
         if (random.nextDouble() < config.stripedBackgroundProbability()) {
             List<PaletteColor> options = new ArrayList<>();

@@ -49,6 +49,16 @@ public final class ToyWorld {
         return out;
     }
 
+    /** Scenes holding both concepts side by side (see {@link SceneSampler#sampleConceptPair}), captionless. */
+    public List<ToyImage> conceptPairs(Concept first, Concept second, int count, long seed) {
+        List<ToyImage> out = new ArrayList<>(count);
+        int stream = 32 + 31 * first.token().hashCode() + second.token().hashCode();
+        for (int i = 0; i < count; i++) {
+            out.add(SceneRenderer.render(sampler.sampleConceptPair(randomFor(seed, i, stream), first, second)));
+        }
+        return out;
+    }
+
     public ToyImage render(Scene scene) {
         return SceneRenderer.render(scene);
     }

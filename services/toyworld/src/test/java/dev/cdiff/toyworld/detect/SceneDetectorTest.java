@@ -88,6 +88,24 @@ class SceneDetectorTest {
     }
 
     @Test
+    void bothConceptsOfARenderedPairAreDetectedExactly() {
+        // the multi-concept ceiling rests on this: before any VAE, a real scene of two concepts shows both, each with
+        // its shape and fill, in every size and arrangement the pair sampler draws
+        ToyWorld world = ToyWorld.defaults();
+        SceneDetector detector = new SceneDetector();
+        for (Concept[] pair : new Concept[][] {{Concepts.CHECKER_CIRCLE, Concepts.STRIPED_SQUARE},
+                {Concepts.STRIPED_SQUARE, Concepts.RING_TRIANGLE}}) {
+            List<ToyImage> scenes = world.conceptPairs(pair[0], pair[1], 64, 3);
+            for (int i = 0; i < scenes.size(); i++) {
+                List<DetectedObject> objects = detector.detect(scenes.get(i)).objects();
+                assertEquals(2, objects.size(), pair[0].token() + " scene " + i);
+                assertTrue(objects.stream().anyMatch(o -> o.matches(pair[0])), pair[0].token() + " scene " + i);
+                assertTrue(objects.stream().anyMatch(o -> o.matches(pair[1])), pair[1].token() + " scene " + i);
+            }
+        }
+    }
+
+    @Test
     void detectorReportsDifferencesForWrongTruth() {
         Sample a = ToyWorld.defaults().sample(5, 0, Split.TRAIN);
         Sample b = ToyWorld.defaults().sample(5, 1, Split.TRAIN);

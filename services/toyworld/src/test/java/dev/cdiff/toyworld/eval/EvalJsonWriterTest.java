@@ -71,13 +71,16 @@ class EvalJsonWriterTest {
         assertTrue(ablation.get("changes").asText().startsWith("the targets are captioned \"a circle\""));
         assertEquals(3, json.get("ablations").size());
 
-        JsonNode baseComposition = json.get("multi").get(0);
+        JsonNode pairCeiling = json.get("multi").get(0);
+        assertEquals(ToyEvaluation.PAIR_CEILING_LABEL, pairCeiling.get("method").asText());
+        assertEquals(0.45, pairCeiling.get("bothPresent").asDouble());
+        JsonNode baseComposition = json.get("multi").get(1);
         assertEquals(ToyEvaluation.BASE_COMPOSITION_LABEL, baseComposition.get("method").asText());
         assertEquals(0.75, baseComposition.get("bothShapes").asDouble());
-        JsonNode merge = json.get("multi").get(2);
+        JsonNode merge = json.get("multi").get(3);
         assertEquals(0.65, merge.get("bothPresent").asDouble());
         assertEquals(0.85, merge.get("bothShapes").asDouble());
-        assertFalse(json.get("multi").get(1).has("mergeDiagnostics"));
+        assertFalse(json.get("multi").get(2).has("mergeDiagnostics"));
         JsonNode layer = merge.get("mergeDiagnostics").get("layers").get(1);
         assertEquals("down.0.attn2.to_v", layer.get("layer").asText());
         assertEquals(0.0375, layer.get("regularizationDrift").asDouble());

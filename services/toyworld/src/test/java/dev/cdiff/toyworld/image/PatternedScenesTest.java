@@ -44,6 +44,26 @@ class PatternedScenesTest {
     }
 
     @Test
+    void pairsShowTwoPatternedObjectsSideBySideOnAPlainBackground() {
+        ToyWorld world = ToyWorld.defaults();
+        ToyImage a = PatternedScenes.generatePair(world, new SplittableRandom(5));
+        assertTrue(java.util.Arrays.equals(a.pixels(), PatternedScenes.generatePair(world, new SplittableRandom(5)).pixels()));
+        dev.cdiff.toyworld.detect.SceneDetector detector = new dev.cdiff.toyworld.detect.SceneDetector();
+        SplittableRandom random = new SplittableRandom(9);
+        Set<Integer> colourCounts = new HashSet<>();
+        for (int i = 0; i < 100; i++) {
+            ToyImage img = PatternedScenes.generatePair(world, random);
+            assertEquals(2, detector.detect(img).objects().size(), "pair " + i);
+            Set<Integer> colours = new HashSet<>();
+            for (int p : img.pixels()) colours.add(p);
+            colourCounts.add(colours.size());
+            // one plain background, then two objects of two pattern colours each, which may share colours
+            assertTrue(colours.size() >= 3 && colours.size() <= 5, "colours " + colours.size());
+        }
+        assertTrue(colourCounts.contains(5), "never two objects of four distinct colours: " + colourCounts);
+    }
+
+    @Test
     void singleObjectsComeInEverySizeOnAPlainBackground() {
         ToyWorld world = ToyWorld.defaults();
         ToyImage a = PatternedScenes.generateSingle(world, new SplittableRandom(5));

@@ -56,6 +56,9 @@ class DecoderLossTest {
         assertThrows(IllegalArgumentException.class, () -> new DecoderObjective(1, 0.8, 0));
         assertThrows(IllegalArgumentException.class, () -> new DecoderObjective(1, 0.4, 0.4));
         assertThrows(IllegalArgumentException.class, () -> new DecoderObjective(1, 0.3, -0.1));
+        assertThrows(IllegalArgumentException.class, () -> new DecoderObjective(1, 0.2, 0.2, 0.31));
+        assertThrows(IllegalArgumentException.class, () -> new DecoderObjective(1, 0.2, 0.2, -0.01));
+        assertEquals(0.3, new DecoderObjective(1, 0.2, 0.2, 0.3).pairShare());
         assertEquals(VaePretrainer.PATTERNED_SCENE_SHARE, DecoderObjective.PIXEL_L1.patternedShare());
         assertEquals(0, DecoderObjective.PIXEL_L1.edgeWeight());
     }
