@@ -262,6 +262,36 @@ public final class SafeTensors implements AutoCloseable {
         return out;
     }
 
+    /**
+     * A float64 tensor's stored bytes (little-endian, exactly as in the file) in a new direct buffer, read with one
+     * positional read rather than through a mapping. Meant for a matrix that goes to the engine as it is (the engine
+     * can use a direct buffer in place) and whose bytes are checksummed first; too large for one buffer is refused.
+     */
+    public ByteBuffer readF64Direct(String name) {
+        TensorInfo info = info(name);
+        if (!"F64".equals(info.dtype())) {
+            throw new SafeTensorsFormatException("tensor " + name + " is " + info.dtype() + ", expected F64");
+        }
+        long bytes = info.end() - info.begin();
+        if (bytes > Integer.MAX_VALUE - 8) {
+            throw new SafeTensorsFormatException("tensor " + name + " has too many bytes for one buffer: " + bytes);
+        }
+        ByteBuffer out = ByteBuffer.allocateDirect((int) bytes).order(ByteOrder.LITTLE_ENDIAN);
+        long position = dataStart + info.begin();
+        try {
+            while (out.hasRemaining()) {
+                int n = channel.read(out, position);
+                if (n < 0) {
+                    throw new SafeTensorsFormatException("tensor " + name + " of " + file + " ends early");
+                }
+                position += n;
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read tensor " + name + " of " + file, e);
+        }
+        return out.flip();
+    }
+
     public long[] loadLongs(String name) {
         TensorInfo info = info(name);
         long[] out = new long[arrayLength(name, info)];

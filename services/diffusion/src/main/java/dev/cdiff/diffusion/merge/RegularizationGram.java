@@ -45,6 +45,13 @@ public final class RegularizationGram {
     private long rows;
     private DMatrixRMaj inverse;
     private double inverseRidgeFraction;
+    /*
+     * The same values as gram / inverse in direct little-endian buffers, kept when the matrix was read from a cache
+     * entry: the engine uses a direct buffer in place, so a warm merge's solve puts neither 4.7 MB matrix (SD-1.5
+     * width) through another copy. Read-only by contract: only products and reductions are taken of arrays over them.
+     */
+    private java.nio.ByteBuffer gramBytes;
+    private java.nio.ByteBuffer inverseBytes;
 
     public RegularizationGram(int width, Backend backend) {
         if (width <= 0) {
@@ -93,6 +100,8 @@ public final class RegularizationGram {
             CommonOps_DDRM.addEquals(gram, part);
             rows += count;
             inverse = null;
+            gramBytes = null;
+            inverseBytes = null;
         } else {
             try (NDManager m = ComputeDevice.newManager()) {
                 addProduct(m.create(features, new Shape(count, width)), m);
@@ -158,6 +167,8 @@ public final class RegularizationGram {
         }
         rows += chunk.getShape().get(0);
         inverse = null;
+        gramBytes = null;
+        inverseBytes = null;
     }
 
     /** gram[r0.., c0..] += a^T b. */
@@ -240,7 +251,7 @@ public final class RegularizationGram {
      */
     private void checkSolve(NDArray y, NDArray c, NDArray inv, double ridgeFraction, NDManager m) {
         double lambda = ridgeFraction * trace() / width;
-        NDArray g = m.create(gram.data, new Shape(width, width));
+        NDArray g = gramBytes != null ? onEngine(gramBytes, m) : m.create(gram.data, new Shape(width, width));
         NDArray residual = y.matMul(g).addi(y.mul(lambda)).subi(c);
         double error = residual.abs().max().getDouble();
         double normA = g.abs().sum(new int[] {1}).max().getDouble() + lambda;
@@ -254,13 +265,19 @@ public final class RegularizationGram {
         }
     }
 
+    /** A [width, width] float64 array over a kept direct buffer, without a copy. */
+    private NDArray onEngine(java.nio.ByteBuffer bytes, NDManager m) {
+        return m.create(bytes.duplicate().order(java.nio.ByteOrder.LITTLE_ENDIAN), new Shape(width, width),
+                DataType.FLOAT64);
+    }
+
     /** The regularised inverse in {@code m}, from the kept copy or computed (and kept) here. */
     private NDArray inverseOnEngine(double ridgeFraction, NDManager m) {
         if (!(ridgeFraction > 0)) {
             throw new IllegalArgumentException("the cached inverse needs a positive ridge fraction, got " + ridgeFraction);
         }
         if (inverse != null && inverseRidgeFraction == ridgeFraction) {
-            return m.create(inverse.data, new Shape(width, width));
+            return inverseBytes != null ? onEngine(inverseBytes, m) : m.create(inverse.data, new Shape(width, width));
         }
         if (rows == 0) {
             throw new IllegalStateException("no regularization features were added");
@@ -287,6 +304,7 @@ public final class RegularizationGram {
         result.setData(values);
         inverse = result;
         inverseRidgeFraction = ridgeFraction;
+        inverseBytes = null;
         return inv;
     }
 
@@ -333,26 +351,36 @@ public final class RegularizationGram {
                         + java.util.Arrays.toString(shape));
             }
             int d = (int) shape[0];
-            DMatrixRMaj g = new DMatrixRMaj(d, d);
-            g.setData(st.loadDoubles("gram"));
+            // the stored bytes are checksummed as they are, then used twice: copied once into the Java matrix, and
+            // kept for the engine (see gramBytes)
+            java.nio.ByteBuffer gramBytes = st.readF64Direct("gram");
             String ridge = st.metadata().get("inverse_ridge_fraction");
-            double[] storedInverse = ridge != null && st.names().contains("inverse") ? st.loadDoubles("inverse") : null;
+            java.nio.ByteBuffer inverseBytes = ridge != null && st.names().contains("inverse")
+                    ? st.readF64Direct("inverse") : null;
             String expected = st.metadata().get(CHECKSUM);
-            if (expected == null || !expected.equals(checksum(g.data, storedInverse))) {
+            if (expected == null || !expected.equals(checksum(gramBytes, inverseBytes))) {
                 // bytes damaged in the store (or an entry from before checksums) would make a merge silently wrong:
                 // the caller treats this as a miss, computes the matrix and stores a sound entry over this one
                 throw new IllegalArgumentException(file + ": " + (expected == null ? "no checksum"
                         : "checksum mismatch, the entry is damaged"));
             }
-            RegularizationGram result = of(g, Long.parseLong(st.metadata().getOrDefault("rows", "0")));
-            if (storedInverse != null) {
+            long rows = Long.parseLong(st.metadata().getOrDefault("rows", "0"));
+            if (rows <= 0) {
+                throw new IllegalArgumentException(file + ": a Gram matrix covers at least one row, got " + rows);
+            }
+            RegularizationGram result = new RegularizationGram(d, Backend.FLOAT64);
+            gramBytes.duplicate().order(java.nio.ByteOrder.LITTLE_ENDIAN).asDoubleBuffer().get(result.gram.data);
+            result.rows = rows;
+            result.gramBytes = gramBytes;
+            if (inverseBytes != null) {
                 long[] invShape = st.info("inverse").shape();
                 double fraction = Double.parseDouble(ridge);
                 if (invShape.length == 2 && invShape[0] == d && invShape[1] == d && fraction > 0) {
                     DMatrixRMaj inv = new DMatrixRMaj(d, d);
-                    inv.setData(storedInverse);
+                    inverseBytes.duplicate().order(java.nio.ByteOrder.LITTLE_ENDIAN).asDoubleBuffer().get(inv.data);
                     result.inverse = inv;
                     result.inverseRidgeFraction = fraction;
+                    result.inverseBytes = inverseBytes;
                 }
             }
             return result;
@@ -361,14 +389,24 @@ public final class RegularizationGram {
 
     /** CRC32C (hex) over the values of {@code gram}, then of {@code inverse} when there is one. */
     static String checksum(double[] gram, double[] inverse) {
+        return checksum(littleEndian(gram), inverse == null ? null : littleEndian(inverse));
+    }
+
+    /** The same CRC32C over the values' little-endian bytes as stored (what {@link #write} puts in the file). */
+    static String checksum(java.nio.ByteBuffer gram, java.nio.ByteBuffer inverse) {
         java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
-        for (double[] values : inverse == null ? new double[][] {gram} : new double[][] {gram, inverse}) {
-            java.nio.ByteBuffer bytes = java.nio.ByteBuffer.allocate(values.length * Double.BYTES)
-                    .order(java.nio.ByteOrder.LITTLE_ENDIAN);
-            bytes.asDoubleBuffer().put(values);
-            crc.update(bytes);
+        crc.update(gram.duplicate());
+        if (inverse != null) {
+            crc.update(inverse.duplicate());
         }
         return String.format("%08x", crc.getValue());
+    }
+
+    private static java.nio.ByteBuffer littleEndian(double[] values) {
+        java.nio.ByteBuffer bytes = java.nio.ByteBuffer.allocate(values.length * Double.BYTES)
+                .order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        bytes.asDoubleBuffer().put(values);
+        return bytes;
     }
 
     public long rows() {

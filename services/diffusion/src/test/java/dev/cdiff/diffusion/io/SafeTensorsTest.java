@@ -90,6 +90,12 @@ class SafeTensorsTest {
             NDArray i = st.load("i", m);
             assertEquals(DataType.INT64, i.getDataType());
             assertArrayEquals(new long[] {-5, 123456}, i.toLongArray());
+            // the stored bytes of a float64 tensor, unconverted, in a buffer the engine can use in place
+            ByteBuffer raw = st.readF64Direct("d");
+            assertTrue(raw.isDirect());
+            assertEquals(8, raw.remaining());
+            assertEquals(0.1, raw.order(ByteOrder.LITTLE_ENDIAN).getDouble(0));
+            assertThrows(SafeTensorsFormatException.class, () -> st.readF64Direct("b"));
         }
     }
 

@@ -58,6 +58,19 @@ class RegularizedSolveCheckTest {
             // the sound entry solves to the same values as the Gram matrix it came from
             DMatrixRMaj reread = RegularizationGram.read(file).solveRegularized(1e-6, c);
             assertTrue(CommonOps_DDRM.elementMaxAbs(MergeProjectorTest.diff(good, reread)) <= 1e-12 * CommonOps_DDRM.elementMaxAbs(good));
+            // a read entry keeps its stored bytes for the engine; rows added later must retire them, or the solve
+            // would use the old matrix's inverse
+            float[] more = new float[40 * d];
+            for (int i = 0; i < more.length; i++) more[i] = (float) rnd.nextGaussian();
+            RegularizationGram extended = RegularizationGram.read(file);
+            extended.add(more, 40);
+            RegularizationGram fresh = MergeProjectorTest.float64Gram(cReg);
+            fresh.add(more, 40);
+            DMatrixRMaj expected = fresh.solveRegularized(1e-6, c);
+            assertTrue(CommonOps_DDRM.elementMaxAbs(MergeProjectorTest.diff(expected, extended.solveRegularized(1e-6, c)))
+                    <= 1e-9 * CommonOps_DDRM.elementMaxAbs(expected));
+            assertTrue(CommonOps_DDRM.elementMaxAbs(MergeProjectorTest.diff(expected, good)) > 1e-3 * CommonOps_DDRM.elementMaxAbs(good),
+                    "the added rows must change the solve, or this check would pass with stale bytes");
 
             Map<String, String> meta;
             double[] g;
