@@ -6,7 +6,6 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
-import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.LayerNorm;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -354,7 +353,7 @@ public final class ClipTextEncoder implements AutoCloseable {
     }
 
     private NDArray linear(NDArray x, String prefix) {
-        return Linear.linear(x, params.get(prefix + ".weight"), params.get(prefix + ".bias")).singletonOrThrow();
+        return Ops.linear(x, params.get(prefix + ".weight"), params.get(prefix + ".bias"));
     }
 
     private NDArray layerNorm(NDArray x, String prefix) {
