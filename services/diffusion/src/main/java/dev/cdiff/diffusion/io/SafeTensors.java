@@ -246,12 +246,18 @@ public final class SafeTensors implements AutoCloseable {
         return out;
     }
 
-    /** A float64 tensor's values without narrowing (F64 only; other types are refused rather than widened). */
-    public double[] loadDoubles(String name) {
+    /** The tensor's info, refused unless it is float64 (F64 is read without conversion, never widened into). */
+    private TensorInfo f64Info(String name) {
         TensorInfo info = info(name);
         if (!"F64".equals(info.dtype())) {
             throw new SafeTensorsFormatException("tensor " + name + " is " + info.dtype() + ", expected F64");
         }
+        return info;
+    }
+
+    /** A float64 tensor's values without narrowing (F64 only; other types are refused rather than widened). */
+    public double[] loadDoubles(String name) {
+        TensorInfo info = f64Info(name);
         double[] out = new double[arrayLength(name, info)];
         int[] pos = {0};
         forEachChunk(name, info, buf -> {
@@ -268,10 +274,7 @@ public final class SafeTensors implements AutoCloseable {
      * can use a direct buffer in place) and whose bytes are checksummed first; too large for one buffer is refused.
      */
     public ByteBuffer readF64Direct(String name) {
-        TensorInfo info = info(name);
-        if (!"F64".equals(info.dtype())) {
-            throw new SafeTensorsFormatException("tensor " + name + " is " + info.dtype() + ", expected F64");
-        }
+        TensorInfo info = f64Info(name);
         long bytes = info.end() - info.begin();
         if (bytes > Integer.MAX_VALUE - 8) {
             throw new SafeTensorsFormatException("tensor " + name + " has too many bytes for one buffer: " + bytes);

@@ -71,13 +71,18 @@ public final class RegularizationGram {
         if (gram.numRows != gram.numCols) {
             throw new IllegalArgumentException("a Gram matrix is square, got " + gram.numRows + "x" + gram.numCols);
         }
+        RegularizationGram g = computed(gram.numCols, rows);
+        g.gram.setTo(gram);
+        return g;
+    }
+
+    /** An empty float64 matrix standing for one computed over {@code rows} (> 0) feature rows; values to be filled. */
+    private static RegularizationGram computed(int width, long rows) {
         if (rows <= 0) {
             throw new IllegalArgumentException("a Gram matrix covers at least one row, got " + rows);
         }
-        RegularizationGram g = new RegularizationGram(gram.numCols, Backend.FLOAT64);
-        g.gram.setTo(gram);
+        RegularizationGram g = new RegularizationGram(width, Backend.FLOAT64);
         g.rows = rows;
-        g.inverse = null;
         return g;
     }
 
@@ -364,13 +369,8 @@ public final class RegularizationGram {
                 throw new IllegalArgumentException(file + ": " + (expected == null ? "no checksum"
                         : "checksum mismatch, the entry is damaged"));
             }
-            long rows = Long.parseLong(st.metadata().getOrDefault("rows", "0"));
-            if (rows <= 0) {
-                throw new IllegalArgumentException(file + ": a Gram matrix covers at least one row, got " + rows);
-            }
-            RegularizationGram result = new RegularizationGram(d, Backend.FLOAT64);
+            RegularizationGram result = computed(d, Long.parseLong(st.metadata().getOrDefault("rows", "0")));
             gramBytes.duplicate().order(java.nio.ByteOrder.LITTLE_ENDIAN).asDoubleBuffer().get(result.gram.data);
-            result.rows = rows;
             result.gramBytes = gramBytes;
             if (inverseBytes != null) {
                 long[] invShape = st.info("inverse").shape();

@@ -286,7 +286,7 @@ public final class ToyEvaluation {
         // *both present* for every method here, as the single-concept round trip bounds image alignment
         progress.log("multi-concept: VAE round trip of " + PAIR_CEILING_SCENES + " real two-concept scenes");
         try (NDManager m = root.newSubManager(); TrainingModels models = TrainingModels.load(modelDir, m)) {
-            String prompt = compositionPrompts(first, second).get(0);
+            String prompt = prompts.get(0);
             List<PromptedImage> decoded = new ArrayList<>();
             for (ToyImage img : VaeRoundTrip.of(models.vae(),
                     world.conceptPairs(first.toy(), second.toy(), PAIR_CEILING_SCENES, settings.seed()), m)) {

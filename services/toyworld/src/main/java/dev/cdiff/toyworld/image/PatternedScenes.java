@@ -48,9 +48,7 @@ public final class PatternedScenes {
      * objects, so large patterned objects are otherwise rare, and the autoencoder drew them worst.
      */
     public static ToyImage generateSingle(ToyWorld world, SplittableRandom random) {
-        Shape[] shapes = Shape.values();
-        Concept lookalike = new Concept("<patterned>", "patterned", shapes[random.nextInt(shapes.length)],
-            randomFill(random));
+        Concept lookalike = lookalike("<patterned>", random);
         return world.conceptTargets(lookalike, 1, random.nextLong()).get(0).image();
     }
 
@@ -60,12 +58,16 @@ public final class PatternedScenes {
      * of a pattern than on a lone object, which is what a two-concept image needs it to keep.
      */
     public static ToyImage generatePair(ToyWorld world, SplittableRandom random) {
-        Shape[] shapes = Shape.values();
-        Concept first = new Concept("<patterned1>", "patterned", shapes[random.nextInt(shapes.length)],
-            randomFill(random));
-        Concept second = new Concept("<patterned2>", "patterned", shapes[random.nextInt(shapes.length)],
-            randomFill(random));
+        Concept first = lookalike("<patterned1>", random);
+        Concept second = lookalike("<patterned2>", random);
         return world.conceptPairs(first, second, 1, random.nextLong()).get(0);
+    }
+
+    /** An object of a random shape in a random two-colour pattern, drawn as a concept would be. */
+    private static Concept lookalike(String token, SplittableRandom random) {
+        Shape[] shapes = Shape.values();
+        Shape shape = shapes[random.nextInt(shapes.length)];
+        return new Concept(token, "patterned", shape, randomFill(random));
     }
 
     static Fill randomFill(SplittableRandom random) {
