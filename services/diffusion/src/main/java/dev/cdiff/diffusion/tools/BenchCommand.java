@@ -47,6 +47,8 @@ public final class BenchCommand implements Runnable {
         int reportEvery;
         @Option(names = "--warmup", defaultValue = "1", description = WARMUP_HELP)
         int warmup;
+        @Option(names = "--profile", description = PROFILE_HELP)
+        Path profile;
 
         @Override
         public Integer call() {
@@ -67,6 +69,9 @@ public final class BenchCommand implements Runnable {
                 try (CustomDiffusionTrainer t = new CustomDiffusionTrainer(models, cfg, m)) {
                     t.train((step, loss, ms) -> {
                         stepEnds[Math.min(step, steps)] = System.nanoTime();
+                        if (profile != null && step == warmup) {
+                            EngineProfile.start();
+                        }
                         long rss = ProcessMemory.rssMiB();
                         rssMax[0] = Math.max(rssMax[0], rss);
                         if (step == 1) {
@@ -76,6 +81,9 @@ public final class BenchCommand implements Runnable {
                             out.printf(Locale.ROOT, "step %d loss %.4f elapsed %d ms rss %d MiB%n", step, loss, ms, rss);
                         }
                     });
+                    if (profile != null) {
+                        EngineProfile.stop(profile);
+                    }
                     // checkWarmup leaves at least one timed step
                     double perStep = (stepEnds[steps] - stepEnds[warmup]) / 1e6 / (steps - warmup);
                     out.printf(Locale.ROOT, "bench train: model=%s resolution=%d batch=%d steps=%d warmup=%d mode=%s "
@@ -102,6 +110,8 @@ public final class BenchCommand implements Runnable {
         String precision;
         @Option(names = "--warmup", defaultValue = "1", description = WARMUP_HELP)
         int warmup;
+        @Option(names = "--profile", description = PROFILE_HELP)
+        Path profile;
 
         @Override
         public Integer call() {
@@ -113,8 +123,16 @@ public final class BenchCommand implements Runnable {
                 SampleRequest req = new SampleRequest(List.of("a photo of a dog on the beach")).steps(steps)
                         .guidance(guidance).seed(0).imagesPerPrompt(batch)
                         .precision(dev.cdiff.diffusion.pipelines.SamplingPrecision.parse(precision))
-                        .listener((step, total) -> stamps[Math.min(step, steps)] = System.nanoTime());
+                        .listener((step, total) -> {
+                            stamps[Math.min(step, steps)] = System.nanoTime();
+                            if (profile != null && step == warmup) {
+                                EngineProfile.start();
+                            }
+                        });
                 sd.generate(req);
+                if (profile != null) {
+                    EngineProfile.stop(profile);
+                }
                 long end = System.nanoTime();
                 // step 1 includes text encoding; time the steady state between the callbacks after the warm-up steps
                 // and the last one
@@ -171,6 +189,9 @@ public final class BenchCommand implements Runnable {
     static final String WARMUP_HELP = "Untimed first steps (default ${DEFAULT-VALUE}, as the PyTorch baseline's "
             + "--warmup). A JVM compiles the step's Java code over its first tens of steps; more warm-up steps on both "
             + "sides compare the steady states.";
+
+    static final String PROFILE_HELP = "Write the engine's own trace of every op of the timed steps (after --warmup) "
+            + "to this file, in Chrome trace JSON (PyTorch's profiler format); the steps run slower while traced.";
 
     private static void checkWarmup(int warmup, int steps) {
         if (warmup < 1 || warmup >= steps) {

@@ -80,6 +80,45 @@ class TrainDeltaAndBenchCommandsTest {
     }
 
     @Test
+    void benchProfileTracesTheTimedStepsForwardAndBackward() throws Exception {
+        Path tiny = Path.of("src/test/golden/models/tiny-sd");
+        Path trace = tmp.resolve("train-trace.json");
+        String last = lastLine(run(new BenchCommand(), "train", "--model", tiny.toString(), "--steps", "3",
+                "--warmup", "1", "--profile", trace.toString()));
+        assertTrue(last.startsWith("bench train:"), last);
+        java.util.Map<String, Integer> ops = opCounts(trace);
+        // the UNet's convolutions and attention products, and the backward pass the engine ran for them
+        assertTrue(ops.getOrDefault("aten::convolution", 0) > 0, ops.keySet().toString());
+        assertTrue(ops.getOrDefault("aten::bmm", 0) > 0, ops.keySet().toString());
+        assertTrue(ops.keySet().stream().anyMatch(n -> n.startsWith("autograd::engine::evaluate_function")),
+                "no backward in the trace: " + ops.keySet());
+        // two timed steps after one warm-up step, and two after two: the same work, so the warm-up steps are not in
+        // either trace (with them, the counts would be 3 : 4 steps)
+        Path later = tmp.resolve("train-trace-later.json");
+        run(new BenchCommand(), "train", "--model", tiny.toString(), "--steps", "4", "--warmup", "2", "--profile",
+                later.toString());
+        assertEquals(ops.get("aten::convolution"), opCounts(later).get("aten::convolution"));
+
+        Path sampleTrace = tmp.resolve("sample-trace.json");
+        run(new BenchCommand(), "sample", "--model", tiny.toString(), "--steps", "3", "--warmup", "1", "--profile",
+                sampleTrace.toString());
+        java.util.Map<String, Integer> sampling = opCounts(sampleTrace);
+        assertTrue(sampling.getOrDefault("aten::convolution", 0) > 0, sampling.keySet().toString());
+        assertTrue(sampling.keySet().stream().noneMatch(n -> n.startsWith("autograd::engine")),
+                "sampling ran a backward pass: " + sampling.keySet());
+    }
+
+    private static java.util.Map<String, Integer> opCounts(Path trace) throws Exception {
+        com.fasterxml.jackson.databind.JsonNode events = new com.fasterxml.jackson.databind.ObjectMapper()
+                .readTree(trace.toFile());
+        java.util.Map<String, Integer> counts = new java.util.TreeMap<>();
+        for (com.fasterxml.jackson.databind.JsonNode e : events) {
+            counts.merge(e.path("name").asText(), 1, Integer::sum);
+        }
+        return counts;
+    }
+
+    @Test
     void trainThenCompressExportImportAndInspect() throws Exception {
         Path images = Files.createDirectories(tmp.resolve("imgs"));
         for (int i = 0; i < 2; i++) {
