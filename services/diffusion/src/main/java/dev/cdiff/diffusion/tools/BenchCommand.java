@@ -66,11 +66,12 @@ public final class BenchCommand implements Runnable {
                 long[] rssMax = {rssStart};
                 long[] firstStepMs = {0};
                 long[] stepEnds = new long[steps + 1];
-                try (CustomDiffusionTrainer t = new CustomDiffusionTrainer(models, cfg, m)) {
+                try (CustomDiffusionTrainer t = new CustomDiffusionTrainer(models, cfg, m);
+                     EngineProfile trace = profile == null ? null : new EngineProfile(profile, warmup, steps)) {
                     t.train((step, loss, ms) -> {
                         stepEnds[Math.min(step, steps)] = System.nanoTime();
-                        if (profile != null && step == warmup) {
-                            EngineProfile.start();
+                        if (trace != null) {
+                            trace.stepEnded(step);
                         }
                         long rss = ProcessMemory.rssMiB();
                         rssMax[0] = Math.max(rssMax[0], rss);
@@ -81,9 +82,6 @@ public final class BenchCommand implements Runnable {
                             out.printf(Locale.ROOT, "step %d loss %.4f elapsed %d ms rss %d MiB%n", step, loss, ms, rss);
                         }
                     });
-                    if (profile != null) {
-                        EngineProfile.stop(profile);
-                    }
                     // checkWarmup leaves at least one timed step
                     double perStep = (stepEnds[steps] - stepEnds[warmup]) / 1e6 / (steps - warmup);
                     out.printf(Locale.ROOT, "bench train: model=%s resolution=%d batch=%d steps=%d warmup=%d mode=%s "
@@ -117,7 +115,8 @@ public final class BenchCommand implements Runnable {
         public Integer call() {
             DjlSetup.offline();
             checkWarmup(warmup, steps);
-            try (NDManager m = ComputeDevice.newManager(); StableDiffusion sd = StableDiffusion.load(model, m)) {
+            try (NDManager m = ComputeDevice.newManager(); StableDiffusion sd = StableDiffusion.load(model, m);
+                 EngineProfile trace = profile == null ? null : new EngineProfile(profile, warmup, steps)) {
                 long[] stamps = new long[steps + 1];
                 long start = System.nanoTime();
                 SampleRequest req = new SampleRequest(List.of("a photo of a dog on the beach")).steps(steps)
@@ -125,14 +124,11 @@ public final class BenchCommand implements Runnable {
                         .precision(dev.cdiff.diffusion.pipelines.SamplingPrecision.parse(precision))
                         .listener((step, total) -> {
                             stamps[Math.min(step, steps)] = System.nanoTime();
-                            if (profile != null && step == warmup) {
-                                EngineProfile.start();
+                            if (trace != null) {
+                                trace.stepEnded(step);
                             }
                         });
                 sd.generate(req);
-                if (profile != null) {
-                    EngineProfile.stop(profile);
-                }
                 long end = System.nanoTime();
                 // step 1 includes text encoding; time the steady state between the callbacks after the warm-up steps
                 // and the last one
@@ -190,8 +186,9 @@ public final class BenchCommand implements Runnable {
             + "--warmup). A JVM compiles the step's Java code over its first tens of steps; more warm-up steps on both "
             + "sides compare the steady states.";
 
-    static final String PROFILE_HELP = "Write the engine's own trace of every op of the timed steps (after --warmup) "
-            + "to this file, in Chrome trace JSON (PyTorch's profiler format); the steps run slower while traced.";
+    static final String PROFILE_HELP = "Write the engine's own trace of every op of the timed steps (after --warmup, up "
+            + "to the last step; not the final decode) to this file, in Chrome trace JSON (PyTorch's profiler format); "
+            + "the steps run slower while traced.";
 
     private static void checkWarmup(int warmup, int steps) {
         if (warmup < 1 || warmup >= steps) {

@@ -5,20 +5,43 @@ import ai.djl.pytorch.jni.JniUtils;
 import java.nio.file.Path;
 
 /**
- * libtorch's own op profiler around a stretch of a benchmark, so the ops of one of our steps can be counted and
- * timed against {@code torch.profiler} on the PyTorch reference (the same recorder underneath, so the same op names).
- * Records the calling thread and the autograd work it runs.
+ * libtorch's own op recorder over a benchmark's timed steps, so one of our steps can be counted and timed op by op
+ * against the PyTorch reference's profiler trace (same format, same op names; {@code tools/compare_traces.py}). It
+ * records the thread that runs the steps, backward passes included.
  */
-final class EngineProfile {
-    private EngineProfile() {
+final class EngineProfile implements AutoCloseable {
+    private final Path file;
+    private final int warmup;
+    private final int steps;
+    private boolean recording;
+
+    /** Records steps {@code warmup + 1 .. steps} into {@code file} (Chrome trace JSON). */
+    EngineProfile(Path file, int warmup, int steps) {
+        this.file = file;
+        this.warmup = warmup;
+        this.steps = steps;
     }
 
-    static void start() {
-        JniUtils.startProfile(false, true, false);
+    /** Call at the end of every step (1-based): the recorder starts after the warm-up and stops after the last step. */
+    void stepEnded(int step) {
+        if (step == warmup && !recording) {
+            JniUtils.startProfile(false, true, false);
+            recording = true;
+        } else if (step == steps && recording) {
+            stop();
+        }
     }
 
-    /** Stops the recorder and writes its events to {@code file} as Chrome trace JSON. */
-    static void stop(Path file) {
+    /** Ends a recording that the steps did not finish (a failed run), writing what it holds. */
+    @Override
+    public void close() {
+        if (recording) {
+            stop();
+        }
+    }
+
+    private void stop() {
+        recording = false;
         JniUtils.stopProfile(file.toAbsolutePath().toString());
     }
 }

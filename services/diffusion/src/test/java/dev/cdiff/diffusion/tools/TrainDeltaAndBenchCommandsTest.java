@@ -99,11 +99,17 @@ class TrainDeltaAndBenchCommandsTest {
                 later.toString());
         assertEquals(ops.get("aten::convolution"), opCounts(later).get("aten::convolution"));
 
-        Path sampleTrace = tmp.resolve("sample-trace.json");
+        // sampling: two and three timed steps; the counts are in the ratio 2 : 3 only if the trace stops at the last
+        // denoising step, before the VAE decode
+        Path twoSteps = tmp.resolve("sample-2.json");
+        Path threeSteps = tmp.resolve("sample-3.json");
         run(new BenchCommand(), "sample", "--model", tiny.toString(), "--steps", "3", "--warmup", "1", "--profile",
-                sampleTrace.toString());
-        java.util.Map<String, Integer> sampling = opCounts(sampleTrace);
+                twoSteps.toString());
+        run(new BenchCommand(), "sample", "--model", tiny.toString(), "--steps", "4", "--warmup", "1", "--profile",
+                threeSteps.toString());
+        java.util.Map<String, Integer> sampling = opCounts(twoSteps);
         assertTrue(sampling.getOrDefault("aten::convolution", 0) > 0, sampling.keySet().toString());
+        assertEquals(3 * sampling.get("aten::convolution"), 2 * opCounts(threeSteps).get("aten::convolution"));
         assertTrue(sampling.keySet().stream().noneMatch(n -> n.startsWith("autograd::engine")),
                 "sampling ran a backward pass: " + sampling.keySet());
     }
