@@ -13,6 +13,7 @@ import dev.cdiff.diffusion.pipelines.SampleRequest;
 import dev.cdiff.diffusion.pipelines.StableDiffusion;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.PrintStream;
@@ -45,14 +46,13 @@ public final class BenchCommand implements Runnable {
         TrainingMode mode;
         @Option(names = "--report-every", defaultValue = "0", description = "RSS report interval in steps (0 = steps/10).")
         int reportEvery;
-        @Option(names = "--warmup", defaultValue = "1", description = WARMUP_HELP)
-        int warmup;
-        @Option(names = "--profile", description = PROFILE_HELP)
-        Path profile;
+        @Mixin
+        TimedSteps timed;
 
         @Override
         public Integer call() {
             DjlSetup.offline();
+            int warmup = timed.warmup;
             checkWarmup(warmup, steps);
             PrintStream out = System.out;
             try (NDManager m = ComputeDevice.newManager(); TrainingModels models = TrainingModels.load(model, m)) {
@@ -67,12 +67,10 @@ public final class BenchCommand implements Runnable {
                 long[] firstStepMs = {0};
                 long[] stepEnds = new long[steps + 1];
                 try (CustomDiffusionTrainer t = new CustomDiffusionTrainer(models, cfg, m);
-                     EngineProfile trace = profile == null ? null : new EngineProfile(profile, warmup, steps)) {
+                     EngineProfile trace = timed.trace(steps)) {
                     t.train((step, loss, ms) -> {
                         stepEnds[Math.min(step, steps)] = System.nanoTime();
-                        if (trace != null) {
-                            trace.stepEnded(step);
-                        }
+                        trace.stepEnded(step);
                         long rss = ProcessMemory.rssMiB();
                         rssMax[0] = Math.max(rssMax[0], rss);
                         if (step == 1) {
@@ -106,17 +104,16 @@ public final class BenchCommand implements Runnable {
         int batch;
         @Option(names = "--precision", defaultValue = "fp32", description = "UNet precision: fp32 or fp16 (default ${DEFAULT-VALUE}).")
         String precision;
-        @Option(names = "--warmup", defaultValue = "1", description = WARMUP_HELP)
-        int warmup;
-        @Option(names = "--profile", description = PROFILE_HELP)
-        Path profile;
+        @Mixin
+        TimedSteps timed;
 
         @Override
         public Integer call() {
             DjlSetup.offline();
+            int warmup = timed.warmup;
             checkWarmup(warmup, steps);
             try (NDManager m = ComputeDevice.newManager(); StableDiffusion sd = StableDiffusion.load(model, m);
-                 EngineProfile trace = profile == null ? null : new EngineProfile(profile, warmup, steps)) {
+                 EngineProfile trace = timed.trace(steps)) {
                 long[] stamps = new long[steps + 1];
                 long start = System.nanoTime();
                 SampleRequest req = new SampleRequest(List.of("a photo of a dog on the beach")).steps(steps)
@@ -124,9 +121,7 @@ public final class BenchCommand implements Runnable {
                         .precision(dev.cdiff.diffusion.pipelines.SamplingPrecision.parse(precision))
                         .listener((step, total) -> {
                             stamps[Math.min(step, steps)] = System.nanoTime();
-                            if (trace != null) {
-                                trace.stepEnded(step);
-                            }
+                            trace.stepEnded(step);
                         });
                 sd.generate(req);
                 long end = System.nanoTime();
@@ -185,6 +180,19 @@ public final class BenchCommand implements Runnable {
     static final String WARMUP_HELP = "Untimed first steps (default ${DEFAULT-VALUE}, as the PyTorch baseline's "
             + "--warmup). A JVM compiles the step's Java code over its first tens of steps; more warm-up steps on both "
             + "sides compare the steady states.";
+
+    /** The options of both step benchmarks: the untimed first steps, and the engine's trace of the timed ones. */
+    static final class TimedSteps {
+        @Option(names = "--warmup", defaultValue = "1", description = WARMUP_HELP)
+        int warmup;
+        @Option(names = "--profile", description = PROFILE_HELP)
+        Path profile;
+
+        /** The recorder of the timed steps of a run of {@code steps}; inactive without {@code --profile}. */
+        EngineProfile trace(int steps) {
+            return new EngineProfile(profile, warmup, steps);
+        }
+    }
 
     static final String PROFILE_HELP = "Write the engine's own trace of every op of the timed steps (after --warmup, up "
             + "to the last step; not the final decode) to this file, in Chrome trace JSON (PyTorch's profiler format); "

@@ -15,7 +15,7 @@ final class EngineProfile implements AutoCloseable {
     private final int steps;
     private boolean recording;
 
-    /** Records steps {@code warmup + 1 .. steps} into {@code file} (Chrome trace JSON). */
+    /** Records steps {@code warmup + 1 .. steps} into {@code file} (Chrome trace JSON); records nothing if it is null. */
     EngineProfile(Path file, int warmup, int steps) {
         this.file = file;
         this.warmup = warmup;
@@ -24,6 +24,9 @@ final class EngineProfile implements AutoCloseable {
 
     /** Call at the end of every step (1-based): the recorder starts after the warm-up and stops after the last step. */
     void stepEnded(int step) {
+        if (file == null) {
+            return;
+        }
         if (step == warmup && !recording) {
             JniUtils.startProfile(false, true, false);
             recording = true;
