@@ -1,112 +1,93 @@
 package dev.cdiff.diffusion.merge;
 
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDArrays;
-import ai.djl.ndarray.NDList;
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.index.NDIndex;
-import ai.djl.ndarray.types.DataType;
-import ai.djl.nn.core.Linear;
+import dev.cdiff.diffusion.delta.LayerWeight;
+
+import org.ejml.data.DMatrixRMaj;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.ForkJoinTask;
 
 /**
  * The closed-form update of eq. 4 for every K/V layer of a merge, with everything layer-independent built once:
  * <pre>
- *   E = V^T - W0 C^T            [out, m]  (V^T: each target row through its own concept's fine-tuned layer)
- *   W = W0 + E M                [out, d]  (M from {@link MergeProjector}, shared by every layer)
+ *   E = V^T - W0 C^T = [(W_s - W0) C_s^T]_s   [out, m]  (each target row through its own concept's layer W_s)
+ *   W = W0 + E M                                [out, d]  (M from {@link MergeProjector}, shared by every layer)
  * </pre>
  * The merge stops at the factors: W - W0 = E M has rank at most m (the distinct target rows, 16 for two concepts),
  * so each layer's change is E and the shared M, exactly, in (out + d) m values instead of out d. Forming W is one
- * product more ({@link #apply}), done where a dense weight is needed (installing the merge into a loaded model, or
- * the sampler applying the stored delta). At SD-1.5 shapes that product and its 77 MB of fresh output were half of
- * a warm merge's time; the stored merge is 24 times smaller.
+ * product more ({@link Output#merged}), done where a dense weight is needed (installing the merge into a loaded model,
+ * or the sampler applying the stored delta), through {@link LayerWeight.Factored#materialize}.
  *
- * <p>C^T and M are put on the engine once per merge (grouped by concept so that each concept's values are one
- * product), each layer then costs its two or three products, and the constraint errors of all layers come back to
- * the JVM in one transfer. {@code apply} of the result equals {@link MergeProjector#merge(NDArray, NDArray)} layer by
- * layer.
+ * <p>E is computed per concept from the concept's change W_s - W0, in one pass over the weights, by
+ * {@link ChangeProduct}, whose fixed summation order gives the same bits on every CPU and thread count. A layer a
+ * concept left unchanged contributes exact zeros without being read. Rows are split among
+ * {@code ai.djl.pytorch.num_threads} workers (the engine's own thread setting), the whole machine when unset.
  *
- * <p>Why per layer and not one product over all layers stacked: stacking copies every weight into a new [sum of
- * outputs, d] array (77 MB per stack at SD-1.5 shapes) whose first-touch page faults cost more, on these machines,
- * than the ~8 engine calls per layer it saves.
- *
- * <p>The products run in the weights' own type. Real weights are float32 and the factors are stored as float32, so
- * float32 products add rounding of the order of the rounding the stored weight has anyway (eps times |W||C|). The
- * solve, whose conditioning does need it, stays float64 in {@link MergeProjector}; float64 weights give the whole
- * update in float64.
+ * <p>The products run in float32, the weights' own type: the factors are stored as float32, so float32 products add
+ * rounding of the order of the rounding the stored weight has anyway (eps times |W - W0| |C|). The solve, whose
+ * conditioning does need it, stays float64 in {@link MergeProjector}.
  */
 public final class AllLayersMerge {
+    /** Rows per task: small enough to balance 32 unequal layers over the workers, large enough to amortise a task. */
+    private static final int ROWS_PER_TASK = 64;
+    private static final ForkJoinPool WORKERS = new ForkJoinPool(Math.max(1, Integer.getInteger(
+            "ai.djl.pytorch.num_threads", Runtime.getRuntime().availableProcessors())));
+
     private AllLayersMerge() {
     }
 
     /**
-     * @param changes             per layer E [out, m], in the type and manager of its base weight
-     * @param projector           M [m, d] shared by every layer, in the type and manager of the first base weight
-     *                            (null when there are no layers)
+     * @param changes             per layer E [out, m], row-major
+     * @param projector           M [m, d], row-major, shared by every layer (kept target rows in the grouped order
+     *                            of {@code changes}' columns)
+     * @param rank                m
      * @param maxConstraintError  max |W C^T - V^T| over all layers and distinct target rows, W = W0 + E M; NaN when
      *                            not checked
      */
-    public record Output(List<NDArray> changes, NDArray projector, double maxConstraintError) {
-        /** Layer {@code l}'s merged weight W = W0 + E M, in the manager of {@code w0}. */
-        public NDArray merged(int l, NDArray w0) {
-            return apply(w0, changes.get(l), projector);
-        }
-
-        /** Releases the factors (they live in the base weights' managers). */
-        public void close() {
-            changes.forEach(NDArray::close);
-            if (projector != null) {
-                projector.close();
-            }
-        }
-    }
-
-    /** W = W0 + E M as one fused multiply-add (libtorch's linear is addmm for 2-D operands), in w0's manager. */
-    public static NDArray apply(NDArray w0, NDArray change, NDArray projector) {
-        try (NDManager tmp = w0.getManager().newSubManager()) {
-            NDArray mt = projector.transpose();
-            mt.attach(tmp);
-            NDArray w = Linear.linear(change, mt, w0).singletonOrThrow();
-            w.attach(w0.getManager());
-            return w;
+    public record Output(List<float[]> changes, float[] projector, int rank, double maxConstraintError) {
+        /** Layer {@code l}'s merged weight W = W0 + E M, formed as the sampler forms a stored factored delta. */
+        public float[] merged(int l, float[] w0) {
+            int d = projector.length / rank;
+            return new LayerWeight.Factored(w0.length / d, d, rank, changes.get(l), projector).materialize(w0);
         }
     }
 
     /**
      * @param projector        built from the target features C of all target rows
-     * @param base             per layer its W0 [out, d], float32 or float64
-     * @param tuned            per layer, per source (concept delta), its fine-tuned weight (the base weight where the
-     *                         source does not change the layer), same shape and type as the layer's base weight
+     * @param base             per layer its W0 [out, d], row-major float32
+     * @param tuned            per layer, per source (concept delta), its fine-tuned weight; the very array of the
+     *                         base weight where the source does not change the layer
      * @param targetSource     for every target row given to the projector, the index of its source
-     * @param checkConstraints whether to measure the constraint error (one more [out, d] x [d, m] product per layer)
+     * @param checkConstraints whether to measure the constraint error
      */
-    public static Output merge(MergeProjector projector, List<NDArray> base, List<List<NDArray>> tuned,
+    public static Output merge(MergeProjector projector, List<float[]> base, List<List<float[]>> tuned,
                                int[] targetSource, boolean checkConstraints) {
-        if (base.isEmpty()) {
-            return new Output(List.of(), null, checkConstraints ? 0 : Double.NaN);
-        }
+        return merge(projector, base, tuned, targetSource, checkConstraints, WORKERS);
+    }
+
+    static Output merge(MergeProjector projector, List<float[]> base, List<List<float[]>> tuned, int[] targetSource,
+                        boolean checkConstraints, ForkJoinPool workers) {
+        int d = projector.width();
         if (tuned.size() != base.size()) {
             throw new IllegalArgumentException(base.size() + " base layers but " + tuned.size() + " tuned ones");
         }
-        DataType type = base.get(0).getDataType();
-        int sources = tuned.get(0).size();
+        int sources = tuned.isEmpty() ? 0 : tuned.get(0).size();
         for (int l = 0; l < base.size(); l++) {
-            NDArray w0 = base.get(l);
-            if (w0.getShape().dimension() != 2 || w0.getShape().get(1) != projector.width()
-                    || w0.getDataType() != type) {
-                throw new IllegalArgumentException("layer " + l + ": base weight must be [out, " + projector.width()
-                        + "] " + type + ", got " + w0.getShape() + " " + w0.getDataType());
+            float[] w0 = base.get(l);
+            if (w0.length == 0 || w0.length % d != 0) {
+                throw new IllegalArgumentException("layer " + l + ": base weight of " + w0.length
+                        + " values is not [out, " + d + "]");
             }
             if (tuned.get(l).size() != sources) {
                 throw new IllegalArgumentException("layer " + l + " has " + tuned.get(l).size()
                         + " tuned weights, layer 0 has " + sources);
             }
-            for (NDArray t : tuned.get(l)) {
-                if (!t.getShape().equals(w0.getShape()) || t.getDataType() != type) {
-                    throw new IllegalArgumentException("layer " + l + ": tuned weight " + t.getShape() + " "
-                            + t.getDataType() + " does not match the base " + w0.getShape() + " " + type);
+            for (float[] t : tuned.get(l)) {
+                if (t.length != w0.length) {
+                    throw new IllegalArgumentException("layer " + l + ": tuned weight of " + t.length
+                            + " values does not match the base's " + w0.length);
                 }
             }
         }
@@ -116,7 +97,7 @@ public final class AllLayersMerge {
             throw new IllegalArgumentException("targetSource has " + targetSource.length
                     + " entries, expected one per target row");
         }
-        // kept target rows grouped by source, so each source's values are one product with a contiguous block of C
+        // kept target rows grouped by source, so each source's rows are one contiguous block of C
         List<Integer> order = new ArrayList<>();
         List<int[]> blocks = new ArrayList<>(); // {source, from, to} in grouped order
         for (int s = 0; s < sources; s++) {
@@ -133,66 +114,81 @@ public final class AllLayersMerge {
         if (order.size() != kept.length) {
             throw new IllegalArgumentException("a target row names a source outside 0.." + (sources - 1));
         }
-        try (NDManager tmp = base.get(0).getManager().newSubManager()) {
-            NDArray perm = tmp.create(order.stream().mapToLong(Integer::longValue).toArray());
-            NDArray c = projector.targets(tmp).get(perm).toType(type, false);
-            c.attach(tmp);
-            NDArray m = projector.projector(tmp).get(perm).toType(type, false);
-            m.attach(tmp);
-            NDArray negC = c.neg();
-            negC.attach(tmp);
-            List<NDArray> blockC = new ArrayList<>();
-            for (int[] b : blocks) {
-                NDArray cs = c.get(new NDIndex("{}:{}", b[1], b[2]));
-                cs.attach(tmp);
-                blockC.add(cs);
-            }
-            // W C^T - V^T = W0 C^T + E M C^T - V^T = E (M C^T - I): the residual of every layer from its own E and
-            // one m x m matrix, the same quantity as measured on a formed W, without forming it
-            NDArray gap = null;
-            if (checkConstraints) {
-                NDArray mct = m.matMul(c.transpose());
-                mct.attach(tmp);
-                gap = mct.sub(tmp.eye(kept.length).toType(type, false));
-                gap.attach(tmp);
-            }
-            List<NDArray> changes = new ArrayList<>();
-            for (int l = 0; l < base.size(); l++) {
-                NDArray w0 = base.get(l);
-                try (NDManager layer = tmp.newSubManager()) {
-                    List<NDArray> parts = new ArrayList<>();
-                    for (int i = 0; i < blocks.size(); i++) {
-                        // C_s W_s^T, then viewed transposed: W_s C_s^T with a narrow C_s^T (8 columns) takes a
-                        // matrix-vector-like path about 3x slower than the same product in this orientation
-                        NDArray part = Linear.linear(blockC.get(i), tuned.get(l).get(blocks.get(i)[0]))
-                                .singletonOrThrow();
-                        part.attach(layer);
-                        NDArray partT = part.transpose();
-                        partT.attach(layer);
-                        parts.add(partT);
-                    }
-                    NDArray vt = parts.size() == 1 ? parts.get(0) : NDArrays.concat(new NDList(parts), 1);
-                    vt.attach(layer);
-                    // E = V^T - W0 C^T as one fused multiply-add: no separate subtraction pass over the layer
-                    NDArray e = Linear.linear(w0, negC, vt).singletonOrThrow();
-                    e.attach(w0.getManager());
-                    changes.add(e);
+        int m = kept.length;
+        float[] c = rows(projector.targetMatrix(), order);
+        float[] mm = rows(projector.projectorMatrix(), order);
+        // W C^T - V^T = W0 C^T + E M C^T - V^T = E (M C^T - I): every layer's residual from its own E and one m x m
+        // matrix, the same quantity as measured on a formed W, without forming it
+        double[] gap = new double[m * m];
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < m; j++) {
+                double s = 0;
+                for (int k = 0; k < d; k++) {
+                    s += (double) mm[i * d + k] * c[j * d + k];
                 }
+                gap[i * m + j] = s - (i == j ? 1 : 0);
             }
-            double err = Double.NaN;
-            if (checkConstraints) {
-                // every layer's E (out x m, 0.4 MB in all at SD-1.5 shapes) in one product and one reduction, rather
-                // than three engine calls per layer
-                NDArray all = NDArrays.concat(new NDList(changes), 0);
-                all.attach(tmp);
-                NDArray residual = all.matMul(gap);
-                residual.attach(tmp);
-                NDArray max = residual.abs().max().toType(DataType.FLOAT64, false);
-                max.attach(tmp);
-                err = max.getDouble();
-            }
-            m.attach(base.get(0).getManager());
-            return new Output(changes, m, err);
         }
+        List<float[]> changes = new ArrayList<>();
+        List<ForkJoinTask<Double>> tasks = new ArrayList<>();
+        for (int l = 0; l < base.size(); l++) {
+            float[] w0 = base.get(l);
+            List<float[]> own = tuned.get(l);
+            int out = w0.length / d;
+            float[] e = new float[out * m];
+            changes.add(e);
+            for (int r0 = 0; r0 < out; r0 += ROWS_PER_TASK) {
+                int from = r0;
+                int to = Math.min(out, r0 + ROWS_PER_TASK);
+                tasks.add(workers.submit(() -> {
+                    for (int[] b : blocks) {
+                        float[] w = own.get(b[0]);
+                        if (w != w0) {
+                            ChangeProduct.multiply(w0, w, d, c, b[1], b[2], e, m, b[1], from, to);
+                        }
+                    }
+                    return checkConstraints ? residual(e, gap, m, from, to) : Double.NaN;
+                }));
+            }
+        }
+        double err = checkConstraints ? 0 : Double.NaN;
+        for (ForkJoinTask<Double> t : tasks) {
+            double r = t.join();
+            if (checkConstraints) {
+                err = Double.isNaN(r) || Double.isNaN(err) ? Double.NaN : Math.max(err, r);
+            }
+        }
+        return new Output(changes, mm, m, err);
+    }
+
+    /** max |E (M C^T - I)| over rows from..to of one layer's E. */
+    private static double residual(float[] e, double[] gap, int m, int from, int to) {
+        double max = 0;
+        for (int i = from; i < to; i++) {
+            for (int j = 0; j < m; j++) {
+                double s = 0;
+                for (int q = 0; q < m; q++) {
+                    s += e[i * m + q] * gap[q * m + j];
+                }
+                if (Double.isNaN(s)) {
+                    return Double.NaN;
+                }
+                max = Math.max(max, Math.abs(s));
+            }
+        }
+        return max;
+    }
+
+    /** The given rows of a float64 matrix, in that order, as float32 row-major. */
+    private static float[] rows(DMatrixRMaj src, List<Integer> order) {
+        int d = src.numCols;
+        float[] out = new float[order.size() * d];
+        for (int i = 0; i < order.size(); i++) {
+            int from = order.get(i) * d;
+            for (int k = 0; k < d; k++) {
+                out[i * d + k] = (float) src.data[from + k];
+            }
+        }
+        return out;
     }
 }

@@ -12,7 +12,6 @@ import dev.cdiff.diffusion.training.TrainingModels;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -234,41 +233,33 @@ public final class ClosedFormMerge {
         for (int r = 0; r < m; r++) {
             targetSource[r] = tokenDelta.get(targetOwner.get(r));
         }
-        try (NDManager nd = ComputeDevice.newManager()) {
-            List<NDArray> baseLayers = new ArrayList<>();
-            List<List<NDArray>> tunedLayers = new ArrayList<>();
-            for (String key : layerKeys) {
-                float[] base = w0.get(key);
-                Shape shape = new Shape(kv.get(key).getShape().get(0), d);
-                baseLayers.add(nd.create(base, shape));
-                List<NDArray> perDelta = new ArrayList<>();
-                for (Map<String, float[]> weights : materialized) {
-                    float[] own = weights.get(key);
-                    perDelta.add(own == null || own == base ? baseLayers.get(baseLayers.size() - 1)
-                            : nd.create(own, shape));
-                }
-                tunedLayers.add(perDelta);
+        List<float[]> baseLayers = new ArrayList<>();
+        List<List<float[]>> tunedLayers = new ArrayList<>();
+        for (String key : layerKeys) {
+            float[] base = w0.get(key);
+            List<float[]> perDelta = new ArrayList<>();
+            for (Map<String, float[]> weights : materialized) {
+                float[] own = weights.get(key);
+                perDelta.add(own == null ? base : own);
             }
-            boolean check = !projector.usedPseudoInverse() && projector.targetRowsKept() > 0;
-            AllLayersMerge.Output out = AllLayersMerge.merge(projector, baseLayers, tunedLayers, targetSource, check);
-            if (check) {
-                maxErr = out.maxConstraintError();
-            }
-            // stored as its exact factors W - W0 = E M (rank = the kept target rows, 16 for two concepts): at SD-1.5
-            // shapes 24x smaller than the dense layers; a layer too narrow for factors to save space stays dense
-            float[] down = out.projector() == null ? null
-                    : out.projector().toType(DataType.FLOAT32, false).toFloatArray();
-            int rank = projector.targetRowsKept();
-            int l = 0;
-            for (String key : layerKeys) {
-                NDArray e = out.changes().get(l++);
-                int rows = (int) e.getShape().get(0);
-                LayerWeight.Factored f = new LayerWeight.Factored(rows, d, rank,
-                        e.toType(DataType.FLOAT32, false).toFloatArray(), down);
-                merged.put(key, (long) rank * (rows + d) < (long) rows * d ? f
-                        : new LayerWeight.Full(rows, d, f.materialize(w0.get(key))));
-            }
-            out.close();
+            baseLayers.add(base);
+            tunedLayers.add(perDelta);
+        }
+        boolean check = !projector.usedPseudoInverse() && projector.targetRowsKept() > 0;
+        AllLayersMerge.Output out = AllLayersMerge.merge(projector, baseLayers, tunedLayers, targetSource, check);
+        if (check) {
+            maxErr = out.maxConstraintError();
+        }
+        // stored as its exact factors W - W0 = E M (rank = the kept target rows, 16 for two concepts): at SD-1.5
+        // shapes 24x smaller than the dense layers; a layer too narrow for factors to save space stays dense
+        int rank = projector.targetRowsKept();
+        int l = 0;
+        for (String key : layerKeys) {
+            float[] e = out.changes().get(l++);
+            int rows = w0.get(key).length / d;
+            LayerWeight.Factored f = new LayerWeight.Factored(rows, d, rank, e, out.projector());
+            merged.put(key, (long) rank * (rows + d) < (long) rows * d ? f
+                    : new LayerWeight.Full(rows, d, f.materialize(w0.get(key))));
         }
         long t2 = System.currentTimeMillis();
         // installed as the sampler will apply the stored delta (LayerWeight.materialize), so the loaded model, the

@@ -93,16 +93,16 @@ public final class MergeBenchmark {
                 chunks.add(data.randomNormal(new Shape(n, d)));
             }
             int[] outs = shapes.layerOutputs();
-            // float32 weights, as a real model's and the reference script's
-            List<NDArray> base = new ArrayList<>();
-            List<List<NDArray>> tuned = new ArrayList<>();
+            // float32 weights, as a real model's and the reference script's, held as the merge service holds them
+            List<float[]> base = new ArrayList<>();
+            List<List<float[]>> tuned = new ArrayList<>();
             for (int out : outs) {
                 NDArray w0 = data.randomNormal(0f, (float) (1.0 / Math.sqrt(d)), new Shape(out, d), DataType.FLOAT32);
-                base.add(w0);
-                List<NDArray> perConcept = new ArrayList<>();
+                base.add(w0.toFloatArray());
+                List<float[]> perConcept = new ArrayList<>();
                 for (int k = 0; k < concepts; k++) {
                     perConcept.add(w0.add(data.randomNormal(0f, (float) (0.01 / Math.sqrt(d)), new Shape(out, d),
-                            DataType.FLOAT32)));
+                            DataType.FLOAT32)).toFloatArray());
                 }
                 tuned.add(perConcept);
             }
@@ -170,11 +170,9 @@ public final class MergeBenchmark {
     }
 
     /** Every layer's merge; returns the largest constraint error. */
-    private static double mergeLayers(MergeProjector projector, List<NDArray> base, List<List<NDArray>> tuned,
+    private static double mergeLayers(MergeProjector projector, List<float[]> base, List<List<float[]>> tuned,
                                       int[] targetSource) {
-        AllLayersMerge.Output out = AllLayersMerge.merge(projector, base, tuned, targetSource, true);
-        out.close();
-        return out.maxConstraintError();
+        return AllLayersMerge.merge(projector, base, tuned, targetSource, true).maxConstraintError();
     }
 
     private static long median(long[] v) {

@@ -227,9 +227,14 @@ public final class MergeProjector {
         return manager.create(targets.data, new Shape(targets.numRows, targets.numCols));
     }
 
-    /** M [m_kept, d] (row i belongs to kept target row i) as float64, in {@code manager}. */
-    NDArray projector(NDManager manager) {
-        return manager.create(projector.data, new Shape(projector.numRows, projector.numCols));
+    /** The kept target features C [m_kept, d], float64; the caller must not change it. */
+    DMatrixRMaj targetMatrix() {
+        return targets;
+    }
+
+    /** M [m_kept, d], float64; the caller must not change it. */
+    DMatrixRMaj projectorMatrix() {
+        return projector;
     }
 
     /** The text feature width d. */
