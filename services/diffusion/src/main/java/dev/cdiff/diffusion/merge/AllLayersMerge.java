@@ -164,16 +164,23 @@ public final class AllLayersMerge {
     /** max |E (M C^T - I)| over rows from..to of one layer's E. */
     private static double residual(float[] e, double[] gap, int m, int from, int to) {
         double max = 0;
+        double[] r = new double[m];
         for (int i = from; i < to; i++) {
-            for (int j = 0; j < m; j++) {
-                double s = 0;
-                for (int q = 0; q < m; q++) {
-                    s += e[i * m + q] * gap[q * m + j];
+            java.util.Arrays.fill(r, 0);
+            // a row of E times the gap as a sum of the gap's rows: the inner loop runs over contiguous memory and
+            // the JIT vectorises it, where a dot product per element would stay scalar
+            for (int q = 0; q < m; q++) {
+                double x = e[i * m + q];
+                int g = q * m;
+                for (int j = 0; j < m; j++) {
+                    r[j] += x * gap[g + j];
                 }
-                if (Double.isNaN(s)) {
+            }
+            for (int j = 0; j < m; j++) {
+                if (Double.isNaN(r[j])) {
                     return Double.NaN;
                 }
-                max = Math.max(max, Math.abs(s));
+                max = Math.max(max, Math.abs(r[j]));
             }
         }
         return max;
