@@ -36,7 +36,17 @@ public final class MergeBenchmark {
      */
     public record Result(int layers, int width, long regularizationRows, long gramMillis, long solveMillis,
                          long layerMillis, long coldMillis, long warmMillis, double maxConstraintError,
-                         long firstColdMillis, long[] coldRuns, long[] warmRuns, WarmParts warmParts) {
+                         long firstColdMillis, long[] coldRuns, long[] warmRuns, WarmParts warmParts,
+                         String layerProducts) {
+    }
+
+    /**
+     * Which code ran the layer products: {@code vector} (the 256-bit kernel) or {@code scalar} (no
+     * {@code jdk.incubator.vector} module, no 256-bit vectors, or C1 only). The bits are the same; the time is not
+     * (about six times), so a bench says which it measured.
+     */
+    public static String layerProducts() {
+        return ChangeProduct.vectorised() ? "vector" : "scalar";
     }
 
     /** Medians of the warm merge's parts: reading the cache entry, the solve from its inverse, the layer updates. */
@@ -160,7 +170,8 @@ public final class MergeBenchmark {
                 }
                 return new Result(outs.length, d, rows, median(gramMs), median(solveMs), median(layerMs),
                         median(coldMs), median(warmMs), maxErr, firstCold, coldMs, warmMs,
-                        new WarmParts(median(warmReadNs) / 1e6, median(warmSolveNs) / 1e6, median(warmLayerNs) / 1e6));
+                        new WarmParts(median(warmReadNs) / 1e6, median(warmSolveNs) / 1e6, median(warmLayerNs) / 1e6),
+                        layerProducts());
             } finally {
                 Files.deleteIfExists(cacheFile);
             }

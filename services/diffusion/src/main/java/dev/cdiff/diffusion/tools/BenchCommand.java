@@ -166,12 +166,12 @@ public final class BenchCommand implements Runnable {
             System.out.printf(Locale.ROOT, "bench merge: shapes=%s layers=%d width=%d concepts=%d captions=%d tokens=%d "
                             + "rows=%d backend=%s runs=%d gram_ms=%d solve_ms=%d layers_ms=%d cold_ms=%d warm_ms=%d "
                             + "max_constraint_err=%.2e rss_mib=%d warmup=%d first_cold_ms=%d cold_runs=%s warm_runs=%s "
-                            + "warm_read_ms=%.3f warm_solve_ms=%.3f warm_layers_ms=%.3f%n",
+                            + "warm_read_ms=%.3f warm_solve_ms=%.3f warm_layers_ms=%.3f layer_products=%s%n",
                     shapes, r.layers(), r.width(), concepts, captions, tokens, r.regularizationRows(),
                     backend.name().toLowerCase(Locale.ROOT), runs, r.gramMillis(), r.solveMillis(), r.layerMillis(),
                     r.coldMillis(), r.warmMillis(), r.maxConstraintError(), ProcessMemory.rssMiB(), warmup,
                     r.firstColdMillis(), runList(r.coldRuns()), runList(r.warmRuns()), r.warmParts().readMillis(),
-                    r.warmParts().solveMillis(), r.warmParts().layerMillis());
+                    r.warmParts().solveMillis(), r.warmParts().layerMillis(), r.layerProducts());
             return 0;
         }
     }

@@ -66,6 +66,9 @@ class TrainDeltaAndBenchCommandsTest {
             assertTrue(m.find(), part + " missing: " + last);
             assertTrue(Double.parseDouble(m.group(1)) > 0, part + " is zero: " + last);
         }
+        // the test JVM resolves jdk.incubator.vector and runs C2, so the vector kernel ran unless the CPU lacks
+        // 256-bit vectors; either way the line names the code it measured
+        assertTrue(last.contains("layer_products=" + dev.cdiff.diffusion.merge.MergeBenchmark.layerProducts()), last);
     }
 
     @Test
