@@ -129,6 +129,10 @@ public final class AllLayersMerge {
                 gap[i * m + j] = s - (i == j ? 1 : 0);
             }
         }
+        List<ChangeProduct.Targets> blockRows = new ArrayList<>();
+        for (int[] b : blocks) {
+            blockRows.add(ChangeProduct.Targets.of(c, b[1], b[2], d));
+        }
         List<float[]> changes = new ArrayList<>();
         List<ForkJoinTask<Double>> tasks = new ArrayList<>();
         for (int l = 0; l < base.size(); l++) {
@@ -141,10 +145,11 @@ public final class AllLayersMerge {
                 int from = r0;
                 int to = Math.min(out, r0 + ROWS_PER_TASK);
                 tasks.add(workers.submit(() -> {
-                    for (int[] b : blocks) {
+                    for (int bi = 0; bi < blocks.size(); bi++) {
+                        int[] b = blocks.get(bi);
                         float[] w = own.get(b[0]);
                         if (w != w0) {
-                            ChangeProduct.multiply(w0, w, d, c, b[1], b[2], e, m, b[1], from, to);
+                            ChangeProduct.multiply(w0, w, blockRows.get(bi), e, m, b[1], from, to);
                         }
                     }
                     return checkConstraints ? residual(e, gap, m, from, to) : Double.NaN;

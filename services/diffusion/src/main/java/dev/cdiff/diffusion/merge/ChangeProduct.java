@@ -32,34 +32,51 @@ final class ChangeProduct {
     }
 
     /**
-     * Writes {@code e[i * m + eCol + j] = sum_k (w[i d + k] - w0[i d + k]) * c[(cFrom + j) d + k]} for rows
-     * {@code rowFrom <= i < rowTo} and {@code 0 <= j < cTo - cFrom}.
+     * A block of target feature rows (one source's), copied once per merge and padded with zero rows to a multiple
+     * of {@link #PARTIALS}, so that the vector kernel always takes 8 rows per pass over the weights; the padding rows'
+     * results are never written.
      *
-     * @param c target feature rows, [rows, d] row-major
+     * @param rows  [padded, d] row-major
+     * @param count the real rows
+     */
+    record Targets(float[] rows, int count, int d) {
+        static Targets of(float[] c, int from, int to, int d) {
+            int count = to - from;
+            int padded = (count + PARTIALS - 1) / PARTIALS * PARTIALS;
+            float[] rows = new float[padded * d];
+            System.arraycopy(c, from * d, rows, 0, count * d);
+            return new Targets(rows, count, d);
+        }
+    }
+
+    /**
+     * Writes {@code e[i * m + eCol + j] = sum_k (w[i d + k] - w0[i d + k]) * c_j[k]} for rows
+     * {@code rowFrom <= i < rowTo} and the target rows {@code 0 <= j < c.count()}.
+     *
      * @param e the change, [out, m] row-major
      */
-    static void multiply(float[] w0, float[] w, int d, float[] c, int cFrom, int cTo, float[] e, int m, int eCol,
-                         int rowFrom, int rowTo) {
+    static void multiply(float[] w0, float[] w, Targets c, float[] e, int m, int eCol, int rowFrom, int rowTo) {
         if (VECTOR) {
-            VectorChangeProduct.multiply(w0, w, d, c, cFrom, cTo, e, m, eCol, rowFrom, rowTo);
+            VectorChangeProduct.multiply(w0, w, c, e, m, eCol, rowFrom, rowTo);
         } else {
-            multiplyScalar(w0, w, d, c, cFrom, cTo, e, m, eCol, rowFrom, rowTo);
+            multiplyScalar(w0, w, c, e, m, eCol, rowFrom, rowTo);
         }
     }
 
     /** {@link #multiply} in scalar code, the definition the vector kernel matches bit for bit. */
-    static void multiplyScalar(float[] w0, float[] w, int d, float[] c, int cFrom, int cTo, float[] e, int m,
-                               int eCol, int rowFrom, int rowTo) {
+    static void multiplyScalar(float[] w0, float[] w, Targets c, float[] e, int m, int eCol, int rowFrom,
+                               int rowTo) {
+        int d = c.d();
         float[] p = new float[PARTIALS];
         for (int i = rowFrom; i < rowTo; i++) {
             int row = i * d;
-            for (int j = cFrom; j < cTo; j++) {
+            for (int j = 0; j < c.count(); j++) {
                 java.util.Arrays.fill(p, 0f);
                 int col = j * d;
                 for (int k = 0; k < d; k++) {
-                    p[k & (PARTIALS - 1)] += (w[row + k] - w0[row + k]) * c[col + k];
+                    p[k & (PARTIALS - 1)] += (w[row + k] - w0[row + k]) * c.rows()[col + k];
                 }
-                e[i * m + eCol + (j - cFrom)] = fold(p);
+                e[i * m + eCol + j] = fold(p);
             }
         }
     }

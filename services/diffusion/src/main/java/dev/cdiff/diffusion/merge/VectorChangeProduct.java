@@ -5,8 +5,8 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * {@link ChangeProduct#multiply} with the eight partial sums as the lanes of one 256-bit vector. Loaded only when
- * the {@code jdk.incubator.vector} module is resolved. Eight target rows share each loaded difference, so a row of
- * the weights is read from memory once per source; narrower tails take four rows, then one.
+ * the {@code jdk.incubator.vector} module is resolved. Eight target rows (the block is padded to a multiple of eight)
+ * share each loaded difference, so a row of the weights is read from memory once per source.
  */
 final class VectorChangeProduct {
     private static final VectorSpecies<Float> LANES = FloatVector.SPECIES_256;
@@ -18,31 +18,21 @@ final class VectorChangeProduct {
         return FloatVector.SPECIES_PREFERRED.vectorBitSize() >= LANES.vectorBitSize();
     }
 
-    static void multiply(float[] w0, float[] w, int d, float[] c, int cFrom, int cTo, float[] e, int m, int eCol,
+    static void multiply(float[] w0, float[] w, ChangeProduct.Targets targets, float[] e, int m, int eCol,
                          int rowFrom, int rowTo) {
+        int d = targets.d();
+        float[] c = targets.rows();
         int body = d - d % ChangeProduct.PARTIALS;
         for (int i = rowFrom; i < rowTo; i++) {
-            int row = i * d;
-            int out = i * m + eCol - cFrom;
-            int j = cFrom;
-            for (; j + 8 <= cTo; j += 8) {
-                eight(w0, w, d, body, row, c, j, e, out + j);
-            }
-            for (; j + 4 <= cTo; j += 4) {
-                four(w0, w, d, body, row, c, j, e, out + j);
-            }
-            for (; j < cTo; j++) {
-                FloatVector a = FloatVector.zero(LANES);
-                int c0 = j * d;
-                for (int k = 0; k < body; k += 8) {
-                    a = a.add(diff(w0, w, row + k).mul(FloatVector.fromArray(LANES, c, c0 + k)));
-                }
-                e[out + j] = finish(a, w0, w, d, body, row, c, c0);
+            for (int j = 0; j < targets.count(); j += 8) {
+                eight(w0, w, d, body, i * d, c, j, e, i * m + eCol + j, Math.min(8, targets.count() - j));
             }
         }
     }
 
-    private static void eight(float[] w0, float[] w, int d, int body, int row, float[] c, int j, float[] e, int at) {
+    /** Target rows j..j+7 against one weight row; the first {@code n} results are written from {@code at}. */
+    private static void eight(float[] w0, float[] w, int d, int body, int row, float[] c, int j, float[] e, int at,
+                              int n) {
         int c0 = j * d;
         FloatVector a0 = FloatVector.zero(LANES);
         FloatVector a1 = a0;
@@ -53,7 +43,7 @@ final class VectorChangeProduct {
         FloatVector a6 = a0;
         FloatVector a7 = a0;
         for (int k = 0; k < body; k += 8) {
-            FloatVector x = diff(w0, w, row + k);
+            FloatVector x = FloatVector.fromArray(LANES, w, row + k).sub(FloatVector.fromArray(LANES, w0, row + k));
             int ck = c0 + k;
             a0 = a0.add(x.mul(FloatVector.fromArray(LANES, c, ck)));
             a1 = a1.add(x.mul(FloatVector.fromArray(LANES, c, ck + d)));
@@ -64,38 +54,29 @@ final class VectorChangeProduct {
             a6 = a6.add(x.mul(FloatVector.fromArray(LANES, c, ck + 6 * d)));
             a7 = a7.add(x.mul(FloatVector.fromArray(LANES, c, ck + 7 * d)));
         }
+        // one write per real target row: a padding row's result would land in the next source's columns
         e[at] = finish(a0, w0, w, d, body, row, c, c0);
-        e[at + 1] = finish(a1, w0, w, d, body, row, c, c0 + d);
-        e[at + 2] = finish(a2, w0, w, d, body, row, c, c0 + 2 * d);
-        e[at + 3] = finish(a3, w0, w, d, body, row, c, c0 + 3 * d);
-        e[at + 4] = finish(a4, w0, w, d, body, row, c, c0 + 4 * d);
-        e[at + 5] = finish(a5, w0, w, d, body, row, c, c0 + 5 * d);
-        e[at + 6] = finish(a6, w0, w, d, body, row, c, c0 + 6 * d);
-        e[at + 7] = finish(a7, w0, w, d, body, row, c, c0 + 7 * d);
-    }
-
-    private static void four(float[] w0, float[] w, int d, int body, int row, float[] c, int j, float[] e, int at) {
-        int c0 = j * d;
-        FloatVector a0 = FloatVector.zero(LANES);
-        FloatVector a1 = a0;
-        FloatVector a2 = a0;
-        FloatVector a3 = a0;
-        for (int k = 0; k < body; k += 8) {
-            FloatVector x = diff(w0, w, row + k);
-            int ck = c0 + k;
-            a0 = a0.add(x.mul(FloatVector.fromArray(LANES, c, ck)));
-            a1 = a1.add(x.mul(FloatVector.fromArray(LANES, c, ck + d)));
-            a2 = a2.add(x.mul(FloatVector.fromArray(LANES, c, ck + 2 * d)));
-            a3 = a3.add(x.mul(FloatVector.fromArray(LANES, c, ck + 3 * d)));
+        if (n > 1) {
+            e[at + 1] = finish(a1, w0, w, d, body, row, c, c0 + d);
         }
-        e[at] = finish(a0, w0, w, d, body, row, c, c0);
-        e[at + 1] = finish(a1, w0, w, d, body, row, c, c0 + d);
-        e[at + 2] = finish(a2, w0, w, d, body, row, c, c0 + 2 * d);
-        e[at + 3] = finish(a3, w0, w, d, body, row, c, c0 + 3 * d);
-    }
-
-    private static FloatVector diff(float[] w0, float[] w, int at) {
-        return FloatVector.fromArray(LANES, w, at).sub(FloatVector.fromArray(LANES, w0, at));
+        if (n > 2) {
+            e[at + 2] = finish(a2, w0, w, d, body, row, c, c0 + 2 * d);
+        }
+        if (n > 3) {
+            e[at + 3] = finish(a3, w0, w, d, body, row, c, c0 + 3 * d);
+        }
+        if (n > 4) {
+            e[at + 4] = finish(a4, w0, w, d, body, row, c, c0 + 4 * d);
+        }
+        if (n > 5) {
+            e[at + 5] = finish(a5, w0, w, d, body, row, c, c0 + 5 * d);
+        }
+        if (n > 6) {
+            e[at + 6] = finish(a6, w0, w, d, body, row, c, c0 + 6 * d);
+        }
+        if (n > 7) {
+            e[at + 7] = finish(a7, w0, w, d, body, row, c, c0 + 7 * d);
+        }
     }
 
     /** The tail k >= body into the same partials (partial q takes k = q mod 8), then the fixed fold. */

@@ -9,13 +9,14 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class ChangeProductTest {
+    private static final float SENTINEL = 7f;
 
     @Test
     void vectorKernelGivesTheScalarDefinitionsBits() {
         Random rnd = new Random(3);
         // widths: a multiple of the 8 partials (SD's 768), one with a tail, one narrower than a vector
         for (int d : new int[] {768, 37, 5}) {
-            // 11 columns from an offset: one block of 8, then the one-column tail (3 left); 6: a block of 4, then 2
+            // 11 rows from an offset: one pass of 8, then 3 of a padded pass; 6 and 1: one padded pass each
             for (int[] cols : new int[][] {{2, 13}, {1, 7}, {0, 1}}) {
                 int rows = 9;
                 int m = cols[1] - cols[0] + 3;
@@ -25,22 +26,25 @@ class ChangeProductTest {
                 for (int i = 0; i < w.length; i++) {
                     w[i] += dw[i];
                 }
-                float[] c = gaussian(rnd, cols[1] * d, 1.0);
+                ChangeProduct.Targets c = ChangeProduct.Targets.of(gaussian(rnd, cols[1] * d, 1.0), cols[0], cols[1], d);
+                // a sentinel where nothing may be written: the padding rows' results are zeros, which would
+                // otherwise be invisible, and in a merge they would land in the next source's columns
                 float[] scalar = new float[rows * m];
                 float[] vector = new float[rows * m];
-                ChangeProduct.multiplyScalar(w0, w, d, c, cols[0], cols[1], scalar, m, 2, 1, rows);
-                VectorChangeProduct.multiply(w0, w, d, c, cols[0], cols[1], vector, m, 2, 1, rows);
+                java.util.Arrays.fill(scalar, SENTINEL);
+                java.util.Arrays.fill(vector, SENTINEL);
+                ChangeProduct.multiplyScalar(w0, w, c, scalar, m, 2, 1, rows);
+                VectorChangeProduct.multiply(w0, w, c, vector, m, 2, 1, rows);
                 for (int i = 0; i < scalar.length; i++) {
                     assertEquals(Float.floatToRawIntBits(scalar[i]), Float.floatToRawIntBits(vector[i]),
                             "d " + d + " element " + i + ": " + scalar[i] + " vs " + vector[i]);
                 }
-                // rows outside the range and columns outside the block are left alone
-                for (int j = 0; j < m; j++) {
-                    assertEquals(0f, scalar[j]);
-                }
-                for (int i = 1; i < rows; i++) {
-                    assertEquals(0f, scalar[i * m]);
-                    assertEquals(0f, scalar[i * m + 1]);
+                // row 0 is outside the range, columns 0, 1 and m - 1 outside the block; the rest is written
+                for (int i = 0; i < rows; i++) {
+                    for (int j = 0; j < m; j++) {
+                        boolean inside = i >= 1 && j >= 2 && j < m - 1;
+                        assertEquals(!inside, vector[i * m + j] == SENTINEL, "d " + d + " row " + i + " column " + j);
+                    }
                 }
             }
         }
@@ -60,7 +64,7 @@ class ChangeProductTest {
         }
         float[] c = gaussian(rnd, m * d, 1.0);
         float[] e = new float[rows * m];
-        ChangeProduct.multiply(w0, w, d, c, 0, m, e, m, 0, 0, rows);
+        ChangeProduct.multiply(w0, w, ChangeProduct.Targets.of(c, 0, m, d), e, m, 0, 0, rows);
         double largest = 0;
         for (int i = 0; i < rows; i++) {
             for (int j = 0; j < m; j++) {
