@@ -28,6 +28,15 @@ import java.util.List;
  * different text encoders are not comparable). Entries are upserted by id, so re-ingesting a corpus is harmless.
  */
 public final class CaptionIndex implements AutoCloseable {
+    /**
+     * Lucene 9 takes the Vector API only on Java 20 and later. On Java 17 with {@code --add-modules
+     * jdk.incubator.vector}, which the launcher and images pass for the merge's layer products (diffusion's
+     * merge.ChangeProduct), it logs "your Java version is too old" when it first loads: to an operator that reads like
+     * a fault, while it only means Lucene keeps its scalar code, as without the flag. Its provider's notices are all
+     * of that kind, so they are kept at SEVERE; the logger is held here because java.util.logging holds loggers
+     * weakly, and set before any Lucene class loads, because the notice comes from a static initialiser.
+     */
+    private static final java.util.logging.Logger LUCENE_VECTORIZATION_NOTICES = quietVectorizationNotices();
     static final String ID = "id";
     static final String VECTOR = "caption_vector";
     private static final String IMAGE_KEY = "image_key";
@@ -175,5 +184,12 @@ public final class CaptionIndex implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    private static java.util.logging.Logger quietVectorizationNotices() {
+        java.util.logging.Logger logger = java.util.logging.Logger.getLogger(
+                "org.apache.lucene.internal.vectorization.VectorizationProvider");
+        logger.setLevel(java.util.logging.Level.SEVERE);
+        return logger;
     }
 }
