@@ -1,8 +1,8 @@
 package dev.cdiff.diffusion.merge;
 
 import dev.cdiff.diffusion.delta.LayerWeight;
+import dev.cdiff.diffusion.delta.Matrices;
 
-import org.ejml.data.DMatrixRMaj;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -115,8 +115,9 @@ public final class AllLayersMerge {
             throw new IllegalArgumentException("a target row names a source outside 0.." + (sources - 1));
         }
         int m = kept.length;
-        float[] c = rows(projector.targetMatrix(), order);
-        float[] mm = rows(projector.projectorMatrix(), order);
+        int[] grouped = order.stream().mapToInt(Integer::intValue).toArray();
+        float[] c = Matrices.toFloats(MergeProjector.selectRows(projector.targetMatrix(), grouped));
+        float[] mm = Matrices.toFloats(MergeProjector.selectRows(projector.projectorMatrix(), grouped));
         // W C^T - V^T = W0 C^T + E M C^T - V^T = E (M C^T - I): every layer's residual from its own E and one m x m
         // matrix, the same quantity as measured on a formed W, without forming it
         double[] gap = new double[m * m];
@@ -189,18 +190,5 @@ public final class AllLayersMerge {
             }
         }
         return max;
-    }
-
-    /** The given rows of a float64 matrix, in that order, as float32 row-major. */
-    private static float[] rows(DMatrixRMaj src, List<Integer> order) {
-        int d = src.numCols;
-        float[] out = new float[order.size() * d];
-        for (int i = 0; i < order.size(); i++) {
-            int from = order.get(i) * d;
-            for (int k = 0; k < d; k++) {
-                out[i * d + k] = (float) src.data[from + k];
-            }
-        }
-        return out;
     }
 }

@@ -72,12 +72,16 @@ final class ChangeProduct {
             int row = i * d;
             for (int j = 0; j < c.count(); j++) {
                 java.util.Arrays.fill(p, 0f);
-                int col = j * d;
-                for (int k = 0; k < d; k++) {
-                    p[k & (PARTIALS - 1)] += (w[row + k] - w0[row + k]) * c.rows()[col + k];
-                }
+                accumulate(p, w0, w, row, c.rows(), j * d, 0, d);
                 e[i * m + eCol + j] = fold(p);
             }
+        }
+    }
+
+    /** Adds {@code (w[row + k] - w0[row + k]) * c[col + k]} to partial {@code k mod 8} for {@code from <= k < to}. */
+    static void accumulate(float[] p, float[] w0, float[] w, int row, float[] c, int col, int from, int to) {
+        for (int k = from; k < to; k++) {
+            p[k & (PARTIALS - 1)] += (w[row + k] - w0[row + k]) * c[col + k];
         }
     }
 

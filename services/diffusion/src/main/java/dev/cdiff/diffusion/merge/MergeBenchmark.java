@@ -36,8 +36,7 @@ public final class MergeBenchmark {
      */
     public record Result(int layers, int width, long regularizationRows, long gramMillis, long solveMillis,
                          long layerMillis, long coldMillis, long warmMillis, double maxConstraintError,
-                         long firstColdMillis, long[] coldRuns, long[] warmRuns, WarmParts warmParts,
-                         String layerProducts) {
+                         long firstColdMillis, long[] coldRuns, long[] warmRuns, WarmParts warmParts) {
     }
 
     /**
@@ -170,8 +169,7 @@ public final class MergeBenchmark {
                 }
                 return new Result(outs.length, d, rows, median(gramMs), median(solveMs), median(layerMs),
                         median(coldMs), median(warmMs), maxErr, firstCold, coldMs, warmMs,
-                        new WarmParts(median(warmReadNs) / 1e6, median(warmSolveNs) / 1e6, median(warmLayerNs) / 1e6),
-                        layerProducts());
+                        new WarmParts(median(warmReadNs) / 1e6, median(warmSolveNs) / 1e6, median(warmLayerNs) / 1e6));
             } finally {
                 Files.deleteIfExists(cacheFile);
             }

@@ -87,9 +87,7 @@ final class VectorChangeProduct {
                     + (a.lane(6) + a.lane(7)));
         }
         float[] p = a.toArray();
-        for (int k = body; k < d; k++) {
-            p[k & (ChangeProduct.PARTIALS - 1)] += (w[row + k] - w0[row + k]) * c[c0 + k];
-        }
+        ChangeProduct.accumulate(p, w0, w, row, c, c0, body, d);
         return ChangeProduct.fold(p);
     }
 }

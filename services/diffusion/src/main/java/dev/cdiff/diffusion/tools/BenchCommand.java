@@ -171,7 +171,7 @@ public final class BenchCommand implements Runnable {
                     backend.name().toLowerCase(Locale.ROOT), runs, r.gramMillis(), r.solveMillis(), r.layerMillis(),
                     r.coldMillis(), r.warmMillis(), r.maxConstraintError(), ProcessMemory.rssMiB(), warmup,
                     r.firstColdMillis(), runList(r.coldRuns()), runList(r.warmRuns()), r.warmParts().readMillis(),
-                    r.warmParts().solveMillis(), r.warmParts().layerMillis(), r.layerProducts());
+                    r.warmParts().solveMillis(), r.warmParts().layerMillis(), MergeBenchmark.layerProducts());
             return 0;
         }
     }

@@ -30,7 +30,7 @@ class AllLayersMergeTest {
         Layers layers = layers(rnd);
         AllLayersMerge.Output out = AllLayersMerge.merge(projector, layers.base, layers.tuned, SOURCE, true);
         for (int l = 0; l < OUTS.length; l++) {
-            DMatrixRMaj expected = projector.merge(layers.matrix(layers.base.get(l)), layers.values(projector, l));
+            DMatrixRMaj expected = projector.merge(Matrices.fromFloats(layers.base.get(l), OUTS[l], D), layers.values(projector, l));
             float[] merged = out.merged(l, layers.base.get(l));
             // the change is kept as rank-m factors: E [out, m] per layer, one M [m, d]
             assertEquals(OUTS[l] * (SOURCE.length - 1), out.changes().get(l).length);
@@ -106,12 +106,7 @@ class AllLayersMergeTest {
         float[] w0 = Matrices.toFloats(MergeProjectorTest.gaussian(rnd, 20, d, 0.3));
         List<float[]> tuned = new ArrayList<>();
         for (int s = 0; s < 2; s++) {
-            float[] dw = Matrices.toFloats(MergeProjectorTest.gaussian(rnd, 20, d, 0.1));
-            float[] w = w0.clone();
-            for (int i = 0; i < w.length; i++) {
-                w[i] += dw[i];
-            }
-            tuned.add(w);
+            tuned.add(MergeProjectorTest.perturbed(rnd, w0, 0.1));
         }
         AllLayersMerge.Output out = AllLayersMerge.merge(projector, List.of(w0), List.of(tuned), source, true);
         float[] w = out.merged(0, w0);
@@ -195,14 +190,6 @@ class AllLayersMergeTest {
     }
 
     private record Layers(List<float[]> base, List<List<float[]>> tuned) {
-        DMatrixRMaj matrix(float[] w) {
-            DMatrixRMaj out = new DMatrixRMaj(w.length / D, D);
-            for (int i = 0; i < w.length; i++) {
-                out.data[i] = w[i];
-            }
-            return out;
-        }
-
         /** V [m, out] in float64: every target row through its own source's layer (the per-layer API's input). */
         DMatrixRMaj values(MergeProjector projector, int l) {
             double[] c = cAll(projector);
@@ -244,12 +231,7 @@ class AllLayersMergeTest {
             base.add(b);
             List<float[]> per = new ArrayList<>();
             for (int s = 0; s < 2; s++) {
-                float[] dw = Matrices.toFloats(MergeProjectorTest.gaussian(rnd, out, D, 0.01 / Math.sqrt(D)));
-                float[] w = b.clone();
-                for (int i = 0; i < w.length; i++) {
-                    w[i] += dw[i];
-                }
-                per.add(w);
+                per.add(MergeProjectorTest.perturbed(rnd, b, 0.01 / Math.sqrt(D)));
             }
             tuned.add(per);
         }

@@ -20,13 +20,10 @@ class ChangeProductTest {
             for (int[] cols : new int[][] {{2, 13}, {1, 7}, {0, 1}}) {
                 int rows = 9;
                 int m = cols[1] - cols[0] + 3;
-                float[] w0 = gaussian(rnd, rows * d, 0.05);
-                float[] w = w0.clone();
-                float[] dw = gaussian(rnd, rows * d, 0.001);
-                for (int i = 0; i < w.length; i++) {
-                    w[i] += dw[i];
-                }
-                ChangeProduct.Targets c = ChangeProduct.Targets.of(gaussian(rnd, cols[1] * d, 1.0), cols[0], cols[1], d);
+                float[] w0 = MergeProjectorTest.gaussianFloats(rnd, rows * d, 0.05);
+                float[] w = MergeProjectorTest.perturbed(rnd, w0, 0.001);
+                ChangeProduct.Targets c = ChangeProduct.Targets.of(
+                        MergeProjectorTest.gaussianFloats(rnd, cols[1] * d, 1.0), cols[0], cols[1], d);
                 // a sentinel where nothing may be written: the padding rows' results are zeros, which would
                 // otherwise be invisible, and in a merge they would land in the next source's columns
                 float[] scalar = new float[rows * m];
@@ -56,13 +53,9 @@ class ChangeProductTest {
         int d = 300;
         int rows = 17;
         int m = 6;
-        float[] w0 = gaussian(rnd, rows * d, 1.0 / Math.sqrt(d));
-        float[] w = w0.clone();
-        float[] dw = gaussian(rnd, rows * d, 0.01 / Math.sqrt(d));
-        for (int i = 0; i < w.length; i++) {
-            w[i] += dw[i];
-        }
-        float[] c = gaussian(rnd, m * d, 1.0);
+        float[] w0 = MergeProjectorTest.gaussianFloats(rnd, rows * d, 1.0 / Math.sqrt(d));
+        float[] w = MergeProjectorTest.perturbed(rnd, w0, 0.01 / Math.sqrt(d));
+        float[] c = MergeProjectorTest.gaussianFloats(rnd, m * d, 1.0);
         float[] e = new float[rows * m];
         ChangeProduct.multiply(w0, w, ChangeProduct.Targets.of(c, 0, m, d), e, m, 0, 0, rows);
         double largest = 0;
@@ -91,13 +84,5 @@ class ChangeProductTest {
                     + "Java fallback");
         }
         System.out.println("change product: " + (ChangeProduct.vectorised() ? "256-bit vector kernel" : "scalar"));
-    }
-
-    private static float[] gaussian(Random rnd, int n, double sd) {
-        float[] out = new float[n];
-        for (int i = 0; i < n; i++) {
-            out[i] = (float) (rnd.nextGaussian() * sd);
-        }
-        return out;
     }
 }

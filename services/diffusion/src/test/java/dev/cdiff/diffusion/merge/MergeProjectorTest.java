@@ -149,6 +149,21 @@ class MergeProjectorTest {
         return m;
     }
 
+    /** {@code n} float32 values of {@link #gaussian}. */
+    static float[] gaussianFloats(Random rnd, int n, double std) {
+        return Matrices.toFloats(gaussian(rnd, 1, n, std));
+    }
+
+    /** A fine-tuned weight: {@code base} plus a fresh Gaussian change of deviation {@code std}. */
+    static float[] perturbed(Random rnd, float[] base, double std) {
+        float[] dw = gaussianFloats(rnd, base.length, std);
+        float[] w = base.clone();
+        for (int i = 0; i < w.length; i++) {
+            w[i] += dw[i];
+        }
+        return w;
+    }
+
     private static DMatrixRMaj load(SafeTensors st, String name) {
         long[] shape = st.info(name).shape();
         return Matrices.fromFloats(st.loadFloats(name), (int) shape[0], (int) shape[1]);
