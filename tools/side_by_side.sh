@@ -7,7 +7,8 @@
 #   tools/side_by_side.sh [REPS]      env: PY (PyTorch 2 interpreter), PERF (baselines folder), THREADS, STEPS
 #
 # The baselines need the diffusers source (DIFFUSERS_GIT or DIFFUSERS_SRC, see ../shared/perf/README.md). The
-# allocator setting is exported for both sides, as that README asks ("both or neither").
+# allocator setting is exported for both sides, as that README asks ("both or neither"), and so is the statistic:
+# ours is the mean of the timed steps (`ms_per_step=`), so theirs is `mean_ms=`, not the median on their last line.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 reps=${1:-2}
@@ -27,14 +28,14 @@ for rep in $(seq 1 "$reps"); do
     for model in "${models[@]}"; do
       for work in train sample; do
         if [ "$work" = train ]; then
-          args=(--batch 2); ref="$perf/train_reference.py"; ref_key="reference train: "
+          args=(--batch 2); ref="$perf/train_reference.py"
         else
-          args=(--batch 1 --guidance 7.5); ref="$perf/sample_reference.py"; ref_key="reference sample: "
+          args=(--batch 1 --guidance 7.5); ref="$perf/sample_reference.py"
         fi
         ours=$(CDIFF_THREADS=$threads ./cdiff bench "$work" --model "$model" "${args[@]}" --steps "$steps" \
           --warmup "$warmup" 2>/dev/null | field "ms_per_step=")
         theirs=$("$py" "$ref" "$model" "${args[@]}" --steps "$steps" --warmup "$warmup" --threads "$threads" \
-          2>/dev/null | field "$ref_key")
+          2>/dev/null | field "mean_ms=")
         line="$work $(basename "$model") warmup=$warmup ours=$ours pytorch=$theirs"
         echo "$line"
         echo "$line" >> "$results"
