@@ -7,7 +7,7 @@
 #   tools/side_by_side.sh [REPS]      env: PY (PyTorch 2 interpreter), PERF (baselines folder), THREADS, STEPS
 #
 # The baselines need the diffusers source (DIFFUSERS_GIT or DIFFUSERS_SRC, see ../shared/perf/README.md). The
-# allocator setting is exported for both sides, as that README asks ("both or neither"), and so is the statistic:
+# allocator setting (glibc's, and libtorch's huge pages) is exported for both sides, as that README asks ("both or neither"), and so is the statistic:
 # ours is the mean of the timed steps (`ms_per_step=`), so theirs is `mean_ms=`, not the median on their last line.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,6 +17,8 @@ perf=${PERF:-../shared/perf}
 threads=${THREADS:-2}
 timed=${STEPS:-30}
 export MALLOC_ARENA_MAX=1 MALLOC_MMAP_THRESHOLD_=2147483647 MALLOC_TRIM_THRESHOLD_=4294967296
+# libtorch's huge pages (the launcher's default), for PyTorch too: its c10 reads the same variable
+export THP_MEM_ALLOC_ENABLE=${THP_MEM_ALLOC_ENABLE:-1}
 export OMP_NUM_THREADS=$threads MKL_NUM_THREADS=$threads OPENBLAS_NUM_THREADS=$threads
 models=(models/toy-base services/diffusion/src/test/golden/models/tiny-sd)
 field() { grep -o "$1[0-9.]*" | head -1 | sed "s/$1//"; }
