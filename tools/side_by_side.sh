@@ -7,8 +7,9 @@
 #   tools/side_by_side.sh [REPS]      env: PY (PyTorch 2 interpreter), PERF (baselines folder), THREADS, STEPS
 #
 # The baselines need the diffusers source (DIFFUSERS_GIT or DIFFUSERS_SRC, see ../shared/perf/README.md). The
-# allocator setting (glibc's, and libtorch's huge pages) is exported for both sides, as that README asks ("both or neither"), and so is the statistic:
-# ours is the mean of the timed steps (`ms_per_step=`), so theirs is `mean_ms=`, not the median on their last line.
+# allocator setting (glibc's, and libtorch's huge pages) is exported for both sides, as that README asks ("both or
+# neither"), and the statistic is the same on both: ours is the mean of the timed steps (`ms_per_step=`), so theirs
+# is `mean_ms=`, not the median on their last line.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 reps=${1:-2}
