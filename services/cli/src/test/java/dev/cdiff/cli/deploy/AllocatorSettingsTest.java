@@ -17,6 +17,7 @@ import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 
 /**
  * The allocator settings that the step times of docs/performance.md depend on (glibc's arena and thresholds,
@@ -28,6 +29,8 @@ class AllocatorSettingsTest {
     static final Path ROOT = KubernetesManifestsTest.ROOT;
     static final List<String> VARIABLES = List.of("MALLOC_ARENA_MAX", "MALLOC_MMAP_THRESHOLD_",
             "MALLOC_TRIM_THRESHOLD_", "THP_MEM_ALLOC_ENABLE");
+    private static final Pattern LAUNCHER_DEFAULT = Pattern.compile("(?m)^export (\\w+)=\"\\$\\{(\\w+):-([^}]*)}\"");
+    private static final Pattern ENV_PAIR = Pattern.compile("(\\w+)=(\"[^\"]*\"|\\S+)");
 
     @Test
     void launcherDockerfileAndJibImagesSetTheSameAllocatorEnvironment() throws Exception {
@@ -44,17 +47,18 @@ class AllocatorSettingsTest {
 
     @Test
     void parsersReadEachFormatAndMissAnAbsentVariable() {
-        // the three readers above decide the test, so each is checked on a sample where one value differs
+        // the two text readers decide the test as much as the files do: each on a sample, including a variable the
+        // Dockerfile only sets in a RUN line, which is not the image's environment (the pom is read through the DOM)
         assertEquals(Map.of("THP_MEM_ALLOC_ENABLE", "1"),
                 launcherDefaults("export THP_MEM_ALLOC_ENABLE=\"${THP_MEM_ALLOC_ENABLE:-1}\"\nexport OTHER=x\n"));
         assertEquals(Map.of("A", "1", "B", "2"), dockerfileEnv("FROM x\nENV A=1 \\\n    B=2\nCOPY a b\n"));
-        assertEquals(null, dockerfileEnv("FROM x\nENV A=1\nRUN B=2\n").get("B"));
+        assertNull(dockerfileEnv("FROM x\nENV A=1\nRUN B=2\n").get("B"));
     }
 
     /** {@code export NAME="${NAME:-default}"} lines: the default the launcher gives when the caller sets nothing. */
     static Map<String, String> launcherDefaults(String script) {
         Map<String, String> out = new LinkedHashMap<>();
-        Matcher m = Pattern.compile("(?m)^export (\\w+)=\"\\$\\{(\\w+):-([^}]*)}\"").matcher(script);
+        Matcher m = LAUNCHER_DEFAULT.matcher(script);
         while (m.find()) {
             if (m.group(1).equals(m.group(2))) {
                 out.put(m.group(1), m.group(3));
@@ -71,7 +75,7 @@ class AllocatorSettingsTest {
             if (!line.startsWith("ENV ")) {
                 continue;
             }
-            Matcher m = Pattern.compile("(\\w+)=(\"[^\"]*\"|\\S+)").matcher(line.substring(4));
+            Matcher m = ENV_PAIR.matcher(line.substring(4));
             while (m.find()) {
                 out.put(m.group(1), m.group(2).replaceAll("^\"|\"$", ""));
             }
