@@ -2,7 +2,9 @@ package dev.cdiff.platform.kafka;
 
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -13,6 +15,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -30,6 +33,9 @@ import java.util.concurrent.TimeoutException;
 public final class TopicDefinitions {
 
     public static final String RESOURCE = "/cdiff/topics.properties";
+
+    /** How long created topics may take to reach the broker's metadata before the start fails. */
+    static final Duration VISIBLE_TIMEOUT = Duration.ofSeconds(60);
 
     private TopicDefinitions() {
     }
@@ -99,7 +105,9 @@ public final class TopicDefinitions {
 
     /**
      * Creates every defined topic that does not exist yet (names get the prefix); existing topics are left as
-     * they are. Returns the names created.
+     * they are. Returns the names created, once every defined topic can be described with a leader for each
+     * partition: the controller acknowledges a creation before the broker's metadata cache holds it, and a caller
+     * that describes or consumes at once would otherwise meet UnknownTopicOrPartition.
      */
     public static List<String> ensureTopics(Admin admin, List<TopicDefinition> definitions, String prefix,
                                             short replicationFactor) {
@@ -124,12 +132,50 @@ public final class TopicDefinitions {
                     }
                 }
             }
+            // a topic another process created a moment ago (TopicExists here) may be just as new
+            awaitLeaders(admin, definitions.stream().map(d -> prefix + d.name()).toList(), VISIBLE_TIMEOUT);
             return created;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while creating topics", e);
         } catch (ExecutionException | TimeoutException e) {
-            throw new IllegalStateException("cannot list topics: " + e, e);
+            throw new IllegalStateException("cannot create topics: " + e, e);
+        }
+    }
+
+    /** Describes the topics until every partition has a leader; retries only while the broker does not know them. */
+    static void awaitLeaders(Admin admin, List<String> topics, Duration timeout)
+            throws InterruptedException, TimeoutException {
+        if (topics.isEmpty()) {
+            return;
+        }
+        long deadline = System.nanoTime() + timeout.toNanos();
+        Duration pause = Duration.ofMillis(20);
+        String last = "";
+        while (true) {
+            try {
+                Map<String, TopicDescription> described = admin.describeTopics(topics).allTopicNames()
+                        .get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+                List<String> leaderless = described.values().stream()
+                        .filter(t -> t.partitions().stream().anyMatch(p -> p.leader() == null || p.leader().isEmpty()))
+                        .map(TopicDescription::name).toList();
+                if (leaderless.isEmpty()) {
+                    return;
+                }
+                last = "partitions without a leader in " + leaderless;
+            } catch (ExecutionException e) {
+                if (!(e.getCause() instanceof UnknownTopicOrPartitionException)) {
+                    throw new IllegalStateException("cannot describe created topics " + topics + ": " + e.getCause(),
+                            e.getCause());
+                }
+                last = String.valueOf(e.getCause().getMessage());
+            }
+            if (System.nanoTime() + pause.toNanos() > deadline) {
+                throw new TimeoutException("created topics " + topics + " not usable after " + timeout.toSeconds()
+                        + " s: " + last);
+            }
+            Thread.sleep(pause.toMillis());
+            pause = Duration.ofMillis(Math.min(500, pause.toMillis() * 2));
         }
     }
 }
