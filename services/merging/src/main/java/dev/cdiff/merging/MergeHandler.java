@@ -5,10 +5,8 @@ import dev.cdiff.platform.kafka.EventPublisher;
 
 import ai.djl.ndarray.NDManager;
 import dev.cdiff.diffusion.merge.ClosedFormMerge;
-import dev.cdiff.diffusion.delta.BaseModelDigest;
 import dev.cdiff.diffusion.delta.Delta;
 import dev.cdiff.diffusion.io.ModelFolder;
-import dev.cdiff.diffusion.models.UNet2DConditionModel;
 import dev.cdiff.diffusion.text.ClipTextEncoder;
 import dev.cdiff.diffusion.text.ClipTokenizer;
 import dev.cdiff.diffusion.merge.MergeDiagnostics;
@@ -31,10 +29,11 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * MergeRequested -> regularization captions from the retrieval corpus ({@link CorpusCaptionPicker}) -> closed-form
- * merge of the tenant's deltas on a freshly loaded base model -> merged delta, caption list and diagnostics in S3 ->
+ * merge of the tenant's deltas on the base model's K/V weights and a freshly loaded text encoder -> merged delta, caption list and diagnostics in S3 ->
  * MergeCompleted naming all three; or JobFailed (stage merging) naming the delta that is foreign, from another base
  * model or unreadable.
  */
@@ -50,6 +49,7 @@ final class MergeHandler {
 
     private final Path baseModelDir;
     private final String baseModelDigest;
+    private final Map<String, float[]> baseKv;
     private final ArtifactStore store;
     private final EventPublisher publisher;
     private final TenantArtifactReader deltas;
@@ -57,10 +57,13 @@ final class MergeHandler {
     private final StoredGramCache gramCache;
     private final CorpusCaptionPicker captionPicker;
 
-    MergeHandler(Path baseModelDir, String baseModelDigest, ArtifactStore store, EventPublisher publisher,
+    /** @param baseKv the base model's cross-attention K/V weights, read but never changed by a merge */
+    MergeHandler(Path baseModelDir, String baseModelDigest, Map<String, float[]> baseKv, ArtifactStore store,
+                 EventPublisher publisher,
                  Path workDir, CorpusCaptionPicker captionPicker) {
         this.baseModelDir = baseModelDir;
         this.baseModelDigest = baseModelDigest;
+        this.baseKv = Map.copyOf(baseKv);
         this.store = store;
         this.publisher = publisher;
         this.deltas = new TenantArtifactReader(store, workDir);
@@ -90,14 +93,13 @@ final class MergeHandler {
             // the Gram cache key digests this exact list, so a new caption set never meets a stale matrix
             ClosedFormMerge.Options options = ClosedFormMerge.Options.defaults()
                     .withCaptions(captionSet.captions()).withGramCache(gramCache);
-            // the parts a merge reads, not the VAE (SD-1.5: 320 MB and 0.4-0.5 s of every job); each job loads them
-            // afresh because the merge installs its tokens and layers into them
+            // no UNet or VAE: the merge reads the base K/V weights, loaded once by the service, and a tokenizer and
+            // text encoder loaded afresh, because it adds the merged tokens to them
             ModelFolder folder = new ModelFolder(baseModelDir);
             try (NDManager manager = ComputeDevice.newManager();
-                 ClipTextEncoder textEncoder = ClipTextEncoder.load(folder.textEncoderDir(), manager);
-                 UNet2DConditionModel unet = UNet2DConditionModel.load(folder.unetDir(), manager)) {
-                result = ClosedFormMerge.merge(deltas, ClipTokenizer.load(folder.tokenizerDir()), textEncoder, unet,
-                        BaseModelDigest.of(baseModelDir), options);
+                 ClipTextEncoder textEncoder = ClipTextEncoder.load(folder.textEncoderDir(), manager)) {
+                result = ClosedFormMerge.merge(deltas, ClipTokenizer.load(folder.tokenizerDir()), textEncoder,
+                        baseKv, baseModelDigest, options);
             } catch (IllegalArgumentException e) {
                 throw new MergeRejected("INVALID_DELTA", e.getMessage(), e);
             }

@@ -9,6 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -36,12 +37,17 @@ public final class WeightMap {
     }
 
     public static WeightMap load(List<Path> files, NDManager manager) {
+        return load(files, manager, key -> true);
+    }
+
+    /** Only the weights whose normalised key {@code wanted} accepts; the others are never read from the files. */
+    public static WeightMap load(List<Path> files, NDManager manager, Predicate<String> wanted) {
         Map<String, NDArray> out = new LinkedHashMap<>();
         for (Path f : files) {
             try (SafeTensors st = SafeTensors.open(f)) {
                 for (String raw : st.names()) {
                     String key = normalizeKey(raw);
-                    if (key == null) {
+                    if (key == null || !wanted.test(key)) {
                         continue;
                     }
                     NDArray arr = st.load(raw, manager);

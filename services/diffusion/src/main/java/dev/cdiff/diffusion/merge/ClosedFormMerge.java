@@ -116,14 +116,39 @@ public final class ClosedFormMerge {
         return merge(deltas, models.tokenizer(), models.textEncoder(), models.unet(), models.baseModelDigest(), options);
     }
 
+    /** The merge, with the merged K/V weights installed into {@code unet}, ready to sample from. */
     public static Result merge(List<Delta> deltas, ClipTokenizer tokenizer, ClipTextEncoder textEncoder,
                                UNet2DConditionModel unet, String baseModelDigest, Options options) {
+        Map<String, float[]> w0 = new TreeMap<>();
+        unet.crossAttentionKv().forEach((k, v) -> w0.put(k, v.toFloatArray()));
+        MergedWeights out = mergeOnto(deltas, tokenizer, textEncoder, w0, baseModelDigest, options);
+        // installed as the sampler will apply the stored delta (LayerWeight.materialize), so the loaded model, the
+        // diagnostics and a later sampling service all see the same float32 weights
+        int d = textEncoder.hiddenSize();
+        out.weights().forEach((key, w) ->
+                unet.setParameter(key, unet.manager().create(w, new Shape(w.length / d, d))));
+        return out.result();
+    }
+
+    /**
+     * The merge on the base model's cross-attention K/V weights alone
+     * ({@link UNet2DConditionModel#loadCrossAttentionKv}), for a caller that samples elsewhere and so needs no loaded
+     * UNet (the merging service). The same result, bit for bit, as the merge on a loaded model.
+     */
+    public static Result merge(List<Delta> deltas, ClipTokenizer tokenizer, ClipTextEncoder textEncoder,
+                               Map<String, float[]> baseKv, String baseModelDigest, Options options) {
+        return mergeOnto(deltas, tokenizer, textEncoder, new TreeMap<>(baseKv), baseModelDigest, options).result();
+    }
+
+    /** A merge's result and its merged dense K/V weights by name. */
+    private record MergedWeights(Result result, Map<String, float[]> weights) {
+    }
+
+    private static MergedWeights mergeOnto(List<Delta> deltas, ClipTokenizer tokenizer, ClipTextEncoder textEncoder,
+                                           Map<String, float[]> w0, String baseModelDigest, Options options) {
         if (deltas.isEmpty()) {
             throw new IllegalArgumentException("nothing to merge: no deltas given");
         }
-        Map<String, NDArray> kv = unet.crossAttentionKv();
-        Map<String, float[]> w0 = new TreeMap<>();
-        kv.forEach((k, v) -> w0.put(k, v.toFloatArray()));
         TreeSet<String> layerKeys = new TreeSet<>();
         for (int i = 0; i < deltas.size(); i++) {
             Delta d = deltas.get(i);
@@ -133,7 +158,7 @@ public final class ClosedFormMerge {
                         + " but the base model given to the merge is " + baseModelDigest);
             }
             for (String k : d.layers().keySet()) {
-                if (!kv.containsKey(k)) {
+                if (!w0.containsKey(k)) {
                     throw new IllegalArgumentException("delta " + (i + 1) + " changes " + k
                             + ", which is not a cross-attention K/V weight; only Custom Diffusion deltas can be merged");
                 }
@@ -262,13 +287,10 @@ public final class ClosedFormMerge {
                     : new LayerWeight.Full(rows, d, f.materialize(w0.get(key))));
         }
         long t2 = System.currentTimeMillis();
-        // installed as the sampler will apply the stored delta (LayerWeight.materialize), so the loaded model, the
-        // diagnostics and a later sampling service all see the same float32 weights
+        // formed as the sampler will apply the stored delta (LayerWeight.materialize)
         Map<String, float[]> mergedWeights = new TreeMap<>();
         for (var e : merged.entrySet()) {
-            float[] w = e.getValue().materialize(w0.get(e.getKey()));
-            mergedWeights.put(e.getKey(), w);
-            unet.setParameter(e.getKey(), unet.manager().create(w, new Shape(e.getValue().rows(), d)));
+            mergedWeights.put(e.getKey(), e.getValue().materialize(w0.get(e.getKey())));
         }
 
         ObjectNode cfg = JSON.createObjectNode();
@@ -308,8 +330,8 @@ public final class ClosedFormMerge {
         }
         Report report = new Report(gram.rows(), projector.targetRowsKept(), projector.usedPseudoInverse(), maxErr,
                 t1 - t0, t2 - t1, cached.isPresent());
-        return new Result(new Delta(merged, mergedRows, meta), report, diagnose(deltas, mergedTokens, tokenDelta, w0,
-                mergedWeights, materialized, d, c, targetOwner, gram));
+        return new MergedWeights(new Result(new Delta(merged, mergedRows, meta), report, diagnose(deltas, mergedTokens,
+                tokenDelta, w0, mergedWeights, materialized, d, c, targetOwner, gram)), mergedWeights);
     }
 
     private static MergeDiagnostics diagnose(List<Delta> deltas, List<TokenInfo> mergedTokens, List<Integer> tokenDelta,

@@ -10,6 +10,7 @@ import dev.cdiff.diffusion.delta.LayerWeight;
 import dev.cdiff.diffusion.delta.Matrices;
 import dev.cdiff.diffusion.training.TokenInfo;
 import dev.cdiff.diffusion.training.TrainingModels;
+import dev.cdiff.diffusion.models.UNet2DConditionModel;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -81,6 +82,42 @@ class ClosedFormMergeTest {
                 }
             }
             assertEquals(shortened.length, p, "rows BOS+1..EOS of every caption, nothing else");
+        }
+    }
+
+    /**
+     * The merging service merges on the checkpoint's K/V weights alone, with a freshly loaded tokenizer and text
+     * encoder and no UNet: the result must be the merge on a loaded model, bit for bit, and no model is touched.
+     */
+    @Test
+    void mergeOnCheckpointKvAloneIsTheMergeOnALoadedModel() {
+        try (NDManager m = NDManager.newBaseManager();
+             TrainingModels models = TrainingModels.load(GoldenFolder.tinySd(), m);
+             TrainingModels fresh = TrainingModels.load(GoldenFolder.tinySd(), m)) {
+            Delta a = fakeDelta(models, "<new1>", "dog", 1, models.baseModelDigest());
+            Delta b = fakeDelta(models, "<new1>", "cat", 2, models.baseModelDigest());
+            Map<String, float[]> baseKv =
+                    UNet2DConditionModel.loadCrossAttentionKv(GoldenFolder.tinySd().resolve("unet"));
+            ClosedFormMerge.Options opts = ClosedFormMerge.Options.defaults()
+                    .withCaptions(RegularizationCaptions.generated(200, 5));
+            ClosedFormMerge.Result onModel = ClosedFormMerge.merge(List.of(a, b), models, opts);
+            ClosedFormMerge.Result onKv = ClosedFormMerge.merge(List.of(a, b), fresh.tokenizer(), fresh.textEncoder(),
+                    baseKv, fresh.baseModelDigest(), opts);
+
+            assertEquals(onModel.merged().layers().keySet(), onKv.merged().layers().keySet());
+            for (String k : onModel.merged().layers().keySet()) {
+                float[] expected = onModel.merged().layers().get(k).materialize(baseKv.get(k));
+                assertArrayEquals(expected, onKv.merged().layers().get(k).materialize(baseKv.get(k)), k);
+                // the loaded model holds the merged weights; the K/V-only merge leaves the other model as loaded
+                assertArrayEquals(expected, models.unet().crossAttentionKv().get(k).toFloatArray(), k);
+                assertArrayEquals(baseKv.get(k), fresh.unet().crossAttentionKv().get(k).toFloatArray(), k);
+            }
+            assertEquals(onModel.merged().tokenEmbeddings().keySet(), onKv.merged().tokenEmbeddings().keySet());
+            onModel.merged().tokenEmbeddings().forEach((t, row) ->
+                    assertArrayEquals(row, onKv.merged().tokenEmbeddings().get(t), t));
+            assertEquals(onModel.report().maxConstraintError(), onKv.report().maxConstraintError());
+            assertEquals(new String(onModel.diagnostics().toJson(), java.nio.charset.StandardCharsets.UTF_8),
+                    new String(onKv.diagnostics().toJson(), java.nio.charset.StandardCharsets.UTF_8));
         }
     }
 

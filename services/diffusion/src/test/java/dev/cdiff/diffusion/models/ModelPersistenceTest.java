@@ -12,6 +12,7 @@ import java.util.Map;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class ModelPersistenceTest {
@@ -97,6 +98,42 @@ class ModelPersistenceTest {
             NDArray[] in = ModelFixtures.unetInputs(m);
             assertEquals(0.0, ModelFixtures.maxAbsDiff(unet.forward(in[0], in[1], in[2]),
                     unetLegacy.forward(in[0], in[1], in[2])));
+        }
+    }
+
+    /** The merging service reads only these weights: they must be the loaded model's, whatever the key style. */
+    @Test
+    void crossAttentionKvReadAloneAreTheLoadedModelsAndComeInPairs(@TempDir Path tmp) throws Exception {
+        try (NDManager m = NDManager.newBaseManager()) {
+            for (Path unetDir : new Path[] {ModelFixtures.tinySd().resolve("unet"),
+                    ModelFixtures.tinySdLegacy().resolve("unet")}) {
+                try (UNet2DConditionModel loaded = UNet2DConditionModel.load(unetDir, m)) {
+                    Map<String, float[]> alone = UNet2DConditionModel.loadCrossAttentionKv(unetDir);
+                    assertEquals(loaded.crossAttentionKv().keySet(), alone.keySet(), unetDir.toString());
+                    assertTrue(alone.size() >= 2 && alone.size() % 2 == 0, "K and V of each layer: " + alone.keySet());
+                    loaded.crossAttentionKv().forEach((k, v) -> assertArrayEquals(v.toFloatArray(), alone.get(k), k));
+                }
+            }
+            try (UNet2DConditionModel variant = UNet2DConditionModel.create(variantUnetConfig(), m, 42)) {
+                variant.save(tmp.resolve("unet"));
+                Map<String, float[]> alone = UNet2DConditionModel.loadCrossAttentionKv(tmp.resolve("unet"));
+                assertEquals(variant.crossAttentionKv().keySet(), alone.keySet());
+                variant.crossAttentionKv().forEach((k, v) -> assertArrayEquals(v.toFloatArray(), alone.get(k), k));
+
+                // a checkpoint that lost one V weight is refused, naming the unpaired K
+                Path file = dev.cdiff.diffusion.io.ModelFolder.weightFiles(tmp.resolve("unet")).get(0);
+                String lostV = "down_blocks.1.attentions.0.transformer_blocks.1.attn2.to_v.weight";
+                Map<String, NDArray> weights = new java.util.LinkedHashMap<>(
+                        dev.cdiff.diffusion.io.SafeTensors.loadAll(file, m));
+                assertTrue(weights.remove(lostV) != null, lostV);
+                Path rewritten = tmp.resolve("rewritten.safetensors");
+                dev.cdiff.diffusion.io.SafeTensors.write(rewritten, weights, Map.of(), false);
+                java.nio.file.Files.move(rewritten, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                        () -> UNet2DConditionModel.loadCrossAttentionKv(tmp.resolve("unet")));
+                assertTrue(e.getMessage().contains(lostV.replace("to_v", "to_k")) && e.getMessage().contains(lostV),
+                        e.getMessage());
+            }
         }
     }
 }
