@@ -33,9 +33,9 @@ import java.util.Map;
 
 /**
  * MergeRequested -> regularization captions from the retrieval corpus ({@link CorpusCaptionPicker}) -> closed-form
- * merge of the tenant's deltas on the base model's K/V weights and a freshly loaded text encoder -> merged delta, caption list and diagnostics in S3 ->
- * MergeCompleted naming all three; or JobFailed (stage merging) naming the delta that is foreign, from another base
- * model or unreadable.
+ * merge of the tenant's deltas on the base model's K/V weights and a freshly loaded text encoder -> merged delta,
+ * caption list and diagnostics in S3 -> MergeCompleted naming all three; or JobFailed (stage merging) naming the
+ * delta that is foreign, from another base model or unreadable.
  */
 final class MergeHandler {
     private static final Logger LOG = LoggerFactory.getLogger(MergeHandler.class);

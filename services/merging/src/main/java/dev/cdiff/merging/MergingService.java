@@ -3,7 +3,9 @@ package dev.cdiff.merging;
 
 import dev.cdiff.diffusion.delta.BaseModelDigest;
 import dev.cdiff.diffusion.io.ModelFolder;
+import dev.cdiff.diffusion.merge.MergeWarmUp;
 import dev.cdiff.diffusion.models.UNet2DConditionModel;
+import dev.cdiff.diffusion.text.ClipTextConfig;
 import dev.cdiff.platform.Topics;
 import dev.cdiff.platform.config.ConfigException;
 import dev.cdiff.platform.config.ServiceConfig;
@@ -34,6 +36,8 @@ public final class MergingService implements AutoCloseable {
     private final ServiceConnections connections;
     private final String baseModelDigest;
     private final EventLoop<MergeRequested> loop;
+    private final Map<String, float[]> baseKv;
+    private final int width;
 
     public MergingService(ServiceConfig rawConfig) {
         Path model = Path.of(rawConfig.required(BASE_MODEL_DIR));
@@ -41,7 +45,9 @@ public final class MergingService implements AutoCloseable {
             throw new ConfigException(BASE_MODEL_DIR + " = " + model + " is not a folder");
         }
         // the K/V weights alone (SD-1.5: 77 MB), once: a job then skips the 3.4 GB UNet load (2-2.5 s)
-        Map<String, float[]> baseKv = UNet2DConditionModel.loadCrossAttentionKv(new ModelFolder(model).unetDir());
+        ModelFolder folder = new ModelFolder(model);
+        this.baseKv = UNet2DConditionModel.loadCrossAttentionKv(folder.unetDir());
+        this.width = ClipTextConfig.from(ModelFolder.readConfig(folder.textEncoderDir())).hiddenSize();
         this.connections = ServiceConnections.open(rawConfig, DEFAULT_NAME);
         ServiceConfig config = connections.config();
         this.baseModelDigest = BaseModelDigest.of(model);
@@ -64,9 +70,24 @@ public final class MergingService implements AutoCloseable {
     }
 
     public synchronized MergingService start() {
+        // beside the event loop, so a job that arrives at once is not held back; it only competes for the cores
+        Thread warmUp = new Thread(this::warmUp, "merge-warm-up");
+        warmUp.setDaemon(true);
+        warmUp.start();
         loop.start();
         LOG.info("merging started on base model {}", baseModelDigest.substring(0, 12));
         return this;
+    }
+
+    private void warmUp() {
+        long start = System.nanoTime();
+        try {
+            double error = MergeWarmUp.run(baseKv, width, 0);
+            LOG.info("merge code warmed up on the base model's {} K/V weights in {} ms (constraint error {})",
+                    baseKv.size(), (System.nanoTime() - start) / 1_000_000, error);
+        } catch (RuntimeException e) {
+            LOG.warn("merge warm-up failed, so the first merge compiles the merge code itself: {}", e.toString());
+        }
     }
 
     public String baseModelDigest() {

@@ -14,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
 
 /**
@@ -36,7 +37,8 @@ public final class MergeBenchmark {
      */
     public record Result(int layers, int width, long regularizationRows, long gramMillis, long solveMillis,
                          long layerMillis, long coldMillis, long warmMillis, double maxConstraintError,
-                         long firstColdMillis, long[] coldRuns, long[] warmRuns, WarmParts warmParts) {
+                         long firstColdMillis, long[] coldRuns, long[] warmRuns, WarmParts warmParts,
+                         long serviceWarmUpMillis) {
     }
 
     /**
@@ -79,8 +81,14 @@ public final class MergeBenchmark {
         return new Shapes(width, outs);
     }
 
+    /**
+     * @param serviceWarmUp run the merging service's start-up {@link MergeWarmUp} on the base weights first, so that
+     *                      {@code firstColdMillis} is what a service's first job pays; its own time is
+     *                      {@code serviceWarmUpMillis} (-1 when not run)
+     */
     public static Result run(Shapes shapes, int concepts, int captions, int tokensPerCaption,
-                             RegularizationGram.Backend backend, long seed, int warmups, int runs) {
+                             RegularizationGram.Backend backend, long seed, int warmups, int runs,
+                             boolean serviceWarmUp) {
         if (warmups < 1 || runs < 1) {
             throw new IllegalArgumentException("need at least one warm-up run and one timed run, got " + warmups
                     + " and " + runs);
@@ -118,6 +126,16 @@ public final class MergeBenchmark {
             int[] targetSource = new int[m];
             for (int i = 0; i < m; i++) {
                 targetSource[i] = i / rowsPerConcept;
+            }
+            long serviceWarmUpMillis = -1;
+            if (serviceWarmUp) {
+                Map<String, float[]> kv = new java.util.LinkedHashMap<>();
+                for (int l = 0; l < base.size(); l++) {
+                    kv.put("layer" + l, base.get(l));
+                }
+                long started = System.nanoTime();
+                MergeWarmUp.run(kv, d, seed);
+                serviceWarmUpMillis = (System.nanoTime() - started) / 1_000_000;
             }
             Path cacheFile = Files.createTempFile("cdiff-bench-gram-", ".safetensors");
             try {
@@ -169,7 +187,8 @@ public final class MergeBenchmark {
                 }
                 return new Result(outs.length, d, rows, median(gramMs), median(solveMs), median(layerMs),
                         median(coldMs), median(warmMs), maxErr, firstCold, coldMs, warmMs,
-                        new WarmParts(median(warmReadNs) / 1e6, median(warmSolveNs) / 1e6, median(warmLayerNs) / 1e6));
+                        new WarmParts(median(warmReadNs) / 1e6, median(warmSolveNs) / 1e6, median(warmLayerNs) / 1e6),
+                        serviceWarmUpMillis);
             } finally {
                 Files.deleteIfExists(cacheFile);
             }

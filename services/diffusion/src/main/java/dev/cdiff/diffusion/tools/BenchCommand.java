@@ -157,21 +157,27 @@ public final class BenchCommand implements Runnable {
         // (solve, checks, cache I/O) over its first few merges, which a long-running merge service has done long before
         @Option(names = "--warmup", defaultValue = "3", description = "Untimed merges first (default ${DEFAULT-VALUE}); the first one's cold time is printed as first_cold_ms.")
         int warmup;
+        @Option(names = "--service-warm-up", description = "First run the merging service's start-up warm-up on the "
+                + "bench's base weights (printed as service_warm_up_ms), so first_cold_ms is a started service's "
+                + "first merge.")
+        boolean serviceWarmUp;
 
         @Override
         public Integer call() {
             DjlSetup.offline();
             MergeBenchmark.Result r = MergeBenchmark.run(MergeBenchmark.shapes(shapes), concepts, captions, tokens,
-                    backend, 1234L, warmup, runs);
+                    backend, 1234L, warmup, runs, serviceWarmUp);
             System.out.printf(Locale.ROOT, "bench merge: shapes=%s layers=%d width=%d concepts=%d captions=%d tokens=%d "
                             + "rows=%d backend=%s runs=%d gram_ms=%d solve_ms=%d layers_ms=%d cold_ms=%d warm_ms=%d "
                             + "max_constraint_err=%.2e rss_mib=%d warmup=%d first_cold_ms=%d cold_runs=%s warm_runs=%s "
-                            + "warm_read_ms=%.3f warm_solve_ms=%.3f warm_layers_ms=%.3f layer_products=%s%n",
+                            + "warm_read_ms=%.3f warm_solve_ms=%.3f warm_layers_ms=%.3f layer_products=%s "
+                            + "service_warm_up_ms=%d%n",
                     shapes, r.layers(), r.width(), concepts, captions, tokens, r.regularizationRows(),
                     backend.name().toLowerCase(Locale.ROOT), runs, r.gramMillis(), r.solveMillis(), r.layerMillis(),
                     r.coldMillis(), r.warmMillis(), r.maxConstraintError(), ProcessMemory.rssMiB(), warmup,
                     r.firstColdMillis(), runList(r.coldRuns()), runList(r.warmRuns()), r.warmParts().readMillis(),
-                    r.warmParts().solveMillis(), r.warmParts().layerMillis(), MergeBenchmark.layerProducts());
+                    r.warmParts().solveMillis(), r.warmParts().layerMillis(), MergeBenchmark.layerProducts(),
+                    r.serviceWarmUpMillis());
             return 0;
         }
     }

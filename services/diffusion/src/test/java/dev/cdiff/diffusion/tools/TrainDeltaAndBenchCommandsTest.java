@@ -69,6 +69,12 @@ class TrainDeltaAndBenchCommandsTest {
         // the test JVM resolves jdk.incubator.vector and runs C2, so the vector kernel ran unless the CPU lacks
         // 256-bit vectors; either way the line names the code it measured
         assertTrue(last.contains("layer_products=" + dev.cdiff.diffusion.merge.MergeBenchmark.layerProducts()), last);
+        assertTrue(last.endsWith("service_warm_up_ms=-1"), "no service warm-up unless asked: " + last);
+
+        String warmed = lastLine(run(new BenchCommand(), "merge", "--shapes", "tiny", "--captions", "40", "--warmup",
+                "1", "--runs", "1", "--service-warm-up"));
+        java.util.regex.Matcher w = java.util.regex.Pattern.compile("service_warm_up_ms=([0-9]+)$").matcher(warmed);
+        assertTrue(w.find(), "the service's warm-up ran and was timed: " + warmed);
     }
 
     @Test
