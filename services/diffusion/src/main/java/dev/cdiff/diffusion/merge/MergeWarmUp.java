@@ -10,8 +10,8 @@ import java.util.SplittableRandom;
 /**
  * One synthetic merge on a service's own base K/V weights, run when the service starts. A JVM runs the merge's Java
  * code (the layer products of {@link ChangeProduct} above all) in the interpreter until its compilers have caught
- * up, which made a process's first merge 0.75-1.3 s slower than the next at SD-1.5 shapes (docs/performance.md,
- * eighth session); a service pays that here instead of in its first job. The merge is the real one: the same Gram
+ * up, which made a process's first SD-1.5 merge take 0.75-1.3 s against 0.1-0.25 s for the next ones
+ * (docs/performance.md, eighth and tenth sessions); a service pays that here instead of in its first job. The merge is the real one: the same Gram
  * backend, solve, layer products and constraint check, on random features and on copies of the base weights.
  */
 public final class MergeWarmUp {
