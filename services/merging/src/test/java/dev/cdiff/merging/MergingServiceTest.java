@@ -140,6 +140,37 @@ class MergingServiceTest {
         }
     }
 
+    /** The service reads the base K/V weights at start: a base model that lost one stops the start, named. */
+    @Test
+    void aBaseModelMissingACrossAttentionWeightStopsTheStart() throws Exception {
+        Path broken = workspace.resolve("broken-model");
+        try (var files = Files.walk(model)) {
+            for (Path from : files.toList()) {
+                Path to = broken.resolve(model.relativize(from).toString());
+                if (Files.isDirectory(from)) {
+                    Files.createDirectories(to);
+                } else {
+                    Files.copy(from, to);
+                }
+            }
+        }
+        Path weights = dev.cdiff.diffusion.io.ModelFolder.weightFiles(broken.resolve("unet")).get(0);
+        String lost = "mid_block.attentions.0.transformer_blocks.0.attn2.to_v.weight";
+        try (NDManager m = NDManager.newBaseManager()) {
+            Map<String, NDArray> kept = new LinkedHashMap<>(dev.cdiff.diffusion.io.SafeTensors.loadAll(weights, m));
+            assertTrue(kept.remove(lost) != null, lost + " in " + kept.keySet());
+            Path rewritten = broken.resolve("rewritten.safetensors");
+            dev.cdiff.diffusion.io.SafeTensors.write(rewritten, kept, Map.of(), false);
+            Files.move(rewritten, weights, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        }
+        Map<String, String> settings = stack.settings("merging");
+        settings.put(MergingService.BASE_MODEL_DIR, broken.toString());
+        settings.put(ServiceConfig.WORK_DIR, workspace.resolve("broken-work").toString());
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> new MergingService(ServiceConfig.of(settings)));
+        assertTrue(e.getMessage().contains(lost), e.getMessage());
+    }
+
     @Test
     void mergesTwoDeltasOfTheTenant() throws Exception {
         String digest = dev.cdiff.diffusion.delta.BaseModelDigest.of(model);
