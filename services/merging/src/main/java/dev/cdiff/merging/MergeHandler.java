@@ -47,7 +47,7 @@ final class MergeHandler {
     static final String DIAGNOSTICS_KIND = "merge-diagnostics";
     static final int MAX_CAPTIONS = 20_000;
 
-    private final Path baseModelDir;
+    private final ModelFolder baseModel;
     private final String baseModelDigest;
     private final Map<String, float[]> baseKv;
     private final ArtifactStore store;
@@ -58,10 +58,9 @@ final class MergeHandler {
     private final CorpusCaptionPicker captionPicker;
 
     /** @param baseKv the base model's cross-attention K/V weights, read but never changed by a merge */
-    MergeHandler(Path baseModelDir, String baseModelDigest, Map<String, float[]> baseKv, ArtifactStore store,
-                 EventPublisher publisher,
-                 Path workDir, CorpusCaptionPicker captionPicker) {
-        this.baseModelDir = baseModelDir;
+    MergeHandler(ModelFolder baseModel, String baseModelDigest, Map<String, float[]> baseKv, ArtifactStore store,
+                 EventPublisher publisher, Path workDir, CorpusCaptionPicker captionPicker) {
+        this.baseModel = baseModel;
         this.baseModelDigest = baseModelDigest;
         this.baseKv = Map.copyOf(baseKv);
         this.store = store;
@@ -95,10 +94,9 @@ final class MergeHandler {
                     .withCaptions(captionSet.captions()).withGramCache(gramCache);
             // no UNet or VAE: the merge reads the base K/V weights, loaded once by the service, and a tokenizer and
             // text encoder loaded afresh, because it adds the merged tokens to them
-            ModelFolder folder = new ModelFolder(baseModelDir);
             try (NDManager manager = ComputeDevice.newManager();
-                 ClipTextEncoder textEncoder = ClipTextEncoder.load(folder.textEncoderDir(), manager)) {
-                result = ClosedFormMerge.merge(deltas, ClipTokenizer.load(folder.tokenizerDir()), textEncoder,
+                 ClipTextEncoder textEncoder = ClipTextEncoder.load(baseModel.textEncoderDir(), manager)) {
+                result = ClosedFormMerge.merge(deltas, ClipTokenizer.load(baseModel.tokenizerDir()), textEncoder,
                         baseKv, baseModelDigest, options);
             } catch (IllegalArgumentException e) {
                 throw new MergeRejected("INVALID_DELTA", e.getMessage(), e);

@@ -52,9 +52,8 @@ public final class MergingService implements AutoCloseable {
         ServiceConfig config = connections.config();
         this.baseModelDigest = BaseModelDigest.of(model);
         long captionSeed = config.optional(CAPTION_SEED).map(v -> parseSeed(v)).orElse(0L);
-        MergeHandler handler = new MergeHandler(model, baseModelDigest, baseKv, connections.store(),
-                connections.publisher(),
-                config.workDir().resolve("merging"),
+        MergeHandler handler = new MergeHandler(folder, baseModelDigest, baseKv, connections.store(),
+                connections.publisher(), config.workDir().resolve("merging"),
                 new CorpusCaptionPicker(new SharedCorpus(connections.store()), captionSeed));
         this.loop = connections.eventLoop(MergeRequested.class, Topics.MERGE_REQUESTED)
                 .handler(handler::handle)
