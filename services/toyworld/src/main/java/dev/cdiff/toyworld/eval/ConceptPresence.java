@@ -4,6 +4,7 @@ import dev.cdiff.toyworld.detect.DetectedObject;
 import dev.cdiff.toyworld.detect.SceneDetector;
 import dev.cdiff.toyworld.image.ToyImage;
 import dev.cdiff.toyworld.metrics.ConceptReference;
+import dev.cdiff.toyworld.world.Concept;
 import java.util.List;
 
 /**
@@ -27,6 +28,11 @@ public final class ConceptPresence {
                 + " target shows no object similar to the concept; the presence threshold would be 0");
         }
         this.threshold = min;
+    }
+
+    /** The concept this presence test looks for. */
+    public Concept concept() {
+        return reference.concept();
     }
 
     public double threshold() {

@@ -63,6 +63,16 @@ public final class EvalJsonWriter {
         for (EvalResult.SingleConcept c : r.ablations()) {
             single(ablations.addObject(), c).put("changes", AblationSection.change(c.method(), r.settings()));
         }
+        ArrayNode trajectory = root.putArray("trajectory");
+        for (EvalResult.TrajectoryPoint p : r.trajectory()) {
+            ObjectNode n = trajectory.addObject().put("step", p.step());
+            num(n, "imageSimilarity", p.imageSimilarity());
+            num(n, "exactMatchRate", p.exactMatchRate());
+            num(n, "present", p.present());
+            num(n, "loss", p.loss());
+        }
+        ArrayNode second = root.putArray("secondConcept");
+        for (EvalResult.SingleConcept c : r.second()) single(second.addObject(), c);
 
         ArrayNode multi = root.putArray("multi");
         for (EvalResult.MultiConcept m : r.multi()) {

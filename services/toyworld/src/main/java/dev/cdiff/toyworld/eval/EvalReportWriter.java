@@ -84,6 +84,10 @@ public final class EvalReportWriter {
             new ReportDocument.Table(SINGLE_HEADER, singleRows), singleFigs));
         ReportDocument.Section ablations = AblationSection.section(r, images, name);
         if (ablations != null) doc.add(ablations);
+        ReportDocument.Section trajectory = TrajectorySection.section(r);
+        if (trajectory != null) doc.add(trajectory);
+        ReportDocument.Section second = SecondConceptSection.section(r, images, name);
+        if (second != null) doc.add(second);
 
         List<List<String>> multiRows = new ArrayList<>();
         List<ReportDocument.Figure> multiFigs = new ArrayList<>();

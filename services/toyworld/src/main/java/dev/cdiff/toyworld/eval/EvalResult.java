@@ -5,11 +5,26 @@ import dev.cdiff.toyworld.metrics.MeanInterval;
 import dev.cdiff.toyworld.metrics.PromptedImage;
 import java.util.List;
 
-/** Everything one evaluation run measured; every number comes from generated images scored by the detectors. */
+/**
+ * Everything one evaluation run measured; every number comes from generated images scored by the detectors.
+ * {@code single} and {@code ablations} are the first concept's; {@code second} holds the second concept's own
+ * single-concept rows (how often each concept appears when it is the only one asked for).
+ */
 public record EvalResult(EvalSettings settings, String modelDir, List<BaseAlignment> baseAlignment,
                          VaeCeiling vaeCeiling, VaeCeiling secondVaeCeiling,
                          List<SingleConcept> single, List<SingleConcept> ablations, List<MultiConcept> multi,
-                         List<Compression> compression, double totalSeconds) {
+                         List<Compression> compression, List<SingleConcept> second, List<TrajectoryPoint> trajectory,
+                         double totalSeconds) {
+    public EvalResult {
+        second = List.copyOf(second);
+        trajectory = List.copyOf(trajectory);
+    }
+
+    /**
+     * Custom Diffusion + reg on the first concept, scored on its concept prompts at one checkpoint of a run twice as
+     * long as the single-concept budget: where the image alignment goes as the run goes on.
+     */
+    public record TrajectoryPoint(int step, double imageSimilarity, double exactMatchRate, double present, double loss) {}
 
     /**
      * Image alignment of the concept's target images after a VAE encode/decode round trip: no method that keeps

@@ -40,6 +40,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.SortedSet;
+import java.util.TreeSet;
 import java.util.function.Function;
 
 /**
@@ -72,6 +74,8 @@ public final class ToyEvaluation {
     private final ModelSampler sampler;
     private ConceptPresence firstPresence;
     private ConceptPresence secondPresence;
+    /** Checkpoints per single-concept budget in the trajectory run, which goes on to twice that budget. */
+    static final int TRAJECTORY_POINTS_PER_BUDGET = 6;
 
     public ToyEvaluation(Path modelDir, Path workDir, EvalSettings settings, Progress progress) {
         this.modelDir = modelDir;
@@ -112,13 +116,74 @@ public final class ToyEvaluation {
         }
 
         List<EvalResult.SingleConcept> ablations = ablations(first, baseRow, root);
+        List<EvalResult.TrajectoryPoint> trajectory = trajectory(first, root);
 
-        progress.log("multi-concept: training Custom Diffusion (+reg) on " + second.token() + " alone");
-        Delta secondDelta = trainDeltaOnly(second, root);
-        List<EvalResult.MultiConcept> multi = multiConcept(first, second, customDelta, secondDelta, corpus, root);
+        // the second concept alone, on its own prompts, as the first's table: how often each concept appears when it
+        // is the only one asked for is the first thing a two-concept model's "both present" depends on
+        List<EvalResult.SingleConcept> secondRows = new ArrayList<>();
+        EvalResult.SingleConcept secondBase = untrained(second, root);
+        secondRows.add(secondBase);
+        Trained secondCustom = trainSingle(second, TrainingMode.CUSTOM_DIFFUSION, true, secondBase, root);
+        secondRows.add(secondCustom.row());
+        secondRows.add(trainSingle(second, TrainingMode.FULL_UNET, true, secondBase, root).row());
+
+        List<EvalResult.MultiConcept> multi = multiConcept(first, second, customDelta, secondCustom.delta(), corpus, root);
         List<EvalResult.Compression> compression = compression(first, customDelta, root);
         return new EvalResult(settings, modelDir.toString(), base, ceiling, secondCeiling, single, ablations, multi, compression,
-            (System.currentTimeMillis() - start) / 1000.0);
+            secondRows, trajectory, (System.currentTimeMillis() - start) / 1000.0);
+    }
+
+    /**
+     * Custom Diffusion + reg on {@code concept} for twice the single-concept budget, scored on the concept prompts at
+     * every checkpoint (the budget itself among them) from its delta applied to a fresh base model. The learning rate
+     * is constant, so the run up to the budget is the single-concept table's run, step for step.
+     */
+    private List<EvalResult.TrajectoryPoint> trajectory(ConceptData concept, NDManager root) {
+        SortedSet<Integer> checkpoints = trajectoryCheckpoints(settings.steps());
+        int last = checkpoints.last();
+        progress.log("trajectory: Custom Diffusion + reg on " + concept.token() + ", " + last + " steps, scored at "
+            + checkpoints.size() + " checkpoints");
+        List<EvalResult.TrajectoryPoint> out = new ArrayList<>();
+        try (NDManager m = root.newSubManager(); TrainingModels models = TrainingModels.load(modelDir, m)) {
+            TrainingConfig config = config(List.of(concept), TrainingMode.CUSTOM_DIFFUSION, true, last);
+            try (CustomDiffusionTrainer trainer = new CustomDiffusionTrainer(models, config, m)) {
+                for (int step : checkpoints) {
+                    trainer.trainUntil(step, this::trainingStep);
+                    Delta delta = trainer.toDelta();
+                    try (NDManager sm = root.newSubManager(); TrainingModels fresh = TrainingModels.load(modelDir, sm)) {
+                        DeltaApplier.apply(delta, fresh);
+                        List<ToyImage> images = images(sampler.sample(fresh, concept.conceptPrompts(),
+                            settings.imagesPerPrompt(), settings.seed(), sm));
+                        ImageAlignmentSummary ia = reference(concept).summarize(images);
+                        double present = presenceOf(concept).share(images);
+                        progress.log(String.format(java.util.Locale.ROOT, "  step %d: image %.3f (exact %.2f, present "
+                            + "%.2f), loss %.4f", step, ia.meanSimilarity(), ia.exactMatchRate(), present, trainer.lastLoss()));
+                        out.add(new EvalResult.TrajectoryPoint(step, ia.meanSimilarity(), ia.exactMatchRate(), present,
+                            trainer.lastLoss()));
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Every steps/{@value #TRAJECTORY_POINTS_PER_BUDGET} steps (at least every step) up to twice the budget, with the
+     * budget and the last step always among them.
+     */
+    static SortedSet<Integer> trajectoryCheckpoints(int steps) {
+        int every = Math.max(1, steps / TRAJECTORY_POINTS_PER_BUDGET);
+        int last = 2 * steps;
+        SortedSet<Integer> checkpoints = new TreeSet<>();
+        for (int step = every; step <= last; step += every) checkpoints.add(step);
+        checkpoints.add(steps);
+        checkpoints.add(last);
+        return checkpoints;
+    }
+
+    /** The presence detector of the concept with this token (the first or the second). */
+    private ConceptPresence presenceOf(ConceptData concept) {
+        return concept.token().equals(firstPresence.concept().token()) ? firstPresence : secondPresence;
     }
 
     private List<EvalResult.BaseAlignment> baseAlignment(NDManager root) {
@@ -163,7 +228,8 @@ public final class ToyEvaluation {
 
     /** The base model with the concept token added at its initializer word's embedding (no training). */
     private EvalResult.SingleConcept untrained(ConceptData concept, NDManager root) {
-        progress.log("single concept: base model (token = initializer word '" + concept.toy().initializerWord() + "')");
+        progress.log("single concept " + concept.token() + ": base model (token = initializer word '"
+            + concept.toy().initializerWord() + "')");
         try (NDManager m = root.newSubManager(); TrainingModels models = TrainingModels.load(modelDir, m)) {
             int init = models.tokenizer().tokenize(concept.toy().initializerWord()).get(0);
             float[] row = models.textEncoder().tokenRow(init);
@@ -177,10 +243,11 @@ public final class ToyEvaluation {
     private Trained trainSingle(ConceptData concept, TrainingMode mode, boolean reg, EvalResult.SingleConcept base,
                                 NDManager root) throws IOException {
         String label = methodName(mode);
-        progress.log("single concept: training " + label + (reg ? " with" : " without") + " regularization, "
-            + settings.steps() + " steps");
+        progress.log("single concept " + concept.token() + ": training " + label + (reg ? " with" : " without")
+            + " regularization, " + settings.steps() + " steps");
         return trainAndMeasure(label, reg, concept, concept.conceptPrompts(), base,
-            config(List.of(concept), mode, reg, settings.steps()), slug(label) + (reg ? "-reg" : ""), root);
+            config(List.of(concept), mode, reg, settings.steps()),
+            slug(concept.token()) + "-" + slug(label) + (reg ? "-reg" : ""), root);
     }
 
     /** Trains from a fresh base model, writes the delta as delta-{fileSlug}.safetensors, samples and scores it. */
@@ -214,7 +281,7 @@ public final class ToyEvaluation {
         // scored once: the summary and its bootstrap interval read the same per-image scores
         List<ImageAlignmentScore> scores = reference(concept).scores(images(conceptImages));
         ImageAlignmentSummary ia = ConceptReference.summarizeScores(scores);
-        double present = firstPresence.share(images(conceptImages));
+        double present = presenceOf(concept).share(images(conceptImages));
         double ta = textAlignment.mean(conceptImages);
         double classTa = textAlignment.mean(classImages);
         double forgetting = base == null ? 0
@@ -264,16 +331,6 @@ public final class ToyEvaluation {
             throws IOException {
         progress.log("ablation: training " + label + " with regularization, " + settings.steps() + " steps");
         return trainAndMeasure(label, true, concept, prompts, base, config, slug(label), root).row();
-    }
-
-    private Delta trainDeltaOnly(ConceptData concept, NDManager root) {
-        try (NDManager m = root.newSubManager(); TrainingModels models = TrainingModels.load(modelDir, m)) {
-            TrainingConfig config = config(List.of(concept), TrainingMode.CUSTOM_DIFFUSION, true, settings.steps());
-            try (CustomDiffusionTrainer trainer = new CustomDiffusionTrainer(models, config, m)) {
-                trainer.train(this::trainingStep);
-                return trainer.toDelta();
-            }
-        }
     }
 
     private List<EvalResult.MultiConcept> multiConcept(ConceptData first, ConceptData second, Delta firstDelta,

@@ -93,6 +93,18 @@ class EvalJsonWriterTest {
         assertEquals(0.125, worst.get(0).get("residual").asDouble());
         assertEquals(0.0375, merge.get("mergeSummary").get("maxRegularizationDrift").asDouble());
 
+        JsonNode trajectory = json.get("trajectory");
+        assertEquals(4, trajectory.size());
+        assertEquals(100, trajectory.get(1).get("step").asInt());
+        assertEquals(0.81, trajectory.get(1).get("imageSimilarity").asDouble());
+        assertEquals(0.125, trajectory.get(1).get("present").asDouble());
+        assertEquals(0.4, trajectory.get(1).get("loss").asDouble());
+        JsonNode second = json.get("secondConcept");
+        assertEquals(3, second.size());
+        assertEquals("full UNet + token", second.get(2).get("method").asText());
+        assertEquals(0.125, second.get(2).get("present").asDouble());
+        assertEquals(HandBuiltResults.SECOND_PROMPTS.size(), second.get(1).get("prompts").size());
+
         JsonNode vsJoint = json.get("mergeVsJoint");
         assertEquals(3, vsJoint.size());
         assertEquals(-0.3, vsJoint.get(2).get("bothPresentDifferenceToJoint").asDouble(), 1e-12);

@@ -53,6 +53,31 @@ class EvalReportWriterTest {
     }
 
     @Test
+    void theTrajectoryListsEveryCheckpointAndSaysWhichIsTheTablesRun() throws Exception {
+        String text = Files.readString(EvalReportWriter.write(result(0.65, 0.82), dir.resolve("toy-eval.md"), "cdiff eval"));
+        String section = section(text, "## Training trajectory");
+        assertTrue(section.contains("|step|image alignment|exact match|concept present|loss|"), section);
+        assertTrue(section.contains("|50|0.500|0.00|0.00|0.600|"), section);
+        assertTrue(section.contains("|100|0.810|0.25|0.13|0.400|"), section);
+        assertTrue(section.contains("|200|0.790|0.10|0.10|0.450|"), section);
+        assertTrue(section.contains("continued to 600 steps") && section.contains("the step-300 row is the table's run"),
+            section);
+        assertTrue(section.contains("scored at 4 checkpoints to step 200: 0.500-0.810, >= 0.80 at 1 of them"), section);
+    }
+
+    @Test
+    void theSecondConceptHasItsOwnRowsAndGrids() throws Exception {
+        String text = Files.readString(EvalReportWriter.write(result(0.65, 0.82), dir.resolve("toy-eval.md"), "cdiff eval"));
+        String section = section(text, "## Second concept alone");
+        assertTrue(section.contains("|Custom Diffusion (K/V + token)|yes|0.700|0.450|0.10|0.05|0.850|0.050|"), section);
+        assertTrue(section.contains("|full UNet + token|yes|0.600|0.500|0.20|0.13|0.800|0.100|"), section);
+        assertTrue(section.contains("presence threshold 0.550"), section);
+        assertTrue(section.contains("](toy-eval/second-custom-diffusion-k-v-token-reg.png)"), section);
+        assertTrue(section.contains("rows: \"a `<new2>` square\" / \"a large `<new2>` square\""), section);
+        assertGridsExist(text);
+    }
+
+    @Test
     void everyTableRowHasAsManyCellsAsItsHeader() throws Exception {
         String text = Files.readString(EvalReportWriter.write(result(0.65, 0.82), dir.resolve("toy-eval.md"), "cdiff eval"));
         long header = -1;
@@ -69,8 +94,9 @@ class EvalReportWriterTest {
             }
             assertEquals(header, cells, line);
         }
-        // base, single, ablations, multi, 2 merge diagnostics, merge vs joint, compression, targets
-        assertEquals(9, tables);
+        // base, single, ablations, trajectory, second concept, multi, 2 merge diagnostics, merge vs joint, compression,
+        // targets
+        assertEquals(11, tables);
     }
 
     @Test

@@ -14,7 +14,12 @@ final class HandBuiltResults {
         "a large <new1> circle", "a <new1> circle on the left");
     static final List<String> COMPOSITION_PROMPTS = List.of("a <new1> circle and a <new2> square",
         "a <new1> circle on the left and a <new2> square on the right");
+    static final List<String> SECOND_PROMPTS = List.of("a <new2> square", "a large <new2> square");
     static final int PER_PROMPT = 2;
+    /** Image alignment 0.5, 0.81, 0.7, 0.79: the target 0.8 reached at one checkpoint of four. */
+    static final List<EvalResult.TrajectoryPoint> TRAJECTORY = List.of(new EvalResult.TrajectoryPoint(50, 0.5, 0, 0, 0.6),
+        new EvalResult.TrajectoryPoint(100, 0.81, 0.25, 0.125, 0.4), new EvalResult.TrajectoryPoint(150, 0.7, 0, 0.05, 0.5),
+        new EvalResult.TrajectoryPoint(200, 0.79, 0.1, 0.1, 0.45));
 
     private HandBuiltResults() {}
 
@@ -74,6 +79,13 @@ final class HandBuiltResults {
                 new EvalResult.MultiConcept(ToyEvaluation.MERGE_LABEL + ", template captions", 0.4, 0.9, 0.45, 0.0, 0.5, 0.7,
                     2, composition, diagnostics(0.5)),
                 new EvalResult.MultiConcept("single model <new1> only", 0.0, 0.9, 0.0, 0.0, 0.25, 0.5, 0, imgs, null)),
-            List.of(new EvalResult.Compression(4, 0.1, 30000, 0.8, 0.4, 0.85, imgs)), 600);
+            List.of(new EvalResult.Compression(4, 0.1, 30000, 0.8, 0.4, 0.85, imgs)),
+            List.of(new EvalResult.SingleConcept("base (no training)", false, 0.55, 0.2, 0, 0, 0.9, 0, 0, 0, 0, Float.NaN,
+                    prompted(SECOND_PROMPTS), imgs, null),
+                new EvalResult.SingleConcept("Custom Diffusion (K/V + token)", true, 0.7, 0.45, 0.1, 0.05, 0.85, 0.05, 67648,
+                    273456, 40, 0.2, prompted(SECOND_PROMPTS), imgs, null),
+                new EvalResult.SingleConcept("full UNet + token", true, 0.6, 0.5, 0.2, 0.125, 0.8, 0.1, 2380580, 9556344,
+                    60, 0.2, prompted(SECOND_PROMPTS), imgs, null)),
+            TRAJECTORY, 600);
     }
 }

@@ -41,7 +41,9 @@ class HeadlinesTest {
         assertTrue(h.get("vae_round_trip_image_alignment").met(), "exactly on the target counts as met");
         assertEquals(0.855, h.get("cd_reg_image_alignment").value());
         // how far the image alignment could move with other samples, so a narrow miss or pass can be read as such
-        assertEquals("VAE round-trip ceiling 0.900; 90 % bootstrap interval [0.824, 0.879] over 24 concept-prompt images",
+        // and where the same run's image alignment went at its checkpoints
+        assertEquals("VAE round-trip ceiling 0.900; 90 % bootstrap interval [0.824, 0.879] over 24 concept-prompt images"
+            + "; the same run scored at 4 checkpoints to step 200: 0.500-0.810, >= 0.80 at 1 of them",
             h.get("cd_reg_image_alignment").detail());
         // full fine-tune without reg: image 0.9, forgetting 0.3; Custom Diffusion + reg: forgetting 0.01
         assertEquals(0.95, h.get("cd_reg_to_full_ft_image_alignment").value(), 1e-12);
@@ -52,11 +54,14 @@ class HeadlinesTest {
         assertEquals(0.7, h.get("joint_both_present").value());
         // the measured reasons beside the joint figure: what the frozen VAE lets through of real two-concept scenes,
         // and how often the two class shapes are drawn at all
+        // and how often each concept appears when it is the only one asked for
+        String alone = "each concept alone on its own prompts, present: `<new1>` 0.75 (Custom Diffusion + reg), `<new2>`"
+            + " 0.05 (Custom Diffusion + reg), 0.13 (full UNet + token + reg); ";
         assertEquals("VAE round trip of real two-concept scenes 0.45 (the most a method with the frozen VAE can be"
-            + " expected to reach); both class shapes drawn: joint 0.90, base model with colour words 0.75",
+            + " expected to reach); " + alone + "both class shapes drawn: joint 0.90, base model with colour words 0.75",
             h.get("joint_both_present").detail());
         assertEquals("VAE round trip of real two-concept scenes 0.45 (the most a method with the frozen VAE can be"
-            + " expected to reach); both class shapes drawn: merge 0.85",
+            + " expected to reach); " + alone + "both class shapes drawn: merge 0.85",
             Headlines.earlier(result(0.65, 0.82)).stream().filter(x -> x.name().equals("merge_both_present"))
                 .findFirst().orElseThrow().detail());
         assertEquals(0.05, h.get("merge_joint_both_present_gap").value(), 1e-12);
@@ -77,7 +82,7 @@ class HeadlinesTest {
         EvalResult full = result(0.65, 0.82);
         EvalResult noMulti = new EvalResult(full.settings(), full.modelDir(), full.baseAlignment(), full.vaeCeiling(),
             full.secondVaeCeiling(), full.single().stream().filter(s -> !s.method().startsWith("full")).toList(),
-            full.ablations(), List.of(), full.compression(), full.totalSeconds());
+            full.ablations(), List.of(), full.compression(), List.of(), List.of(), full.totalSeconds());
         Map<String, Headline> h = byName(noMulti);
         assertEquals(8, h.size());
         for (String name : List.of("cd_reg_to_full_ft_image_alignment", "cd_reg_to_full_ft_forgetting",
@@ -89,6 +94,19 @@ class HeadlinesTest {
     }
 
     @Test
+    void withoutATrajectoryOrTheSecondConceptTheirNotesAreLeftOut() {
+        EvalResult r = result(0.65, 0.82);
+        EvalResult bare = new EvalResult(r.settings(), r.modelDir(), r.baseAlignment(), r.vaeCeiling(),
+            r.secondVaeCeiling(), r.single(), r.ablations(), r.multi(), r.compression(), List.of(), List.of(),
+            r.totalSeconds());
+        Map<String, Headline> h = byName(bare);
+        assertFalse(h.get("cd_reg_image_alignment").detail().contains("checkpoints"),
+            h.get("cd_reg_image_alignment").detail());
+        assertFalse(h.get("joint_both_present").detail().contains("alone"), h.get("joint_both_present").detail());
+        assertEquals(byName(r).get("cd_reg_image_alignment").value(), h.get("cd_reg_image_alignment").value());
+    }
+
+    @Test
     void aFullFineTuneThatForgotNothingLeavesTheForgettingRatioUndefined() {
         EvalResult r = result(0.65, 0.82);
         List<EvalResult.SingleConcept> single = r.single().stream().map(s -> !s.method().startsWith("full") ? s
@@ -96,7 +114,8 @@ class HeadlinesTest {
                 s.exactMatchRate(), s.present(), s.classAlignment(), -0.02, s.trainedParameters(), s.deltaBytes(),
                 s.trainSeconds(), s.finalLoss(), s.conceptImages(), s.classImages(), s.imageSimilarityInterval())).toList();
         Headline h = byName(new EvalResult(r.settings(), r.modelDir(), r.baseAlignment(), r.vaeCeiling(),
-            r.secondVaeCeiling(), single, r.ablations(), r.multi(), r.compression(), r.totalSeconds()))
+            r.secondVaeCeiling(), single, r.ablations(), r.multi(), r.compression(), r.second(), r.trajectory(),
+            r.totalSeconds()))
             .get("cd_reg_to_full_ft_forgetting");
         assertTrue(Double.isNaN(h.value()));
         assertTrue(h.detail().contains("forgot nothing"), h.detail());
@@ -139,7 +158,8 @@ class HeadlinesTest {
                 c.trainSeconds(), c.finalLoss(), c.conceptImages(), cls, c.imageSimilarityInterval()));
         }
         EvalResult withImages = new EvalResult(r.settings(), r.modelDir(), r.baseAlignment(), r.vaeCeiling(),
-            r.secondVaeCeiling(), rows, r.ablations(), r.multi(), r.compression(), r.totalSeconds());
+            r.secondVaeCeiling(), rows, r.ablations(), r.multi(), r.compression(), r.second(), r.trajectory(),
+            r.totalSeconds());
 
         var ci = Headlines.forgettingInterval(withImages);
         assertTrue(ci.value() > 0.15 && ci.value() < 0.6, "about a third: " + ci);
