@@ -44,7 +44,7 @@ public final class Headlines {
         out.add(new Headline("cd_reg_image_alignment", "Custom Diffusion + reg image alignment, single concept",
             cd == null ? Double.NaN : cd.imageSimilarity(), CD_IMAGE_TARGET, Direction.AT_LEAST,
             "VAE round-trip ceiling " + fmt3(ceil.imageSimilarity()) + (cd == null ? "" : intervalNote(cd))
-                + trajectoryNote(r)));
+                + (r.trajectory().isEmpty() ? "" : "; " + trajectorySummary(r))));
         out.add(new Headline("cd_reg_to_full_ft_image_alignment",
             "Custom Diffusion + reg image alignment / full fine-tune (no reg) image alignment",
             cd == null || full == null ? Double.NaN : ratio(cd.imageSimilarity(), full.imageSimilarity()), 0.95,
@@ -116,10 +116,10 @@ public final class Headlines {
     }
 
     /**
-     * "; the same run scored at 12 checkpoints to step 600: 0.475-0.794, >= 0.80 at 0 of them" when the result has a
+     * "the same run scored at 12 checkpoints to step 600: 0.475-0.794, >= 0.80 at 0 of them" when the result has a
      * trajectory, else "": whether a longer or shorter run of the same recipe would have met the target.
      */
-    static String trajectoryNote(EvalResult r) {
+    static String trajectorySummary(EvalResult r) {
         List<EvalResult.TrajectoryPoint> t = r.trajectory();
         if (t.isEmpty()) return "";
         double min = Double.POSITIVE_INFINITY;
@@ -130,7 +130,7 @@ public final class Headlines {
             max = Math.max(max, p.imageSimilarity());
             if (p.imageSimilarity() >= CD_IMAGE_TARGET) atTarget++;
         }
-        return String.format(java.util.Locale.ROOT, "; the same run scored at %d checkpoints to step %d: %s-%s, >= %s at"
+        return String.format(java.util.Locale.ROOT, "the same run scored at %d checkpoints to step %d: %s-%s, >= %s at"
             + " %d of them", t.size(), t.get(t.size() - 1).step(), fmt3(min), fmt3(max), fmt2(CD_IMAGE_TARGET), atTarget);
     }
 

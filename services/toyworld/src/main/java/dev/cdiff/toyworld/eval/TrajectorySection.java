@@ -20,11 +20,12 @@ final class TrajectorySection {
                 EvalReportWriter.fmt3(p.loss())));
         }
         EvalSettings s = r.settings();
+        String summary = Headlines.trajectorySummary(r);
         String paragraph = "The Custom Diffusion + reg run of the single-concept table (same settings, seed and constant "
-            + "learning rate), continued to " + 2 * s.steps() + " steps. At each checkpoint its delta is applied to a "
-            + "fresh base model and sampled on the concept prompts with the table's seeds, so the step-" + s.steps()
-            + " row is the table's run. *Loss* is the last step's (one batch). Summary" + Headlines.trajectoryNote(r)
-            + ".";
+            + "learning rate " + s.learningRate() + "), continued to " + 2 * s.steps() + " steps. At each checkpoint its "
+            + "delta is applied to a fresh base model and sampled on the concept prompts with the table's seeds, so the "
+            + "step-" + s.steps() + " row is the table's run. *Loss* is the last step's (one batch). "
+            + Character.toUpperCase(summary.charAt(0)) + summary.substring(1) + " (image alignment).";
         return new ReportDocument.Section("Training trajectory of Custom Diffusion + reg (`<new1>`)", List.of(paragraph),
             new ReportDocument.Table(List.of("step", "image alignment", "exact match", "concept present", "loss"), rows),
             List.of());

@@ -62,7 +62,9 @@ class EvalReportWriterTest {
         assertTrue(section.contains("|200|0.790|0.10|0.10|0.450|"), section);
         assertTrue(section.contains("continued to 600 steps") && section.contains("the step-300 row is the table's run"),
             section);
-        assertTrue(section.contains("scored at 4 checkpoints to step 200: 0.500-0.810, >= 0.80 at 1 of them"), section);
+        assertTrue(section.contains("The same run scored at 4 checkpoints to step 200: 0.500-0.810, >= 0.80 at 1 of them"
+            + " (image alignment)."), section);
+        assertTrue(section.contains("constant learning rate 0.003)"), section);
     }
 
     @Test
