@@ -59,9 +59,7 @@ public final class EvalReportWriter {
         List<ReportDocument.Figure> singleFigs = new ArrayList<>();
         for (EvalResult.SingleConcept c : r.single()) {
             singleRows.add(singleRow(c));
-            singleFigs.add(grid(c.conceptImages(), s.imagesPerPrompt(), images, name,
-                "single-" + ToyEvaluation.slug(c.method()) + (c.regularized() ? "-reg" : ""),
-                c.method() + (c.regularized() ? " + reg" : "") + " — rows: " + String.join(" / ", prompts(c.conceptImages()))));
+            singleFigs.add(conceptGrid(c, "single-", s.imagesPerPrompt(), images, name));
         }
         EvalResult.VaeCeiling ceil = r.vaeCeiling();
         singleFigs.add(0, grid(ceil.images(), ceil.images().size(), images, name, "vae-round-trip",
@@ -174,6 +172,17 @@ public final class EvalReportWriter {
             if (!out.contains(q)) out.add(q);
         }
         return out;
+    }
+
+    /**
+     * A single-concept row's samples on its concept prompts, one prompt per grid row, written as
+     * {@code <filePrefix><method slug>[-reg].png}.
+     */
+    static ReportDocument.Figure conceptGrid(EvalResult.SingleConcept c, String filePrefix, int perRow, Path dir,
+                                             String docName) throws IOException {
+        return grid(c.conceptImages(), perRow, dir, docName,
+            filePrefix + ToyEvaluation.slug(c.method()) + (c.regularized() ? "-reg" : ""),
+            c.method() + (c.regularized() ? " + reg" : "") + " — rows: " + String.join(" / ", prompts(c.conceptImages())));
     }
 
     static ReportDocument.Figure grid(List<PromptedImage> images, int perRow, Path dir, String docName, String file,

@@ -101,7 +101,7 @@ public final class Headlines {
      * reason a both-present figure stays low.
      */
     static String aloneNote(EvalResult r) {
-        EvalResult.SingleConcept first = find(r.single(), CD_PREFIX, true);
+        EvalResult.SingleConcept first = find(r, CD_PREFIX, true);
         if (first == null || r.second().isEmpty()) return "";
         StringBuilder sb = new StringBuilder("each concept alone on its own prompts, present: `<new1>` ")
             .append(fmt2(first.present())).append(" (Custom Diffusion + reg), `<new2>`");
@@ -190,11 +190,7 @@ public final class Headlines {
     }
 
     static EvalResult.SingleConcept find(EvalResult r, String prefix, boolean reg) {
-        return find(r.single(), prefix, reg);
-    }
-
-    static EvalResult.SingleConcept find(List<EvalResult.SingleConcept> rows, String prefix, boolean reg) {
-        for (EvalResult.SingleConcept c : rows) {
+        for (EvalResult.SingleConcept c : r.single()) {
             if (c.method().startsWith(prefix) && c.regularized() == reg) return c;
         }
         return null;

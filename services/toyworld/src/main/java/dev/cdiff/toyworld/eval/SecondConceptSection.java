@@ -19,10 +19,7 @@ final class SecondConceptSection {
         List<ReportDocument.Figure> figures = new ArrayList<>();
         for (EvalResult.SingleConcept c : r.second()) {
             rows.add(EvalReportWriter.singleRow(c));
-            figures.add(EvalReportWriter.grid(c.conceptImages(), r.settings().imagesPerPrompt(), images, docName,
-                "second-" + ToyEvaluation.slug(c.method()) + (c.regularized() ? "-reg" : ""),
-                c.method() + (c.regularized() ? " + reg" : "") + " — rows: "
-                    + String.join(" / ", EvalReportWriter.prompts(c.conceptImages()))));
+            figures.add(EvalReportWriter.conceptGrid(c, "second-", r.settings().imagesPerPrompt(), images, docName));
         }
         String paragraph = "`<new2>` trained alone with the single-concept budget and seed, measured as `<new1>` is "
             + "above: image alignment and presence against `<new2>`'s own targets (presence threshold "
