@@ -29,10 +29,67 @@ public record BackendFingerprint(String engine, String djl, String isa, String i
     public static BackendFingerprint current() {
         Engine e = Engine.getInstance();
         String cap = isaCapSetting();
-        return new BackendFingerprint(e.getEngineName() + " " + e.getVersion(), Engine.getDjlVersion(),
+        return new BackendFingerprint(engineName(e), Engine.getDjlVersion(),
                 OneDnnIsa.effective(ThisCpu.ISA, cap), cap == null ? "unset" : cap,
                 System.getProperty("ai.djl.pytorch.num_threads", "default"), deviceName(e.defaultDevice()),
                 ThisCpu.MODEL);
+    }
+
+    /**
+     * The engine and the libtorch it runs. With DJL's own libtorch, its name and version. With another one
+     * ({@code PYTORCH_LIBRARY_PATH}, as {@code CDIFF_LIBTORCH} sets it), DJL reports whatever {@code PYTORCH_VERSION}
+     * says, so the folder's {@code engine.properties} (tools/build_libtorch_engine.sh) is read: its version must agree,
+     * and its digest of libtorch_cpu.so joins the name, since two builds of one version need not compute alike. A
+     * folder without the file is named by its path.
+     */
+    private static String engineName(Engine e) {
+        String base = e.getEngineName() + " " + e.getVersion();
+        String override = System.getenv("PYTORCH_LIBRARY_PATH");
+        if (override == null) {
+            override = System.getProperty("PYTORCH_LIBRARY_PATH");
+        }
+        if (override == null || override.isBlank() || !"PyTorch".equals(e.getEngineName())) {
+            return base;
+        }
+        Path dir = Path.of(ai.djl.pytorch.jni.LibUtils.getLibtorchPath());
+        Path props = dir.resolve(ENGINE_PROPERTIES);
+        try {
+            return describeOverride(base, e.getVersion(), dir,
+                    Files.isRegularFile(props) ? Files.readString(props) : null);
+        } catch (IOException ex) {
+            throw new IllegalStateException("cannot read " + props, ex);
+        }
+    }
+
+    static final String ENGINE_PROPERTIES = "engine.properties";
+
+    /** The engine name for a libtorch loaded from {@code dir}, whose engine.properties text may be null. */
+    static String describeOverride(String base, String reported, Path dir, String properties) {
+        if (properties == null) {
+            return base + " (libtorch from " + dir + ", no " + ENGINE_PROPERTIES + ")";
+        }
+        String recorded = property(properties, "pytorch.version");
+        String digest = property(properties, "sha256.libtorch_cpu.so");
+        if (recorded == null || digest == null || digest.length() < 12) {
+            throw new IllegalStateException(dir + "/" + ENGINE_PROPERTIES
+                    + " lacks pytorch.version or sha256.libtorch_cpu.so; rebuild it with tools/build_libtorch_engine.sh");
+        }
+        if (!recorded.equals(reported)) {
+            throw new IllegalStateException("the engine reports libtorch " + reported + " but " + dir + "/"
+                    + ENGINE_PROPERTIES + " records " + recorded + "; set CDIFF_LIBTORCH (the launcher reads the"
+                    + " version from the folder) instead of PYTORCH_LIBRARY_PATH and PYTORCH_VERSION by hand");
+        }
+        return base + " (libtorch_cpu.so " + digest.substring(0, 12) + ")";
+    }
+
+    private static String property(String properties, String key) {
+        for (String line : properties.split("\\R")) {
+            if (line.startsWith(key + "=")) {
+                String v = line.substring(key.length() + 1).trim();
+                return v.isEmpty() ? null : v;
+            }
+        }
+        return null;
     }
 
     /** The CPU does not change under a running process; /proc/cpuinfo is read once, not at every event. */
