@@ -2,7 +2,7 @@
 # Builds an engine folder that runs this project on a libtorch other than the one DJL ships (2.5.1 for DJL 0.33):
 # DJL's PyTorch JNI, compiled from DJL's own source at the DJL version in pom.xml, against a libtorch found on this
 # machine, beside copies of that libtorch's shared libraries. DJL documents this route for libtorch versions it does not
-# publish ("build the JNI from source"); nothing here changes DJL's code.
+# publish ("build the JNI from source"); DJL's build runs as it is.
 #
 #   tools/build_libtorch_engine.sh --torch DIR --djl-git DIR --out DIR
 #
@@ -13,10 +13,10 @@
 #   --out      the engine folder to write (must not exist).
 #
 # Then run anything with `CDIFF_LIBTORCH=OUT ./cdiff ...`: the launcher points DJL at the folder (docs/performance.md,
-# "A newer libtorch"). Check the result before trusting it: `CDIFF_LIBTORCH=OUT ./cdiff golden-check ../shared/golden`
+# "twelfth session"). Check the result before trusting it: `CDIFF_LIBTORCH=OUT ./cdiff golden-check ../shared/golden`
 # at each ONEDNN_MAX_CPU_ISA level, and the diffusion module's tests with PYTORCH_LIBRARY_PATH/PYTORCH_VERSION/
 # PYTORCH_FLAVOR from OUT/engine.properties exported.
-# Needs: git, javac (JDK 17), cmake >= 3.18, a C++20 compiler (libtorch 2.9+ headers need C++20).
+# Needs: git, javac (JDK 17), cmake >= 3.18, a C++17 compiler.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 torch="" djl_git="" out=""
@@ -65,8 +65,6 @@ git --git-dir="$djl_git" rev-parse -q --verify "refs/tags/v$djl_version" >/dev/n
 git --git-dir="$djl_git" archive "v$djl_version" engines/pytorch/pytorch-native engines/pytorch/pytorch-engine/src/main/java \
   api/src/main/java api/src/main/native | tar -x -C "$work"
 native="$work/engines/pytorch/pytorch-native"
-# DJL pins C++17 on its target; newer libtorch headers use C++20 features
-sed -i 's/CXX_STANDARD 17/CXX_STANDARD 20/' "$native/CMakeLists.txt"
 mkdir -p "$native/build/classes"
 if ! (cd "$native/build" \
   && javac -sourcepath ../../pytorch-engine/src/main/java:../../../../api/src/main/java \
