@@ -34,11 +34,10 @@ trap 'rm -f "$results"' EXIT
 pair() {
   local work=$1 model=$2 warmup=$3 steps=$4 label=$5; shift 5
   local ref="$perf/${work}_reference.py" ours alt="" theirs line
-  ours=$(CDIFF_THREADS=$threads ./cdiff bench "$work" --model "$model" "$@" --steps "$steps" \
-    --warmup "$warmup" 2>/dev/null | field "ms_per_step=")
+  local bench=(bench "$work" --model "$model" "$@" --steps "$steps" --warmup "$warmup")
+  ours=$(CDIFF_THREADS=$threads ./cdiff "${bench[@]}" 2>/dev/null | field "ms_per_step=")
   if [ -n "${ALT_LIBTORCH:-}" ]; then
-    alt=$(CDIFF_LIBTORCH=$ALT_LIBTORCH CDIFF_THREADS=$threads ./cdiff bench "$work" --model "$model" "$@" \
-      --steps "$steps" --warmup "$warmup" 2>/dev/null | field "ms_per_step=")
+    alt=$(CDIFF_LIBTORCH=$ALT_LIBTORCH CDIFF_THREADS=$threads ./cdiff "${bench[@]}" 2>/dev/null | field "ms_per_step=")
   fi
   theirs=$("$py" "$ref" "$model" "$@" --steps "$steps" --warmup "$warmup" --threads "$threads" \
     2>/dev/null | field "mean_ms=")

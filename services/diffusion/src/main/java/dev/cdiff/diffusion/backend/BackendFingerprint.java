@@ -3,10 +3,13 @@ package dev.cdiff.diffusion.backend;
 import ai.djl.engine.Engine;
 
 import java.io.IOException;
+import java.io.StringReader;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Properties;
 
 /**
  * What decides the floating-point result of a training run besides its inputs: the engine and its version, the oneDNN
@@ -68,8 +71,14 @@ public record BackendFingerprint(String engine, String djl, String isa, String i
         if (properties == null) {
             return base + " (libtorch from " + dir + ", no " + ENGINE_PROPERTIES + ")";
         }
-        String recorded = property(properties, "pytorch.version");
-        String digest = property(properties, "sha256.libtorch_cpu.so");
+        Properties folder = new Properties();
+        try {
+            folder.load(new StringReader(properties));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e); // a StringReader does not fail
+        }
+        String recorded = property(folder, "pytorch.version");
+        String digest = property(folder, "sha256.libtorch_cpu.so");
         if (recorded == null || digest == null || digest.length() < 12) {
             throw new IllegalStateException(dir + "/" + ENGINE_PROPERTIES
                     + " lacks pytorch.version or sha256.libtorch_cpu.so; rebuild it with tools/build_libtorch_engine.sh");
@@ -82,14 +91,9 @@ public record BackendFingerprint(String engine, String djl, String isa, String i
         return base + " (libtorch_cpu.so " + digest.substring(0, 12) + ")";
     }
 
-    private static String property(String properties, String key) {
-        for (String line : properties.split("\\R")) {
-            if (line.startsWith(key + "=")) {
-                String v = line.substring(key.length() + 1).trim();
-                return v.isEmpty() ? null : v;
-            }
-        }
-        return null;
+    private static String property(Properties folder, String key) {
+        String v = folder.getProperty(key);
+        return v == null || v.isBlank() ? null : v.trim();
     }
 
     /** The CPU does not change under a running process; /proc/cpuinfo is read once, not at every event. */
