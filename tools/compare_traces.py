@@ -48,11 +48,13 @@ def self_costs(path, steps):
     for e in events_of(path):
         by_thread[e.get("tid")].append(e)
     per_op = collections.defaultdict(list)  # name -> [(start, self us)]
+
+    def close(entry):  # entry: [name, end, self us, start]
+        per_op[entry[0]].append((entry[3], entry[2]))
+
     for thread_events in by_thread.values():
         thread_events.sort(key=lambda e: (float(e["ts"]), -float(e["dur"])))
-        stack = []  # [name, end, self us, start]
-        def close(entry):
-            per_op[entry[0]].append((entry[3], entry[2]))
+        stack = []
         for e in thread_events:
             start, dur = float(e["ts"]), float(e["dur"])
             while stack and stack[-1][1] <= start:
@@ -82,9 +84,11 @@ def print_self(a):
     names = sorted(set(ours) | set(ref), key=lambda n: -abs(ours.get(n, none)[1] - ref.get(n, none)[1]))
     print("| op | calls/step, ours | reference | self ms/step, ours | reference | difference |")
     print("| --- | --- | --- | --- | --- | --- |")
+    def mark(cost):
+        return "" if cost[2] else " *"
+
     for n in names[:a.top]:
         o, r = ours.get(n, none), ref.get(n, none)
-        mark = lambda c: "" if c[2] else " *"
         print(f"| `{n}` | {o[0]:.0f}{mark(o)} | {r[0]:.0f}{mark(r)} | {o[1]:.1f} | {r[1]:.1f} | {o[1] - r[1]:+.1f} |")
     print(f"\nself time per step, all ops: ours {sum(v[1] for v in ours.values()):.0f} ms, "
           f"reference {sum(v[1] for v in ref.values()):.0f} ms")
