@@ -47,10 +47,8 @@ public record BackendFingerprint(String engine, String djl, String isa, String i
      */
     private static String engineName(Engine e) {
         String base = e.getEngineName() + " " + e.getVersion();
-        String override = System.getenv("PYTORCH_LIBRARY_PATH");
-        if (override == null) {
-            override = System.getProperty("PYTORCH_LIBRARY_PATH");
-        }
+        // the same lookup DJL's loader makes, so the fingerprint sees the override exactly when the engine does
+        String override = ai.djl.util.Utils.getEnvOrSystemProperty("PYTORCH_LIBRARY_PATH");
         if (override == null || override.isBlank() || !"PyTorch".equals(e.getEngineName())) {
             return base;
         }
