@@ -82,7 +82,7 @@ public final class CustomDiffusionLoss {
                 NDArray prior = sePrior.mean();
                 priorValue = prior.getFloat();
                 // scalar as an engine-owned 0-d tensor: DJL's mul(Number) wraps a Java buffer that is freed while autograd
-                // still holds it for the backward pass (see /work/notes/DJL_AUTOGRAD_SCALAR_BUG.md)
+                // still holds it for the backward pass (docs/djl-notes.md, point 1)
                 NDArray weight = prior.getManager().full(new Shape(), (float) priorLossWeight);
                 loss = inst.add(prior.mul(weight));
             } else {

@@ -18,7 +18,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 
 /**
  * The same training step repeated must give bit-identical gradients. Guards against use-after-free of tensors that
- * autograd saves (e.g. DJL's mul(Number) scalars, see /work/notes/DJL_AUTOGRAD_SCALAR_BUG.md), which shows up as
+ * autograd saves (e.g. DJL's mul(Number) scalars, docs/djl-notes.md, point 1), which shows up as
  * occasional NaN or differing gradients.
  */
 class TrainStepDeterminismTest {
