@@ -104,6 +104,8 @@ public final class ToyWorldCommand implements Runnable {
         @Option(names = "--steps", defaultValue = "15000",
             description = "UNet + text embedding steps; 0 = stop after the VAE stage") int steps;
         @Option(names = "--latent-channels", defaultValue = "16", description = "VAE latent channels of a new folder") int latentChannels;
+        @Option(names = "--vae-channels", split = ",", defaultValue = "32,64,64",
+            description = "VAE block channels of a new folder; n blocks downsample by 2^(n-1)") int[] vaeChannels;
         @Option(names = "--batch", defaultValue = "32") int batch;
         @Option(names = "--checkpoint-every", defaultValue = "1000") int checkpointEvery;
         @Option(names = "--seed", defaultValue = "1") long seed;
@@ -111,6 +113,11 @@ public final class ToyWorldCommand implements Runnable {
         @Option(names = "--vae-warmup", defaultValue = "200") int vaeWarmup;
         @Option(names = "--lr", defaultValue = "3e-4", description = "UNet + embedding peak learning rate") double lr;
         @Option(names = "--warmup", defaultValue = "500") int warmup;
+
+        /** The architecture a new folder gets; a resumed folder keeps the one in its configs. */
+        dev.cdiff.toyworld.pretrain.ToyModelSpec newFolderSpec() {
+            return ToyModelFolder.defaultSpec(latentChannels, vaeChannels);
+        }
 
         @Override
         public Integer call() throws Exception {
@@ -124,7 +131,7 @@ public final class ToyWorldCommand implements Runnable {
             PretrainConfig diffusion = steps == 0 ? null : new PretrainConfig(steps, batch, lr, warmup,
                 diffusionDefaults.weightDecay(), diffusionDefaults.gradClip(), diffusionDefaults.captionDropout(), seed + 1);
             try (ai.djl.ndarray.NDManager root = dev.cdiff.diffusion.backend.ComputeDevice.newManager()) {
-                ToyBasePretraining.Result r = ToyBasePretraining.run(out, ToyWorld.defaults(), ToyModelFolder.defaultSpec(latentChannels),
+                ToyBasePretraining.Result r = ToyBasePretraining.run(out, ToyWorld.defaults(), newFolderSpec(),
                     vae, decoder, new DecoderObjective(decoderEdgeWeight, decoderPatternShare, decoderSingleShare,
                         decoderPairShare), diffusion,
                     checkpointEvery, root, (step, total, loss, ms) -> {

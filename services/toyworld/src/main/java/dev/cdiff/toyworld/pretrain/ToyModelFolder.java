@@ -27,7 +27,11 @@ public final class ToyModelFolder {
     }
 
     public static ToyModelSpec defaultSpec(int latentChannels) {
-        return ToyModelSpec.proposed(TokenizerFolderWriter.vocabSize(ToyVocabulary.words()), latentChannels);
+        return defaultSpec(latentChannels, ToyModelSpec.proposedVaeChannels());
+    }
+
+    public static ToyModelSpec defaultSpec(int latentChannels, int[] vaeChannels) {
+        return ToyModelSpec.proposed(TokenizerFolderWriter.vocabSize(ToyVocabulary.words()), latentChannels, vaeChannels);
     }
 
     public static void createRandom(Path dir, ToyModelSpec spec, long seed, NDManager manager) throws IOException {

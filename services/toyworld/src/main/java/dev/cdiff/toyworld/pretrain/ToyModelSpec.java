@@ -13,6 +13,7 @@ public record ToyModelSpec(int imageSize, int[] vaeChannels, int latentChannels,
                            int unetLayersPerBlock, int attentionHeadDim, int normGroups, int textHidden,
                            int textLayers, int textHeads, int vocabSize) {
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final int[] PROPOSED_VAE_CHANNELS = {32, 64, 64};
 
     public ToyModelSpec {
         if (vaeChannels.length < 1) throw new IllegalArgumentException("vaeChannels needs at least one block");
@@ -42,7 +43,21 @@ public record ToyModelSpec(int imageSize, int[] vaeChannels, int latentChannels,
     }
 
     public static ToyModelSpec proposed(int vocabSize, int latentChannels) {
-        return new ToyModelSpec(32, new int[] {32, 64, 64}, latentChannels, new int[] {48, 96}, 1, 8, 16, 64, 2, 4, vocabSize);
+        return proposed(vocabSize, latentChannels, PROPOSED_VAE_CHANNELS);
+    }
+
+    /**
+     * As above with other VAE blocks: n blocks downsample by 2^(n-1), so {32, 64} gives 16x16 latents. Fewer pixels
+     * per latent keep 2-px patterns on small objects (PRETRAIN.md, fifteenth session); a UNet step then costs about
+     * 2.4 times as much.
+     */
+    public static ToyModelSpec proposed(int vocabSize, int latentChannels, int[] vaeChannels) {
+        return new ToyModelSpec(32, vaeChannels, latentChannels, new int[] {48, 96}, 1, 8, 16, 64, 2, 4, vocabSize);
+    }
+
+    /** The committed model's VAE blocks (factor 4); a copy, for callers to pass on or change. */
+    public static int[] proposedVaeChannels() {
+        return PROPOSED_VAE_CHANNELS.clone();
     }
 
     public int latentSize() {

@@ -53,6 +53,32 @@ class ToyModelFolderTest {
     }
 
     @Test
+    void twoVaeBlocksGiveFactorTwoLatentsThatTheCorePipelineSamples() throws Exception {
+        ToyModelSpec spec = ToyModelFolder.defaultSpec(16, new int[] {32, 64});
+        assertEquals(16, spec.latentSize());
+        try (NDManager root = NDManager.newBaseManager()) {
+            ToyModelFolder.createRandom(dir, spec, 7, root);
+            try (StableDiffusion sd = StableDiffusion.load(dir, root)) {
+                assertEquals(2, sd.vaeScaleFactor());
+                SampleResult a = sd.generate(SampleRequest.of("a red circle").steps(2).guidance(3f).seed(11)
+                    .scheduler("ddim"));
+                assertEquals(32, a.height());
+                assertEquals(32, a.width());
+            }
+        }
+    }
+
+    @Test
+    void changingTheReturnedVaeChannelsLeavesTheDefaultSpecAlone() {
+        int[] channels = ToyModelSpec.proposedVaeChannels();
+        channels[0] = 1;
+        channels[2] = 7;
+        assertEquals(32, ToyModelSpec.proposedVaeChannels()[0]);
+        assertEquals(8, ToyModelFolder.defaultSpec().latentSize());
+        assertEquals(64, ToyModelFolder.defaultSpec().vaeChannels()[2]);
+    }
+
+    @Test
     void inconsistentSpecIsRejectedNamingTheOption() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
             () -> new ToyModelSpec(32, new int[] {32, 64, 64}, 4, new int[] {50, 100}, 1, 8, 16, 64, 2, 4, 690));
