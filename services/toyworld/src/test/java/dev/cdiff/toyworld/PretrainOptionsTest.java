@@ -2,6 +2,8 @@ package dev.cdiff.toyworld;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
@@ -28,5 +30,12 @@ class PretrainOptionsTest {
         assertArrayEquals(new int[] {32, 64}, spec.vaeChannels());
         assertEquals(16, spec.latentSize());
         assertEquals(8, spec.latentChannels());
+    }
+
+    @Test
+    void vaeChannelsTheVaesGroupNormCannotSplitAreRefusedNamingTheValue() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+            () -> parse("--out", "m", "--vae-channels", "32,60").newFolderSpec());
+        assertTrue(e.getMessage().contains("vae channel 60"), e.getMessage());
     }
 }

@@ -14,9 +14,16 @@ public record ToyModelSpec(int imageSize, int[] vaeChannels, int latentChannels,
                            int textLayers, int textHeads, int vocabSize) {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int[] PROPOSED_VAE_CHANNELS = {32, 64, 64};
+    private static final int VAE_NORM_GROUPS = 8;
 
     public ToyModelSpec {
         if (vaeChannels.length < 1) throw new IllegalArgumentException("vaeChannels needs at least one block");
+        for (int c : vaeChannels) {
+            if (c <= 0 || c % VAE_NORM_GROUPS != 0) {
+                throw new IllegalArgumentException("vae channel " + c + " is not a positive multiple of the VAE's "
+                    + VAE_NORM_GROUPS + " norm groups");
+            }
+        }
         int factor = 1 << (vaeChannels.length - 1);
         if (imageSize % factor != 0) {
             throw new IllegalArgumentException("imageSize " + imageSize + " is not divisible by the VAE factor " + factor);
@@ -127,7 +134,7 @@ public record ToyModelSpec(int imageSize, int[] vaeChannels, int latentChannels,
         c.put("latent_channels", latentChannels);
         c.put("layers_per_block", 1);
         c.put("mid_block_add_attention", true);
-        c.put("norm_num_groups", 8);
+        c.put("norm_num_groups", VAE_NORM_GROUPS);
         c.put("out_channels", 3);
         c.put("sample_size", imageSize);
         // Replaced by 1/std of the training latents after VAE training.
