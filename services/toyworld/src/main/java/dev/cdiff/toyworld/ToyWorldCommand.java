@@ -104,8 +104,9 @@ public final class ToyWorldCommand implements Runnable {
         @Option(names = "--steps", defaultValue = "15000",
             description = "UNet + text embedding steps; 0 = stop after the VAE stage") int steps;
         @Option(names = "--latent-channels", defaultValue = "16", description = "VAE latent channels of a new folder") int latentChannels;
-        @Option(names = "--vae-channels", split = ",", defaultValue = "32,64,64",
-            description = "VAE block channels of a new folder; n blocks downsample by 2^(n-1)") int[] vaeChannels;
+        @Option(names = "--vae-channels", split = ",",
+            description = "VAE block channels of a new folder; n blocks downsample by 2^(n-1) (default: ${DEFAULT-VALUE})")
+        int[] vaeChannels = dev.cdiff.toyworld.pretrain.ToyModelSpec.proposedVaeChannels();
         @Option(names = "--batch", defaultValue = "32") int batch;
         @Option(names = "--checkpoint-every", defaultValue = "1000") int checkpointEvery;
         @Option(names = "--seed", defaultValue = "1") long seed;
