@@ -110,7 +110,11 @@ public final class EvalReportWriter {
                 + "exactly a real scene's would score that row, so it bounds *both present* for every method here, as "
                 + "the single-concept round trip bounds image alignment. The second row is the base model on the same "
                 + "prompts with each token replaced by its concept's first colour word (\"a red circle and a green "
-                + "square\"): how often the base model composes the two shapes at all, before any concept is learnt."),
+                + "square\"): how often the base model composes the two shapes at all, before any concept is learnt. "
+                + "*" + ToyEvaluation.BASE_INITIALIZER_LABEL + "* is the base model on the same composition prompts, each "
+                + "token added at its initializer word's row as training starts; *" + ToyEvaluation.JOINT_TOKENS_LABEL
+                + "* is joint training with the K/V frozen. Together they show how much of the composition a method "
+                + "loses through the token rows alone."),
             new ReportDocument.Table(List.of("method", "both present", "`<new1>` present", "`<new2>` present",
                 "both exact", "both shapes", "text alignment", "seconds"), multiRows), multiFigs));
         MergeDiagnosticsSection.sections(r).forEach(doc::add);

@@ -51,14 +51,14 @@ public final class Headlines {
             Direction.AT_LEAST, cd == null || full == null ? "" : fmt3(cd.imageSimilarity()) + " / " + fmt3(full.imageSimilarity())));
         out.add(forgetting(r, cd, full));
 
-        EvalResult.MultiConcept joint = multi(r, "joint");
+        EvalResult.MultiConcept joint = multi(r, ToyEvaluation.JOINT_LABEL);
         EvalResult.MultiConcept merge = mergeRow(r);
         EvalResult.MultiConcept baseComposition = multi(r, ToyEvaluation.BASE_COMPOSITION_LABEL);
         out.add(new Headline("joint_both_present", "multi-concept both present, joint training",
             joint == null ? Double.NaN : joint.bothPresent(), 0.6, Direction.AT_LEAST,
             pairCeilingNote(r) + aloneNote(r) + (joint == null || baseComposition == null ? ""
                 : "both class shapes drawn: joint " + fmt2(joint.bothShapes()) + ", base model with colour words "
-                    + fmt2(baseComposition.bothShapes()))));
+                    + fmt2(baseComposition.bothShapes()) + tokenShapesNote(r))));
         out.add(new Headline("merge_joint_both_present_gap", "closed-form merge vs joint training, absolute difference in both present",
             joint == null || merge == null ? Double.NaN : Math.abs(merge.bothPresent() - joint.bothPresent()), 0.1,
             Direction.AT_MOST, joint == null || merge == null ? ""
@@ -82,6 +82,17 @@ public final class Headlines {
             merge == null ? "" : pairCeilingNote(r) + aloneNote(r) + "both class shapes drawn: merge "
                 + fmt2(merge.bothShapes())));
         return out;
+    }
+
+    /**
+     * ", with both tokens at their initializer words 0.08, after training only the tokens 0.11" when the result has
+     * those rows, else "": composition lost before the K/V update is trained points at the token rows.
+     */
+    static String tokenShapesNote(EvalResult r) {
+        EvalResult.MultiConcept initial = multi(r, ToyEvaluation.BASE_INITIALIZER_LABEL);
+        EvalResult.MultiConcept tokens = multi(r, ToyEvaluation.JOINT_TOKENS_LABEL);
+        return (initial == null ? "" : ", with both tokens at their initializer words " + fmt2(initial.bothShapes()))
+            + (tokens == null ? "" : ", after training only the tokens " + fmt2(tokens.bothShapes()));
     }
 
     /**
@@ -196,8 +207,8 @@ public final class Headlines {
         return null;
     }
 
-    static EvalResult.MultiConcept multi(EvalResult r, String prefix) {
-        for (EvalResult.MultiConcept m : r.multi()) if (m.method().startsWith(prefix)) return m;
+    static EvalResult.MultiConcept multi(EvalResult r, String label) {
+        for (EvalResult.MultiConcept m : r.multi()) if (m.method().equals(label)) return m;
         return null;
     }
 

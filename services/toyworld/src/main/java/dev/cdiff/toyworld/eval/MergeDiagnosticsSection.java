@@ -22,7 +22,7 @@ final class MergeDiagnosticsSection {
         List<EvalResult.MultiConcept> merges = r.multi().stream()
             .filter(m -> m.method().startsWith(ToyEvaluation.MERGE_LABEL)).toList();
         if (merges.isEmpty()) return List.of();
-        EvalResult.MultiConcept joint = Headlines.multi(r, "joint");
+        EvalResult.MultiConcept joint = Headlines.multi(r, ToyEvaluation.JOINT_LABEL);
         List<PresenceRow> out = new ArrayList<>();
         if (joint != null) out.add(row(joint, joint));
         for (EvalResult.MultiConcept m : merges) out.add(row(m, joint));
@@ -68,7 +68,7 @@ final class MergeDiagnosticsSection {
         if (!presence.isEmpty()) {
             List<List<String>> rows = new ArrayList<>();
             for (PresenceRow p : presence) {
-                boolean joint = p.method().startsWith("joint");
+                boolean joint = p.method().equals(ToyEvaluation.JOINT_LABEL);
                 rows.add(List.of(EvalReportWriter.code(p.method()), EvalReportWriter.fmt2(p.first()),
                     EvalReportWriter.fmt2(p.second()), EvalReportWriter.fmt2(p.both()),
                     joint ? "–" : signed(p.firstDifference()), joint ? "–" : signed(p.secondDifference()),

@@ -55,6 +55,11 @@ public final class ToyEvaluation {
     static final String MERGE_LABEL = "closed-form merge";
     /** The multi-concept row of the base model on colour-word prompts (no concept learnt). */
     static final String BASE_COMPOSITION_LABEL = "base model, colour words for the tokens";
+    /** The multi-concept row of the base model with both tokens added at their initializer words (no training). */
+    static final String BASE_INITIALIZER_LABEL = "base model, both tokens at their initializer words";
+    static final String JOINT_LABEL = "joint training";
+    /** Joint training of the two token rows alone (UNet frozen): what the tokens do to composition by themselves. */
+    static final String JOINT_TOKENS_LABEL = "tokens only (textual inversion), both concepts";
     static final String PAIR_CEILING_LABEL = "VAE round trip of real two-concept scenes";
     /** Real two-concept scenes in the composition ceiling: enough for a share to about +-0.07 (one standard error). */
     static final int PAIR_CEILING_SCENES = 48;
@@ -231,12 +236,19 @@ public final class ToyEvaluation {
         progress.log("single concept " + concept.token() + ": base model (token = initializer word '"
             + concept.toy().initializerWord() + "')");
         try (NDManager m = root.newSubManager(); TrainingModels models = TrainingModels.load(modelDir, m)) {
+            addAtInitializer(models, concept);
+            return measureSingle("base (no training)", false, concept, concept.conceptPrompts(), models, null, 0, 0, 0,
+                Float.NaN, m);
+        }
+    }
+
+    /** Adds each concept's token to the tokenizer and text encoder, its row a copy of its initializer word's row. */
+    private static void addAtInitializer(TrainingModels models, ConceptData... concepts) {
+        for (ConceptData concept : concepts) {
             int init = models.tokenizer().tokenize(concept.toy().initializerWord()).get(0);
             float[] row = models.textEncoder().tokenRow(init);
             models.tokenizer().addToken(concept.token());
             models.textEncoder().addTokenRows(new float[][] {row});
-            return measureSingle("base (no training)", false, concept, concept.conceptPrompts(), models, null, 0, 0, 0,
-                Float.NaN, m);
         }
     }
 
@@ -360,16 +372,16 @@ public final class ToyEvaluation {
                 null, m));
         }
 
-        progress.log("multi-concept: joint training on both concepts, " + settings.jointSteps() + " steps");
+        // the same prompts before any training: what the two new tokens do to composition at their starting rows
+        progress.log("multi-concept: the base model with both tokens at their initializer words");
         try (NDManager m = root.newSubManager(); TrainingModels models = TrainingModels.load(modelDir, m)) {
-            long t0 = System.currentTimeMillis();
-            TrainingConfig config = config(List.of(first, second), TrainingMode.CUSTOM_DIFFUSION, true, settings.jointSteps());
-            try (CustomDiffusionTrainer trainer = new CustomDiffusionTrainer(models, config, m)) {
-                trainer.train(this::trainingStep);
-            }
-            out.add(measureMulti("joint training", first, second, prompts, models,
-                (System.currentTimeMillis() - t0) / 1000.0, null, m));
+            addAtInitializer(models, first, second);
+            out.add(measureMulti(BASE_INITIALIZER_LABEL, first, second, prompts, models, 0, null, m));
         }
+
+        out.add(jointTraining(JOINT_LABEL, TrainingMode.CUSTOM_DIFFUSION, first, second, prompts, root));
+        // the K/V frozen: separates what the learnt token rows alone do to composition from what the K/V update does
+        out.add(jointTraining(JOINT_TOKENS_LABEL, TrainingMode.TEXTUAL_INVERSION, first, second, prompts, root));
 
         List<String> corpusCaptions = new ArrayList<>();
         for (Sample s : corpus) corpusCaptions.add(s.caption());
@@ -406,6 +418,19 @@ public final class ToyEvaluation {
             }
         }
         return out;
+    }
+
+    private EvalResult.MultiConcept jointTraining(String label, TrainingMode mode, ConceptData first, ConceptData second,
+                                                  List<String> prompts, NDManager root) {
+        progress.log("multi-concept: " + label + ", " + settings.jointSteps() + " steps");
+        try (NDManager m = root.newSubManager(); TrainingModels models = TrainingModels.load(modelDir, m)) {
+            long t0 = System.currentTimeMillis();
+            TrainingConfig config = config(List.of(first, second), mode, true, settings.jointSteps());
+            try (CustomDiffusionTrainer trainer = new CustomDiffusionTrainer(models, config, m)) {
+                trainer.train(this::trainingStep);
+            }
+            return measureMulti(label, first, second, prompts, models, (System.currentTimeMillis() - t0) / 1000.0, null, m);
+        }
     }
 
     static List<String> compositionPrompts(ConceptData a, ConceptData b) {

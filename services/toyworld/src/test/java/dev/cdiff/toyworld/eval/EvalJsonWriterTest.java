@@ -77,10 +77,14 @@ class EvalJsonWriterTest {
         JsonNode baseComposition = json.get("multi").get(1);
         assertEquals(ToyEvaluation.BASE_COMPOSITION_LABEL, baseComposition.get("method").asText());
         assertEquals(0.75, baseComposition.get("bothShapes").asDouble());
-        JsonNode merge = json.get("multi").get(3);
+        assertEquals(ToyEvaluation.BASE_INITIALIZER_LABEL, json.get("multi").get(2).get("method").asText());
+        assertEquals(0.2, json.get("multi").get(2).get("bothShapes").asDouble());
+        assertEquals(ToyEvaluation.JOINT_TOKENS_LABEL, json.get("multi").get(4).get("method").asText());
+        assertEquals(0.15, json.get("multi").get(4).get("bothShapes").asDouble());
+        JsonNode merge = json.get("multi").get(5);
         assertEquals(0.65, merge.get("bothPresent").asDouble());
         assertEquals(0.85, merge.get("bothShapes").asDouble());
-        assertFalse(json.get("multi").get(2).has("mergeDiagnostics"));
+        assertFalse(json.get("multi").get(3).has("mergeDiagnostics"));
         JsonNode layer = merge.get("mergeDiagnostics").get("layers").get(1);
         assertEquals("down.0.attn2.to_v", layer.get("layer").asText());
         assertEquals(0.0375, layer.get("regularizationDrift").asDouble());
