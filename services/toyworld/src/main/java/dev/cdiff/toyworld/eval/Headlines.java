@@ -86,7 +86,7 @@ public final class Headlines {
 
     /**
      * ", with both tokens at their initializer words 0.08, after training only the tokens 0.11" when the result has
-     * those rows, else "": composition lost before the K/V update is trained points at the token rows.
+     * those rows, else "": composition already lost with the untrained rows is not the training's doing.
      */
     static String tokenShapesNote(EvalResult r) {
         EvalResult.MultiConcept initial = multi(r, ToyEvaluation.BASE_INITIALIZER_LABEL);
