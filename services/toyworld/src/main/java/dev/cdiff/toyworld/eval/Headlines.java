@@ -214,7 +214,6 @@ public final class Headlines {
 
     /** The merge constrained by the corpus captions (the one the merging service runs). */
     static EvalResult.MultiConcept mergeRow(EvalResult r) {
-        for (EvalResult.MultiConcept m : r.multi()) if (m.method().equals(ToyEvaluation.MERGE_LABEL)) return m;
-        return null;
+        return multi(r, ToyEvaluation.MERGE_LABEL);
     }
 }

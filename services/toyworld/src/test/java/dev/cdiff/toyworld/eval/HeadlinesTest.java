@@ -58,8 +58,9 @@ class HeadlinesTest {
         String alone = "each concept alone on its own prompts, present: `<new1>` 0.75 (Custom Diffusion + reg), `<new2>`"
             + " 0.05 (Custom Diffusion + reg), 0.13 (full UNet + token + reg); ";
         assertEquals("VAE round trip of real two-concept scenes 0.45 (the most a method with the frozen VAE can be"
-            + " expected to reach); " + alone + "both class shapes drawn: joint 0.90, base model with colour words 0.75, with both tokens at their"
-            + " initializer words 0.20, after training only the tokens 0.15", h.get("joint_both_present").detail());
+            + " expected to reach); " + alone + "both class shapes drawn: joint 0.90, base model with colour words 0.75,"
+            + " with both tokens at their initializer words 0.20, after training only the tokens 0.15",
+            h.get("joint_both_present").detail());
         assertEquals("VAE round trip of real two-concept scenes 0.45 (the most a method with the frozen VAE can be"
             + " expected to reach); " + alone + "both class shapes drawn: merge 0.85",
             Headlines.earlier(result(0.65, 0.82)).stream().filter(x -> x.name().equals("merge_both_present"))
