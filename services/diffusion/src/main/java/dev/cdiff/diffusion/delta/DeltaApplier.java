@@ -5,9 +5,12 @@ import dev.cdiff.diffusion.training.TrainingModels;
 
 import ai.djl.ndarray.NDArray;
 import dev.cdiff.diffusion.models.UNet2DConditionModel;
+import dev.cdiff.diffusion.text.AddedTokens;
 import dev.cdiff.diffusion.text.ClipTextEncoder;
 import dev.cdiff.diffusion.text.ClipTokenizer;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -16,6 +19,9 @@ import java.util.Map;
  * W0 + up down from the current base weights). Apply to a freshly loaded base model: tokens cannot be removed again.
  */
 public final class DeltaApplier {
+    private static final String FRESH_BASE =
+            "apply deltas to a freshly loaded base model (merge deltas to combine concepts)";
+
     private DeltaApplier() {
     }
 
@@ -34,10 +40,6 @@ public final class DeltaApplier {
             throw new IllegalArgumentException("delta was trained on base model " + expected
                     + " but the loaded base model is " + baseModelDigest + "; load the matching base model");
         }
-        if (tokenizer.size() != textEncoder.vocabSize()) {
-            throw new IllegalStateException("tokenizer has " + tokenizer.size() + " tokens but the text encoder has "
-                    + textEncoder.vocabSize() + " embedding rows");
-        }
         Map<String, NDArray> params = unet.parameters();
         for (var e : delta.layers().entrySet()) {
             NDArray base = params.get(e.getKey());
@@ -49,28 +51,16 @@ public final class DeltaApplier {
                         + e.getValue().cols() + " values but the base weight has shape " + base.getShape());
             }
         }
+        List<AddedTokens.TokenRow> rows = new ArrayList<>();
         for (TokenInfo t : delta.metadata().tokens()) {
-            if (tokenizer.tokenId(t.token()).isPresent()) {
-                throw new IllegalArgumentException("the tokenizer already contains " + t.token()
-                        + "; apply deltas to a freshly loaded base model (merge deltas to combine concepts)");
-            }
-            int hidden = delta.tokenEmbeddings().get(t.token()).length;
-            if (hidden != textEncoder.hiddenSize()) {
-                throw new IllegalArgumentException("embedding of " + t.token() + " has " + hidden
-                        + " values, the text encoder is " + textEncoder.hiddenSize() + " wide");
-            }
+            rows.add(new AddedTokens.TokenRow(t.token(), delta.tokenEmbeddings().get(t.token())));
         }
+        AddedTokens.check(tokenizer, textEncoder, rows, FRESH_BASE);
         for (var e : delta.layers().entrySet()) {
             NDArray base = params.get(e.getKey());
             float[] w = e.getValue().materialize(e.getValue() instanceof LayerWeight.Factored ? base.toFloatArray() : null);
             unet.setParameter(e.getKey(), unet.manager().create(w, base.getShape()));
         }
-        float[][] rows = new float[delta.metadata().tokens().size()][];
-        int i = 0;
-        for (TokenInfo t : delta.metadata().tokens()) {
-            tokenizer.addToken(t.token());
-            rows[i++] = delta.tokenEmbeddings().get(t.token());
-        }
-        textEncoder.addTokenRows(rows);
+        AddedTokens.add(tokenizer, textEncoder, rows, FRESH_BASE);
     }
 }

@@ -17,6 +17,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.cdiff.diffusion.models.UNet2DConditionModel;
+import dev.cdiff.diffusion.text.AddedTokens;
 import dev.cdiff.diffusion.text.ClipTextEncoder;
 import dev.cdiff.diffusion.text.ClipTokenizer;
 import org.ejml.data.DMatrixRMaj;
@@ -169,29 +170,21 @@ public final class ClosedFormMerge {
         List<TokenInfo> mergedTokens = new ArrayList<>();
         List<Integer> tokenDelta = new ArrayList<>();
         Map<String, float[]> mergedRows = new LinkedHashMap<>();
+        List<AddedTokens.TokenRow> added = new ArrayList<>();
         for (int i = 0; i < deltas.size(); i++) {
             for (TokenInfo t : deltas.get(i).metadata().tokens()) {
                 String renamed = "<new" + (mergedTokens.size() + 1) + ">";
-                if (tokenizer.tokenId(renamed).isPresent()) {
-                    throw new IllegalArgumentException("the base tokenizer already contains " + renamed
-                            + "; merge on a freshly loaded base model");
-                }
                 mergedTokens.add(t.withToken(renamed));
                 tokenDelta.add(i);
-                mergedRows.put(renamed, deltas.get(i).tokenEmbeddings().get(t.token()));
+                float[] row = deltas.get(i).tokenEmbeddings().get(t.token());
+                mergedRows.put(renamed, row);
+                added.add(new AddedTokens.TokenRow(renamed, row));
             }
         }
         if (mergedTokens.isEmpty()) {
             throw new IllegalArgumentException("the deltas carry no tokens, so there are no target phrases to preserve");
         }
-        if (tokenizer.size() != textEncoder.vocabSize()) {
-            throw new IllegalStateException("tokenizer has " + tokenizer.size() + " tokens but the text encoder has "
-                    + textEncoder.vocabSize() + " rows");
-        }
-        for (TokenInfo t : mergedTokens) {
-            tokenizer.addToken(t.token());
-        }
-        textEncoder.addTokenRows(mergedRows.values().toArray(new float[0][]));
+        AddedTokens.add(tokenizer, textEncoder, added, "merge on a freshly loaded base model");
 
         long t0 = System.currentTimeMillis();
         int d = textEncoder.hiddenSize();

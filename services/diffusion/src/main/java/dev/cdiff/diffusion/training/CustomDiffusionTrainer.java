@@ -15,6 +15,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.cdiff.diffusion.models.DiagonalGaussian;
 import dev.cdiff.diffusion.models.UNet2DConditionModel;
+import dev.cdiff.diffusion.text.AddedTokens;
 import dev.cdiff.diffusion.text.ClipTokenizer;
 
 import java.nio.file.Path;
@@ -78,34 +79,19 @@ public final class CustomDiffusionTrainer implements AutoCloseable {
                     + " differs from the VAE latent_channels " + latentChannels);
         }
 
-        ClipTokenizer tokenizer = models.tokenizer();
-        if (tokenizer.size() != models.textEncoder().vocabSize()) {
-            throw new IllegalStateException("tokenizer has " + tokenizer.size() + " tokens but the text encoder has "
-                    + models.textEncoder().vocabSize() + " embedding rows");
-        }
-        float[][] rows = new float[config.concepts().size()][];
-        int[] ids = new int[rows.length];
-        int[] initIds = new int[rows.length];
-        for (int i = 0; i < rows.length; i++) {
-            Concept c = config.concepts().get(i);
-            List<Integer> init = tokenizer.tokenize(c.initializerWord());
-            if (init.size() != 1) {
-                throw new IllegalArgumentException("initializer word '" + c.initializerWord() + "' of " + c.token()
-                        + " is " + init.size() + " tokens; it must be a single token");
-            }
-            if (tokenizer.tokenId(c.token()).isPresent()) {
-                throw new IllegalArgumentException("tokenizer already contains the token '" + c.token()
-                        + "'; pick another modifier token or load a fresh base model");
-            }
-            initIds[i] = init.get(0);
-        }
-        for (int i = 0; i < rows.length; i++) {
-            Concept c = config.concepts().get(i);
-            rows[i] = models.textEncoder().tokenRow(initIds[i]);
-            ids[i] = tokenizer.addToken(c.token());
+        List<String> newTokens = new ArrayList<>();
+        List<String> initializers = new ArrayList<>();
+        for (Concept c : config.concepts()) {
+            newTokens.add(c.token());
+            initializers.add(c.initializerWord());
             tokens.add(c.tokenInfo());
         }
-        models.textEncoder().addTokenRows(rows);
+        List<AddedTokens.TokenRow> added = AddedTokens.atInitializers(models.tokenizer(), models.textEncoder(),
+                newTokens, initializers);
+        float[][] rows = new float[added.size()][];
+        for (int i = 0; i < rows.length; i++) rows[i] = added.get(i).row();
+        int[] ids = AddedTokens.add(models.tokenizer(), models.textEncoder(), added,
+                "pick another modifier token or load a fresh base model");
         for (Concept c : config.concepts()) {
             for (RgbImage img : c.instanceImages()) {
                 instancePool.add(new Sample(img, c.instancePrompt()));

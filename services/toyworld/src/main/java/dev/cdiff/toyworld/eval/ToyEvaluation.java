@@ -3,6 +3,7 @@ package dev.cdiff.toyworld.eval;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.cdiff.diffusion.text.AddedTokens;
 import dev.cdiff.diffusion.merge.ClosedFormMerge;
 import dev.cdiff.diffusion.merge.RegularizationCaptions;
 import dev.cdiff.diffusion.training.CustomDiffusionTrainer;
@@ -244,12 +245,15 @@ public final class ToyEvaluation {
 
     /** Adds each concept's token to the tokenizer and text encoder, its row a copy of its initializer word's row. */
     private static void addAtInitializer(TrainingModels models, ConceptData... concepts) {
+        List<String> tokens = new ArrayList<>();
+        List<String> words = new ArrayList<>();
         for (ConceptData concept : concepts) {
-            int init = models.tokenizer().tokenize(concept.toy().initializerWord()).get(0);
-            float[] row = models.textEncoder().tokenRow(init);
-            models.tokenizer().addToken(concept.token());
-            models.textEncoder().addTokenRows(new float[][] {row});
+            tokens.add(concept.token());
+            words.add(concept.toy().initializerWord());
         }
+        AddedTokens.add(models.tokenizer(), models.textEncoder(),
+            AddedTokens.atInitializers(models.tokenizer(), models.textEncoder(), tokens, words),
+            "measure on a freshly loaded base model");
     }
 
     private Trained trainSingle(ConceptData concept, TrainingMode mode, boolean reg, EvalResult.SingleConcept base,
