@@ -36,8 +36,8 @@ public final class EvalJsonWriter {
         root.put("command", command);
         root.put("modelDir", r.modelDir());
         num(root, "totalSeconds", r.totalSeconds());
-        root.set("headline", headlines(Headlines.of(r)));
-        root.set("earlierTargets", headlines(Headlines.earlier(r)));
+        root.set("headline", headlines(Headlines.of(r), r));
+        root.set("earlierTargets", headlines(Headlines.earlier(r), r));
         root.set("settings", JSON.valueToTree(r.settings()));
         Forgetting.RatioInterval ci = Headlines.forgettingInterval(r);
         if (ci != null) {
@@ -121,7 +121,8 @@ public final class EvalJsonWriter {
         return root;
     }
 
-    private static ArrayNode headlines(List<Headline> hs) {
+    /** A missed headline carries {@code why}: the report's findings on its cause, one string each. */
+    private static ArrayNode headlines(List<Headline> hs, EvalResult r) {
         ArrayNode out = JSON.createArrayNode();
         for (Headline h : hs) {
             ObjectNode n = out.addObject().put("name", h.name()).put("label", h.label());
@@ -129,6 +130,10 @@ public final class EvalJsonWriter {
             num(n, "target", h.target());
             n.put("direction", h.direction().symbol()).put("met", h.met());
             if (!h.detail().isEmpty()) n.put("detail", h.detail());
+            if (!h.met()) {
+                ArrayNode why = n.putArray("why");
+                MissedTargetsSection.findings(h, r).forEach(why::add);
+            }
         }
         return out;
     }

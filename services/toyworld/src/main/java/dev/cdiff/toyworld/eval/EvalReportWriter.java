@@ -136,6 +136,8 @@ public final class EvalReportWriter {
         doc.add(new ReportDocument.Section("Targets (issue 10, then issue 4's others)", List.of(
             "The same list, with stable names, is the `headline` (and `earlierTargets`) of `" + name + ".json`."),
             new ReportDocument.Table(List.of("target", "measured", "met"), targets(r)), List.of()));
+        ReportDocument.Section missed = MissedTargetsSection.section(r);
+        if (missed != null) doc.add(missed);
 
         Files.writeString(markdownFile, doc.markdown(), StandardCharsets.UTF_8);
         Files.writeString(dir.resolve(name + ".html"), doc.html(), StandardCharsets.UTF_8);

@@ -67,7 +67,8 @@ public final class ReadmeEvidence {
         for (Headline h : Headlines.of(r)) {
             sb.append("- ").append(h.label()).append(": [").append(h.valueText()).append("](").append(reportLink)
                 .append(") (target ").append(h.direction().symbol()).append(' ').append(Headline.trim(h.target()))
-                .append(") — ").append(h.met() ? "met" : "**missed**")
+                .append(") — ").append(h.met() ? "met"
+                    : "**missed** ([why](" + reportLink + "#" + MissedTargetsSection.ANCHOR + "))")
                 .append(h.detail().isEmpty() ? "" : "; " + h.detail()).append('\n');
         }
         return sb.toString();

@@ -39,6 +39,10 @@ class EvalJsonWriterTest {
         assertEquals(">=", headline.get(0).get("direction").asText());
         assertEquals("base_text_alignment_held_out", headline.get(0).get("name").asText());
         assertEquals(2, json.get("earlierTargets").size());
+        // a met target has no findings; a missed one carries the report's (an empty list when no row shows a cause)
+        assertFalse(gap.has("why"));
+        assertTrue(headline.get(0).get("why").isArray());
+        assertEquals(0, headline.get(0).get("why").size());
     }
 
     @Test

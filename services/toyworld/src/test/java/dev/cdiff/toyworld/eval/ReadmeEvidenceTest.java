@@ -39,7 +39,8 @@ class ReadmeEvidenceTest {
             + "\"a `<new1>` circle on the left and a `<new2>` square on the right\"\n"), md);
         assertTrue(md.contains("[docs/toy-eval.json](docs/toy-eval.json)"), md);
         assertTrue(md.contains("- base model text alignment on unseen HELD_OUT captions: [0.700](docs/toy-eval.md) "
-            + "(target >= 0.8) — **missed**; 4 prompts\n"), md);
+            + "(target >= 0.8) — **missed** ([why](docs/toy-eval.md#why-the-missed-targets-are-missed)); 4 prompts\n"),
+            md);
         assertTrue(md.contains("- closed-form merge vs joint training, absolute difference in both present: [0.050](docs/toy-eval.md) "
             + "(target <= 0.1) — met; merge 0.65 vs joint 0.70\n"), md);
         assertEquals(Headlines.of(result(0.65, 0.82)).size(), md.lines().filter(l -> l.contains("(target ")).count());
