@@ -5,11 +5,12 @@
 # median ratio per line. Ratios, not times: on small shared VMs single pairs swing by tens of per cent.
 #
 #   tools/side_by_side.sh [REPS]      env: PY (PyTorch 2 interpreter), PERF (baselines folder), THREADS, STEPS,
-#                                     ALT_LIBTORCH, SD15
+#                                     ALT_LIBTORCH, SD15, SMALL
 #
 # ALT_LIBTORCH=DIR also runs ours on that engine folder (tools/build_libtorch_engine.sh) in each pair, right after ours
 # on DJL's libtorch, and reports both ratios. SD15=DIR adds, after the small models, a model folder written by
 # `./cdiff make-model --shapes sd15`: training at 256 px and sampling at 512 px, 2 warm-up and 6 timed steps.
+# SMALL=0 leaves the small models out (more SD-1.5 pairs in the same time).
 #
 # The baselines need the diffusers source (DIFFUSERS_GIT or DIFFUSERS_SRC, see ../shared/perf/README.md). The
 # allocator setting (glibc's, and libtorch's huge pages) is exported for both sides, as that README asks ("both or
@@ -46,7 +47,7 @@ pair() {
   echo "$line" >> "$results"
 }
 for rep in $(seq 1 "$reps"); do
-  for warmup in 1 20; do
+  [ "${SMALL:-1}" = 0 ] || for warmup in 1 20; do
     for model in "${models[@]}"; do
       pair train "$model" "$warmup" $((warmup + timed)) "$(basename "$model")" --batch 2
       pair sample "$model" "$warmup" $((warmup + timed)) "$(basename "$model")" --batch 1 --guidance 7.5
