@@ -15,8 +15,8 @@ import java.util.Locale;
  */
 final class MissedTargetsSection {
     static final String TITLE = "Why the missed targets are missed";
-    /** The title as GitHub and most Markdown renderers turn it into a link target. */
-    static final String ANCHOR = "why-the-missed-targets-are-missed";
+    /** The title as GitHub and most Markdown renderers turn it into a link target (it has no punctuation to drop). */
+    static final String ANCHOR = TITLE.toLowerCase(Locale.ROOT).replace(' ', '-');
 
     private MissedTargetsSection() {}
 
