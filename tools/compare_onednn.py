@@ -43,6 +43,24 @@ def records(path):
     return out
 
 
+def tally(records_of_side, key):
+    """key -> [calls, ms, {"implementation layout", ...}] over one side's records."""
+    out = collections.defaultdict(lambda: [0, 0.0, set()])
+    for r in records_of_side:
+        e = out[key(r)]
+        e[0] += 1
+        e[1] += r[5]
+        e[2].add(f"{r[1]} {r[3]}")
+    return out
+
+
+def pair(sides, key):
+    """key -> (ours, reference) tallies, with an empty tally where one side has no such record."""
+    ours, ref = (tally(side, key) for side in sides)
+    empty = [0, 0.0, set()]
+    return {k: (ours.get(k, empty), ref.get(k, empty)) for k in set(ours) | set(ref)}
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("ours")
@@ -60,40 +78,20 @@ def main():
     print(f"oneDNN time per step: ours {totals[0]:,.0f} ms, reference {totals[1]:,.0f} ms, "
           f"difference {totals[0] - totals[1]:+,.0f} ms")
 
-    groups = [collections.defaultdict(lambda: [0, 0.0]) for _ in sides]
-    for g, side in zip(groups, sides):
-        for kind, impl, prop, layout, _, ms in side:
-            g[(kind, impl, prop, layout)][0] += 1
-            g[(kind, impl, prop, layout)][1] += ms
     print(f"\n{'kind / implementation / propagation / layout':<72} {'ours calls':>10} {'ms':>8} "
           f"{'ref calls':>10} {'ms':>8}")
-    keys = sorted(set(groups[0]) | set(groups[1]),
-                  key=lambda k: -max(groups[0].get(k, [0, 0])[1], groups[1].get(k, [0, 0])[1]))
-    for k in keys:
-        o = groups[0].get(k, [0, 0.0])
-        r = groups[1].get(k, [0, 0.0])
+    by_kernel = pair(sides, lambda r: r[:4])
+    for k, (o, r) in sorted(by_kernel.items(), key=lambda e: -max(e[1][0][1], e[1][1][1])):
         print(f"{' / '.join(k):<72} {o[0] / per:>10.1f} {o[1] / per:>8.0f} {r[0] / per:>10.1f} {r[1] / per:>8.0f}")
 
-    convs = [collections.defaultdict(lambda: [0, 0.0, set()]) for _ in sides]
-    for c, side in zip(convs, sides):
-        for kind, impl, prop, layout, problem, ms in side:
-            if kind == "convolution":
-                e = c[(prop, problem)]
-                e[0] += 1
-                e[1] += ms
-                e[2].add(f"{impl} {layout}")
-    print(f"\nconvolution problems by difference (ms per step; calls per step)")
-    rows = []
-    for k in set(convs[0]) | set(convs[1]):
-        o = convs[0].get(k, [0, 0.0, set()])
-        r = convs[1].get(k, [0, 0.0, set()])
-        rows.append(((o[1] - r[1]) / per, k, o, r))
-    rows.sort(key=lambda x: -abs(x[0]))
-    for diff, (prop, problem), o, r in rows[:a.top]:
-        print(f"{diff:+8.0f}  {prop} {problem}")
+    print("\nconvolution problems by difference (ms per step; calls per step)")
+    convs = [[r for r in side if r[0] == "convolution"] for side in sides]
+    by_problem = pair(convs, lambda r: (r[2], r[4]))
+    rows = sorted(by_problem.items(), key=lambda e: -abs(e[1][0][1] - e[1][1][1]))
+    for (prop, problem), (o, r) in rows[:a.top]:
+        print(f"{(o[1] - r[1]) / per:+8.0f}  {prop} {problem}")
         print(f"          ours {o[1] / per:7.0f} ms, {o[0] / per:4.1f} calls  {', '.join(sorted(o[2])) or '-'}")
         print(f"          ref  {r[1] / per:7.0f} ms, {r[0] / per:4.1f} calls  {', '.join(sorted(r[2])) or '-'}")
-
 
 if __name__ == "__main__":
     main()
